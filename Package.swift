@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+// musicboxd: the firmware daemon of a children's NFC music box.
+// One target per concern; the folder tree under Sources/ is the architecture.
+
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "musicboxd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "musicboxd", targets: ["musicboxd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Domain model, errors, commands and the single-writer state manager. No I/O of its own.
+        .target(
+            name: "MusicBoxCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // SQLite (GRDB) schema, migrations, repositories, and the media folder.
+        .target(
+            name: "MediaLibrary",
+            dependencies: [
+                "MusicBoxCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The configuration file: schema, defaults, environment overrides, validation.
+        .target(
+            name: "BoxConfig",
+            dependencies: [
+                "MusicBoxCore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // HTTP API (Hummingbird): routes, the error envelope, request decoding.
+        .target(
+            name: "Server",
+            dependencies: [
+                "MusicBoxCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Wiring: builds the whole daemon from a configuration and runs it as services.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The executable: command line only.
+        .executableTarget(
+            name: "musicboxd",
+            dependencies: [
+                "Daemon", "BoxConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MusicBoxTests",
+            dependencies: [
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,145 @@
+import Foundation
+import MusicBoxCore
+
+/// A value as read from the file or the environment, before it is checked.
+public enum ConfigValue: Sendable, Equatable, CustomStringConvertible {
+    case integer(Int)
+    case string(String)
+    case boolean(Bool)
+
+    public var description: String {
+        switch self {
+        case .integer(let value): String(value)
+        case .string(let value): "\"\(value)\""
+        case .boolean(let value): String(value)
+        }
+    }
+}
+
+/// What a setting accepts. Knows how to check a value and how to read one from an environment variable.
+public enum ConfigKind: Sendable {
+    case integer(ClosedRange<Int>)
+    case text(allowEmpty: Bool)
+    case choice([String])
+
+    var expectation: String {
+        switch self {
+        case .integer(let range): "an integer from \(range.lowerBound) to \(range.upperBound)"
+        case .text(let allowEmpty): allowEmpty ? "a string" : "a non-empty string"
+        case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+        }
+    }
+
+    /// Checks a value; returns it (normalised) or a reason.
+    func check(_ value: ConfigValue) -> Result<ConfigValue, ConfigCheckFailure> {
+        switch (self, value) {
+        case (.integer(let range), .integer(let number)) where range.contains(number):
+            return .success(value)
+        case (.text(let allowEmpty), .string(let text)) where allowEmpty || !text.isEmpty:
+            return .success(value)
+        case (.choice(let options), .string(let text)) where options.contains(text.lowercased()):
+            return .success(.string(text.lowercased()))
+        default:
+            return .failure(ConfigCheckFailure(expected: expectation, got: value.description))
+        }
+    }
+
+    /// Environment variables are text; integers are parsed from it.
+    func parseEnvironment(_ text: String) -> ConfigValue {
+        if case .integer = self, let number = Int(text.trimmingCharacters(in: .whitespaces)) { return .integer(number) }
+        return .string(text)
+    }
+}
+
+struct ConfigCheckFailure: Error {
+    var expected: String
+    var got: String
+}
+
+/// One setting: its dotted key, what it accepts, what it means, and where it lands in ``DaemonConfig``.
+public struct ConfigSetting: Sendable {
+    public let key: String
+    public let kind: ConfigKind
+    public let documentation: String
+    let read: @Sendable (DaemonConfig) -> ConfigValue
+    let write: @Sendable (inout DaemonConfig, ConfigValue) -> Void
+
+    /// `MUSICBOXD_` + the key in capitals with dots as underscores, e.g. `MUSICBOXD_SERVER_PORT`.
+    public var environmentName: String {
+        "MUSICBOXD_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    public var section: String { String(key.split(separator: ".").first ?? "") }
+    public var name: String { String(key.split(separator: ".").dropFirst().joined(separator: ".")) }
+}
+
+/// The list of every setting. Parsing, environment overrides, validation and the sample file
+/// all come from this one table, so they cannot disagree.
+public enum ConfigSchema {
+    /// Environment variable naming the config file; not a setting itself.
+    public static let configPathVariable = "MUSICBOXD_CONFIG"
+
+    public static let sectionDocumentation: [String: String] = [
+        "server": "HTTP API, web UI and Socket.IO.",
+        "storage": "Where the box keeps its database and audio files.",
+        "hardware": "Which devices the daemon drives.",
+        "log": "Logging to standard error (the journal under systemd).",
+    ]
+
+    public static let settings: [ConfigSetting] = [
+        ConfigSetting(
+            key: "server.host", kind: .text(allowEmpty: false),
+            documentation: "Address to listen on. \"0.0.0.0\" serves every interface, so phones on the home Wi-Fi reach the box; \"127.0.0.1\" serves this machine only.",
+            read: { .string($0.server.host) }, write: { $0.server.host = $1.text }
+        ),
+        ConfigSetting(
+            key: "server.port", kind: .integer(0...65535),
+            documentation: "TCP port of the web UI and API. 0 picks a free port and logs it.",
+            read: { .integer($0.server.port) }, write: { $0.server.port = $1.integer }
+        ),
+        ConfigSetting(
+            key: "server.max_json_body_bytes", kind: .integer(1024...16 * 1024 * 1024),
+            documentation: "Largest JSON request body accepted, in bytes; larger ones get 413 payload_too_large. Audio uploads are chunked and have their own limits.",
+            read: { .integer($0.server.maxJSONBodyBytes) }, write: { $0.server.maxJSONBodyBytes = $1.integer }
+        ),
+        ConfigSetting(
+            key: "storage.data_dir", kind: .text(allowEmpty: false),
+            documentation: "Folder for the database (musicbox.sqlite) and the media folder. A relative path is taken from the working directory. Under systemd use /var/lib/musicboxd.",
+            read: { .string($0.storage.dataDir) }, write: { $0.storage.dataDir = $1.text }
+        ),
+        ConfigSetting(
+            key: "hardware.mode", kind: .choice(HardwareMode.allCases.map(\.rawValue)),
+            documentation: "\"auto\" drives each device that is present and simulates the rest; \"real\" drives real devices only (a missing one shows as unavailable in health); \"sim\" simulates everything.",
+            read: { .string($0.hardware.mode.rawValue) },
+            write: { $0.hardware.mode = HardwareMode(rawValue: $1.text) ?? .auto }
+        ),
+        ConfigSetting(
+            key: "log.level", kind: .choice(LogLevelName.allCases.map(\.rawValue)),
+            documentation: "Least severe messages that are written.",
+            read: { .string($0.log.level.rawValue) },
+            write: { $0.log.level = LogLevelName(rawValue: $1.text) ?? .info }
+        ),
+    ]
+
+    public static func setting(forKey key: String) -> ConfigSetting? {
+        settings.first { $0.key == key }
+    }
+}
+
+extension ConfigValue {
+    // Only called after ConfigKind.check has matched the case.
+    var text: String {
+        if case .string(let value) = self { return value }
+        return description
+    }
+
+    var integer: Int {
+        if case .integer(let value) = self { return value }
+        return 0
+    }
+}
+
+extension ConfigSetting {
+    /// This setting's value in a configuration, as TOML would write it.
+    public func value(in config: DaemonConfig) -> String { read(config).description }
+}

@@ -1,0 +1,30 @@
+import MusicBoxCore
+
+/// Everything the daemon reads at start. Each field is declared, documented and validated
+/// in ``ConfigSchema``; this struct is just the typed result.
+public struct DaemonConfig: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        public var host = "0.0.0.0"
+        public var port = 8080
+        public var maxJSONBodyBytes = 64 * 1024
+    }
+
+    public struct Storage: Sendable, Equatable {
+        public var dataDir = "./data"
+    }
+
+    public struct Hardware: Sendable, Equatable {
+        public var mode = HardwareMode.auto
+    }
+
+    public struct Log: Sendable, Equatable {
+        public var level = LogLevelName.info
+    }
+
+    public var server = Server()
+    public var storage = Storage()
+    public var hardware = Hardware()
+    public var log = Log()
+
+    public init() {}
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Where things live inside the data folder.
+public struct DataLayout: Sendable {
+    public let root: URL
+
+    public init(dataDirectory: String) {
+        root = URL(fileURLWithPath: dataDirectory, isDirectory: true).standardizedFileURL
+    }
+
+    public var databasePath: String { root.appendingPathComponent("musicbox.sqlite").path }
+    public var mediaDirectory: URL { root.appendingPathComponent("media", isDirectory: true) }
+
+    /// Creates the folder if needed and checks that the daemon may write in it.
+    func prepare() throws {
+        do {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        } catch {
+            throw DaemonStartError("cannot create the data folder \(root.path): \(error.localizedDescription)")
+        }
+        guard FileManager.default.isWritableFile(atPath: root.path) else {
+            throw DaemonStartError("the data folder \(root.path) is not writable by this user")
+        }
+    }
+}
+
+/// A reason the daemon cannot start, said plainly.
+public struct DaemonStartError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

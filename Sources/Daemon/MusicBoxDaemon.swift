@@ -1,0 +1,119 @@
+import BoxConfig
+import Foundation
+import Synchronization
+import Hummingbird
+import Logging
+import MediaLibrary
+import MusicBoxCore
+import Server
+import ServiceLifecycle
+import UnixSignals
+
+/// The whole daemon, built from a configuration: storage, the state manager and the HTTP server,
+/// run as services with a clean shutdown on SIGTERM/SIGINT.
+public final class MusicBoxDaemon: Sendable {
+    public let config: DaemonConfig
+    public let layout: DataLayout
+    public let database: LibraryDatabase
+    public let store: GRDBLibraryStore
+    public let state: StateManager
+    private let logger: Logger
+    private let serviceGroup: ServiceGroup
+    private let boundPort: BoundPort
+
+    /// Opens storage and builds every part; nothing listens until ``run()``.
+    /// `signals` are the Unix signals that start a graceful shutdown (none in tests).
+    public init(
+        config: DaemonConfig,
+        logger: Logger,
+        startedAt: Date = Date(),
+        startInstant: ContinuousClock.Instant = .now,
+        signals: [UnixSignal] = [.sigterm, .sigint]
+    ) throws {
+        self.config = config
+        self.logger = logger
+        layout = DataLayout(dataDirectory: config.storage.dataDir)
+        try layout.prepare()
+
+        do {
+            database = try LibraryDatabase(path: layout.databasePath)
+        } catch {
+            throw DaemonStartError("cannot open the database \(layout.databasePath): \(error)")
+        }
+        store = GRDBLibraryStore(
+            database: database, media: try MediaFolder(directory: layout.mediaDirectory),
+            logger: logger.with(label: "musicboxd.library")
+        )
+        try store.reconcileMediaFolder()
+        state = StateManager(store: store, logger: logger.with(label: "musicboxd.state"))
+
+        let dependencies = APIDependencies(
+            state: state, library: store,
+            system: SystemFacts(
+                version: MusicBoxVersion.current, startedAt: startedAt, startInstant: startInstant,
+                hardwareMode: config.hardware.mode, dataDirectory: layout.root.path
+            ),
+            maxJSONBodyBytes: config.server.maxJSONBodyBytes
+        )
+        let boundPort = BoundPort()
+        self.boundPort = boundPort
+        let httpLogger = logger.with(label: "musicboxd.http")
+        let app = Application(
+            router: APIRouter.build(dependencies),
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                boundPort.set(port)
+                httpLogger.notice("listening on http://\(config.server.host):\(port)")
+            },
+            logger: httpLogger
+        )
+        serviceGroup = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger)
+        )
+    }
+
+    /// Runs until a shutdown signal or ``shutdown()``, then closes the database cleanly.
+    public func run() async throws {
+        defer {
+            do {
+                try database.close()
+                logger.info("database closed")
+            } catch {
+                logger.error("closing the database failed: \(error)")
+            }
+        }
+        try await serviceGroup.run()
+    }
+
+    /// Starts a graceful shutdown: in-flight requests finish, then ``run()`` returns.
+    public func shutdown() async {
+        await serviceGroup.triggerGracefulShutdown()
+    }
+
+    /// The port the server listens on, once it does (useful with port 0).
+    public func waitUntilListening(timeout: Duration = .seconds(10)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let port = boundPort.value { return port }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw DaemonStartError("the HTTP server did not start listening within \(timeout)")
+    }
+}
+
+/// The listening port, written once from the server's start callback.
+private final class BoundPort: Sendable {
+    private let storage = Mutex<Int?>(nil)
+    var value: Int? { storage.withLock { $0 } }
+    func set(_ port: Int) { storage.withLock { $0 = port } }
+}
+
+extension Logger {
+    /// The same handler and level under another label.
+    func with(label: String) -> Logger {
+        var logger = Logger(label: label, factory: { _ in self.handler })
+        logger.logLevel = logLevel
+        return logger
+    }
+}

@@ -1,0 +1,72 @@
+import GRDB
+
+/// The database schema, as an ordered list of migrations.
+///
+/// Rules for future changes: never edit a migration that has shipped; add a new one.
+/// Each migration runs in its own transaction, with foreign keys checked at its end.
+public enum Schema {
+    /// Migration identifiers in order. The last one is the current schema version.
+    public static let versions = ["v1_library", "v2_playback_memory"]
+
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        // v1: the library itself — playlists, their tracks, and the NFC tags that start them.
+        migrator.registerMigration("v1_library") { db in
+            try db.create(table: "playlists") { t in
+                t.primaryKey("id", .text).notNull()
+                t.column("title", .text).notNull()
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("position", .integer).notNull().check { $0 >= 0 }
+                t.column("created_at", .integer).notNull()
+                t.column("updated_at", .integer).notNull()
+            }
+            try db.create(index: "playlists_by_position", on: "playlists", columns: ["position"])
+
+            try db.create(table: "tracks") { t in
+                t.primaryKey("id", .text).notNull()
+                t.column("playlist_id", .text).notNull().indexed().references("playlists", onDelete: .cascade)
+                t.column("track_number", .integer).notNull().check { $0 >= 1 }
+                t.column("title", .text).notNull()
+                t.column("artist", .text)
+                t.column("album", .text)
+                t.column("duration_ms", .integer).notNull().check { $0 >= 0 }
+                // Name inside the media folder, derived from the track id: never user input.
+                t.column("file_name", .text).notNull().unique()
+                t.column("original_filename", .text).notNull()
+                t.column("file_size", .integer).notNull().check { $0 >= 0 }
+                t.column("sha256", .text).notNull()
+                t.column("created_at", .integer).notNull()
+                t.uniqueKey(["playlist_id", "track_number"])
+            }
+            try db.create(index: "tracks_by_hash", on: "tracks", columns: ["playlist_id", "sha256"])
+
+            // One tag plays one playlist (tag_id is the key); a playlist may have several tags.
+            try db.create(table: "tags") { t in
+                t.primaryKey("tag_id", .text).notNull()
+                t.column("playlist_id", .text).notNull().indexed().references("playlists", onDelete: .cascade)
+                t.column("created_at", .integer).notNull()
+            }
+        }
+
+        // v2: what the box remembers between plays — resume points and settings.
+        migrator.registerMigration("v2_playback_memory") { db in
+            try db.create(table: "resume") { t in
+                t.primaryKey("playlist_id", .text).notNull()
+                    .references("playlists", onDelete: .cascade)
+                t.column("track_id", .text).references("tracks", onDelete: .setNull)
+                t.column("position_ms", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.column("updated_at", .integer).notNull()
+            }
+            try db.create(index: "resume_by_track", on: "resume", columns: ["track_id"])
+
+            try db.create(table: "settings") { t in
+                t.primaryKey("key", .text).notNull()
+                // JSON text, so one column holds any typed value.
+                t.column("value", .text).notNull()
+                t.column("updated_at", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import Logging
+import MusicBoxCore
+
+/// The box's ``LibraryStore``: SQLite through GRDB for rows, ``MediaFolder`` for files.
+///
+/// A delete commits the rows first and removes files after, so a crash in between leaves
+/// only orphan files, which ``reconcileMediaFolder()`` removes at the next start.
+public final class GRDBLibraryStore: LibraryStore {
+    public let database: LibraryDatabase
+    public let media: MediaFolder
+    private let logger: Logger
+
+    public init(database: LibraryDatabase, media: MediaFolder, logger: Logger = Logger(label: "musicboxd.library")) {
+        self.database = database
+        self.media = media
+        self.logger = logger
+    }
+
+    // MARK: Reads
+
+    public func playlistPage(offset: Int, limit: Int) async throws -> PlaylistPage {
+        try await database.pool.read { db in try PlaylistRepository.page(db, offset: offset, limit: limit) }
+    }
+
+    public func playlist(_ id: PlaylistID) async throws -> PlaylistDetail? {
+        try await database.pool.read { db in try PlaylistRepository.detail(db, id: id) }
+    }
+
+    public func ping() async throws {
+        _ = try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Writes
+
+    public func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary {
+        try database.pool.write { db in
+            try PlaylistRepository.create(db, title: title, description: description, now: now)
+        }
+    }
+
+    public func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary {
+        try database.pool.write { db in
+            try PlaylistRepository.update(db, id: id, title: title, description: description, now: now)
+        }
+    }
+
+    public func deletePlaylist(_ id: PlaylistID) throws {
+        let files = try database.pool.write { db in try PlaylistRepository.delete(db, id: id) }
+        let failed = media.remove(files)
+        if !failed.isEmpty {
+            logger.warning("could not remove \(failed.count) media file(s) of deleted playlist \(id); they are removed at next start")
+        }
+    }
+
+    // MARK: Start-up
+
+    /// Removes media files no track refers to, and logs tracks whose file is missing.
+    public func reconcileMediaFolder() throws {
+        let known = try database.pool.read { db in try TrackRepository.allStoredFileNames(db) }
+        let removed = try media.sweep(keeping: known)
+        if !removed.isEmpty {
+            logger.notice("removed \(removed.count) orphan file(s) from the media folder: \(removed.joined(separator: ", "))")
+        }
+        let missing = known.filter { name in
+            (try? media.url(of: name)).map { !FileManager.default.fileExists(atPath: $0.path) } ?? true
+        }
+        if !missing.isEmpty {
+            logger.warning("\(missing.count) track(s) have no file in the media folder: \(missing.sorted().joined(separator: ", "))")
+        }
+    }
+}

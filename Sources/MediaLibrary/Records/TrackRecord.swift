@@ -1,0 +1,48 @@
+import GRDB
+import MusicBoxCore
+
+/// A row of `tracks`.
+struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "tracks"
+
+    var id: String
+    var playlistID: String
+    var trackNumber: Int
+    var title: String
+    var artist: String?
+    var album: String?
+    var durationMs: Int64
+    var fileName: String
+    var originalFilename: String
+    var fileSize: Int64
+    var sha256: String
+    var createdAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, artist, album, sha256
+        case playlistID = "playlist_id"
+        case trackNumber = "track_number"
+        case durationMs = "duration_ms"
+        case fileName = "file_name"
+        case originalFilename = "original_filename"
+        case fileSize = "file_size"
+        case createdAt = "created_at"
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let playlistID = Column(CodingKeys.playlistID)
+        static let trackNumber = Column(CodingKeys.trackNumber)
+        static let fileName = Column(CodingKeys.fileName)
+    }
+
+    func track() throws -> Track {
+        guard let trackID = TrackID(id), let playlist = PlaylistID(playlistID) else {
+            throw LibraryCorruption("track \(id) has an id that is not a UUID")
+        }
+        return Track(
+            id: trackID, playlistID: playlist, trackNumber: trackNumber, title: title, artist: artist,
+            album: album, durationMs: durationMs, filename: originalFilename, fileSize: fileSize, createdAt: createdAt
+        )
+    }
+}

@@ -1,0 +1,30 @@
+/// The seam between the box's logic and its persistence (SQLite in `MediaLibrary`).
+///
+/// Reads are `async` and may run from any task, concurrently with each other.
+/// Writes are synchronous and are called only by ``StateManager`` on its own thread:
+/// one writer, so commit order is event order.
+public protocol LibraryStore: Sendable {
+    // MARK: Reads
+    func playlistPage(offset: Int, limit: Int) async throws -> PlaylistPage
+    func playlist(_ id: PlaylistID) async throws -> PlaylistDetail?
+    /// Cheap query that proves the database answers.
+    func ping() async throws
+
+    // MARK: Writes (state manager only)
+    func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary
+    /// Changes the given fields; `nil` leaves a field as it is. Throws `not_found`.
+    func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary
+    /// Deletes the playlist, its tracks, tag links and resume point, then its audio files. Throws `not_found`.
+    func deletePlaylist(_ id: PlaylistID) throws
+}
+
+/// One page of the playlist list, with the real total for paging.
+public struct PlaylistPage: Sendable, Equatable {
+    public var playlists: [PlaylistSummary]
+    public var total: Int
+
+    public init(playlists: [PlaylistSummary], total: Int) {
+        self.playlists = playlists
+        self.total = total
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import MusicBoxCore
+
+/// What the HTTP layer needs from the rest of the daemon. Writes go only through `state`;
+/// reads may go straight to `library`.
+public struct APIDependencies: Sendable {
+    public var state: StateManager
+    public var library: any LibraryStore
+    public var system: SystemFacts
+    public var maxJSONBodyBytes: Int
+
+    public init(state: StateManager, library: any LibraryStore, system: SystemFacts, maxJSONBodyBytes: Int) {
+        self.state = state
+        self.library = library
+        self.system = system
+        self.maxJSONBodyBytes = maxJSONBodyBytes
+    }
+}
+
+/// Facts about this daemon process for `/api/system/info`.
+public struct SystemFacts: Sendable {
+    public var version: String
+    public var startedAt: Date
+    public var startInstant: ContinuousClock.Instant
+    public var hardwareMode: HardwareMode
+    /// The data folder, for the disk space report.
+    public var dataDirectory: String
+
+    public init(version: String, startedAt: Date, startInstant: ContinuousClock.Instant, hardwareMode: HardwareMode, dataDirectory: String) {
+        self.version = version
+        self.startedAt = startedAt
+        self.startInstant = startInstant
+        self.hardwareMode = hardwareMode
+        self.dataDirectory = dataDirectory
+    }
+}

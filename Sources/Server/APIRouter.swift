@@ -1,0 +1,13 @@
+import Hummingbird
+import MusicBoxCore
+
+/// Builds the HTTP router of the box: every route under `/api`, behind the error envelope.
+public enum APIRouter {
+    public static func build(_ dependencies: APIDependencies) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorEnvelopeMiddleware())
+        SystemRoutes(dependencies: dependencies).register(on: router)
+        PlaylistRoutes(dependencies: dependencies).register(on: router)
+        return router
+    }
+}

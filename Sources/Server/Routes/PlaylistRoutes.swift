@@ -1,0 +1,125 @@
+import Hummingbird
+import MusicBoxCore
+
+/// `/api/playlists`: list with paging, create, get, rename, delete.
+struct PlaylistRoutes<Context: RequestContext> {
+    let dependencies: APIDependencies
+    var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
+
+    static var maxPageSize: Int { 1000 }
+
+    func register(on router: Router<Context>) {
+        let group = router.group("api/playlists")
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: get)
+        group.put(":id", use: update)
+        group.patch(":id", use: update)
+        group.delete(":id", use: delete)
+    }
+
+    struct ListData: Encodable {
+        var playlists: [PlaylistSummary]
+        var total: Int
+        var page: Int
+        var limit: Int
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let page = try QueryInt.read(request, "page", default: 1, range: 1...Int(Int32.max))
+        let limit = try QueryInt.read(request, "limit", default: 50, range: 1...Self.maxPageSize)
+        let result = try await dependencies.library.playlistPage(offset: (page - 1) * limit, limit: limit)
+        let data = ListData(playlists: result.playlists, total: result.total, page: page, limit: limit)
+        return try JSONResponse.success(data, message: "\(result.total) playlist(s)")
+    }
+
+    struct CreateBody: Decodable {
+        var title: String
+        var description: String?
+        var client_op_id: String?
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let input = try await body.decode(CreateBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let committed = try await perform(CreatePlaylist(title: input.title, description: input.description ?? ""), opID)
+        return try JSONResponse.success(
+            committed.value, message: "Playlist created", status: .created,
+            serverSeq: committed.serverSeq, clientOpID: opID
+        )
+    }
+
+    @Sendable func get(_ request: Request, context: Context) async throws -> Response {
+        let id = try playlistID(context)
+        guard let playlist = try await dependencies.library.playlist(id) else { throw BoxError.playlistNotFound(id) }
+        return try JSONResponse.success(playlist, message: "Playlist \(id)")
+    }
+
+    struct UpdateBody: Decodable {
+        var title: String?
+        var description: String?
+        var client_op_id: String?
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        let id = try playlistID(context)
+        let input = try await body.decode(UpdateBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let committed = try await perform(UpdatePlaylist(id: id, title: input.title, description: input.description), opID)
+        return try JSONResponse.success(
+            committed.value, message: "Playlist updated", serverSeq: committed.serverSeq, clientOpID: opID
+        )
+    }
+
+    struct DeletedData: Encodable { var playlist_id: PlaylistID }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        let id = try playlistID(context)
+        let opID = try ClientOpID.validate(request.uri.queryParameters.get("client_op_id"))
+        let committed = try await perform(DeletePlaylist(id: id), opID)
+        return try JSONResponse.success(
+            DeletedData(playlist_id: id), message: "Playlist deleted", serverSeq: committed.serverSeq, clientOpID: opID
+        )
+    }
+
+    private func perform<C: BoxCommand>(_ command: C, _ clientOpID: String?) async throws -> Committed<C.Output> {
+        do {
+            return try await dependencies.state.perform(command)
+        } catch {
+            throw OperationFailure(error: error, clientOpID: clientOpID)
+        }
+    }
+
+    /// A path id that is not a UUID cannot name a playlist: 404, like any unknown id.
+    private func playlistID(_ context: Context) throws -> PlaylistID {
+        let text = try context.parameters.require("id")
+        guard let id = PlaylistID(text) else {
+            throw BoxError(.notFound, "No playlist with id \(text).", details: ["playlist_id": text])
+        }
+        return id
+    }
+}
+
+/// Integer query parameters with a default and a range; anything else is a 400 naming the parameter.
+enum QueryInt {
+    static func read(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters.get(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw BoxError.validation(field: name, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return number
+    }
+}
+
+/// `client_op_id`: an opaque string a client picks to recognise its operation's result.
+enum ClientOpID {
+    static let maxLength = 128
+
+    static func validate(_ value: String?) throws -> String? {
+        guard let value else { return nil }
+        guard !value.isEmpty, value.count <= maxLength, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw BoxError.validation(field: "client_op_id", "client_op_id must be 1 to \(maxLength) printable characters.")
+        }
+        return value
+    }
+}

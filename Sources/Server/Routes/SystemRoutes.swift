@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Logging
+import MusicBoxCore
+
+/// `/api/health` and `/api/system/info`.
+struct SystemRoutes<Context: RequestContext> {
+    let dependencies: APIDependencies
+
+    func register(on router: Router<Context>) {
+        router.get("api/health", use: health)
+        router.get("api/system/info", use: info)
+    }
+
+    struct HealthData: Encodable {
+        var status: String
+        var components: [String: String]
+        var timestamp: EpochMillis
+    }
+
+    /// 200 when the box can serve; 503 (still with the component list) when the database does not answer.
+    @Sendable func health(_ request: Request, context: Context) async throws -> Response {
+        var components: [String: String] = [:]
+        do {
+            try await dependencies.library.ping()
+            components["database"] = "connected"
+        } catch {
+            context.logger.error("health: database does not answer: \(error)")
+            components["database"] = "unavailable"
+        }
+        let disk = DiskSpace.measure(dependencies.system.dataDirectory)
+        components["storage"] = disk == nil ? "unavailable" : "available"
+        let healthy = components.values.allSatisfy { $0 == "connected" || $0 == "available" }
+        let data = HealthData(status: healthy ? "healthy" : "unhealthy", components: components, timestamp: Date().epochMillis)
+        guard healthy else {
+            var error = BoxError(.hardwareUnavailable, "The box is unhealthy: " + components.filter { $0.value == "unavailable" }.keys.sorted().joined(separator: ", ") + " unavailable.")
+            error.details = components
+            throw error
+        }
+        return try JSONResponse.success(data, message: "healthy")
+    }
+
+    struct InfoData: Encodable {
+        var name = "musicboxd"
+        var version: String
+        var started_at: EpochMillis
+        var uptime_ms: Int64
+        var server_epoch: String
+        var server_seq: UInt64
+        var hardware_mode: String
+        var disk: DiskSpace?
+    }
+
+    @Sendable func info(_ request: Request, context: Context) async throws -> Response {
+        let system = dependencies.system
+        let uptime = ContinuousClock.now - system.startInstant
+        let data = InfoData(
+            version: system.version,
+            started_at: system.startedAt.epochMillis,
+            uptime_ms: uptime.components.seconds * 1000 + uptime.components.attoseconds / 1_000_000_000_000_000,
+            server_epoch: dependencies.state.serverEpoch,
+            server_seq: await dependencies.state.currentServerSeq,
+            hardware_mode: system.hardwareMode.rawValue,
+            disk: DiskSpace.measure(system.dataDirectory)
+        )
+        return try JSONResponse.success(data, message: "musicboxd \(system.version)")
+    }
+}
+
+/// Free and total bytes of the file system holding the data folder.
+struct DiskSpace: Encodable {
+    var path: String
+    var free_bytes: Int64
+    var total_bytes: Int64
+
+    /// `statvfs` is a single fast system call; `nil` when the path cannot be read.
+    static func measure(_ path: String) -> DiskSpace? {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return nil }
+        let block = Int64(stats.f_frsize)
+        return DiskSpace(path: path, free_bytes: Int64(stats.f_bavail) * block, total_bytes: Int64(stats.f_blocks) * block)
+    }
+}
