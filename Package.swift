@@ -89,6 +89,9 @@ let package = Package(
             name: "MusicBoxTests",
             dependencies: [
                 "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon",
+                // Built so the process tests (exit codes, kill -9) can run the real binary.
+                "musicboxd",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -18,11 +18,11 @@ public final class LibraryDatabase: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.label = "musicboxd.db"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets NORMAL on the writer when it enables WAL, after any prepareDatabase hook;
+        // the writer connection lives as long as the pool, so setting it once here holds.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         if let version {
             try Schema.migrator.migrate(pool, upTo: version)
         } else {
