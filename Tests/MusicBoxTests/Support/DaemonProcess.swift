@@ -17,7 +17,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// Starts `musicboxd arguments…`; its stdout and stderr go to `logFile` (no pipes to fill up).
     init(arguments: [String], environment: [String: String] = [:], workingDirectory: URL, logFile: URL) throws {
         self.logFile = logFile
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = Self.binary
         process.arguments = arguments
