@@ -1,0 +1,328 @@
+import Logging
+import Synchronization
+
+/// The Engine.IO v4 server: handshakes, long-polling, WebSocket, the upgrade between them,
+/// heartbeats and the table of open sessions.
+public final class EngineServer: Sendable {
+    public let configuration: EngineConfiguration
+    private let sessions = Mutex<[String: EngineSession]>([:])
+    private let delegateBox = Mutex<WeakDelegate>(WeakDelegate())
+    private let originPolicy: OriginPolicy
+    private let logger: Logger
+
+    private struct WeakDelegate {
+        weak var value: (any EngineDelegate)?
+    }
+
+    public init(configuration: EngineConfiguration = .init(), originPolicy: @escaping OriginPolicy = EngineServer.sameHostOrigin, logger: Logger = Logger(label: "socketio.engine")) {
+        self.configuration = configuration
+        self.originPolicy = originPolicy
+        self.logger = logger
+    }
+
+    func setDelegate(_ delegate: any EngineDelegate) { delegateBox.withLock { $0.value = delegate } }
+    private var delegate: (any EngineDelegate)? { delegateBox.withLock { $0.value } }
+
+    /// Default origin policy: clients without `Origin` (apps, scripts) and pages served by this very host.
+    public static let sameHostOrigin: OriginPolicy = { origin, host in
+        guard let origin else { return true }
+        guard let host else { return false }
+        let withoutScheme = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
+        return withoutScheme?.lowercased() == host.lowercased()
+    }
+
+    public var sessionCount: Int { sessions.withLock { $0.count } }
+
+    public func session(_ id: String) -> EngineSession? { sessions.withLock { $0[id] } }
+
+    // MARK: Handshake
+
+    private func openSession(transport: EngineSession.Transport, handshake: HandshakeInfo) -> EngineSession {
+        let session = EngineSession(id: Self.makeID(), transport: transport, handshake: handshake, configuration: configuration, now: .now)
+        sessions.withLock { $0[session.id] = session }
+        let upgrades = configuration.allowUpgrades && transport == .polling ? #"["websocket"]"# : "[]"
+        let open = #"{"sid":"\#(session.id)","upgrades":\#(upgrades),"pingInterval":\#(configuration.pingInterval),"pingTimeout":\#(configuration.pingTimeout),"maxPayload":\#(configuration.maxPayload)}"#
+        session.send(.text(.open, open))
+        return session
+    }
+
+    /// 20 URL-safe random characters, as the reference server makes them.
+    static func makeID() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))] })
+    }
+
+    // MARK: Long-polling
+
+    /// CORS headers for an allowed browser origin.
+    private func corsHeaders(_ origin: String?) -> [String: String] {
+        guard let origin else { return [:] }
+        return ["access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "Origin"]
+    }
+
+    public func handlePolling(_ request: PollingRequest) async -> PollingResponse {
+        let origin = request.headers["origin"]
+        guard originPolicy(origin, request.headers["host"]) else {
+            logger.notice("refused polling request from origin \(origin ?? "-")")
+            return .error(.forbidden, cors: [:])
+        }
+        let cors = corsHeaders(origin)
+        if request.method == "OPTIONS" {
+            var headers = cors
+            headers["access-control-allow-methods"] = "GET, POST, OPTIONS"
+            headers["access-control-allow-headers"] = request.headers["access-control-request-headers"] ?? "content-type"
+            return PollingResponse(status: 204, headers: headers, body: "")
+        }
+        guard request.query["EIO"] == "4" else { return .error(.unsupportedProtocolVersion, cors: cors) }
+        switch request.query["transport"] {
+        case "polling": break
+        case "websocket": return .error(.badRequest, cors: cors)  // a WebSocket request without an upgrade
+        default: return .error(.unknownTransport, cors: cors)
+        }
+
+        guard let sid = request.query["sid"] else {
+            guard request.method == "GET" else { return .error(.badHandshakeMethod, cors: cors) }
+            let handshake = HandshakeInfo(headers: request.headers, query: request.query, remoteAddress: request.remoteAddress)
+            let session = openSession(transport: .polling, handshake: handshake)
+            await delegate?.engineSessionOpened(session)
+            return await poll(session, cors: cors)
+        }
+        guard let session = session(sid) else { return .error(.unknownSession, cors: cors) }
+        switch request.method {
+        case "GET":
+            guard session.transport != .websocket else { return .error(.badRequest, cors: cors) }
+            return await poll(session, cors: cors)
+        case "POST":
+            return await receivePost(request, session: session, cors: cors)
+        default:
+            return .error(.badRequest, cors: cors)
+        }
+    }
+
+    private func poll(_ session: EngineSession, cors: [String: String]) async -> PollingResponse {
+        guard session.beginPollingGet() else {
+            logger.notice("session \(session.id): overlapping polls; closing")
+            await close(session, .transportError, notifyClient: false)
+            return .error(.badRequest, cors: cors)
+        }
+        defer { session.endPollingGet() }
+        switch await session.nextBatch() {
+        case .packets(let packets):
+            return .text(EngineCodec.encodePayload(packets), cors: cors)
+        case .closed:
+            await finalize(session)
+            return .error(.unknownSession, cors: cors)
+        }
+    }
+
+    private func receivePost(_ request: PollingRequest, session: EngineSession, cors: [String: String]) async -> PollingResponse {
+        guard session.beginPollingPost() else {
+            await close(session, .transportError, notifyClient: false)
+            return .error(.badRequest, cors: cors)
+        }
+        defer { session.endPollingPost() }
+        if request.bodyTooLarge || request.body.count > configuration.maxPayload {
+            logger.notice("session \(session.id): payload over maxPayload; closing")
+            await close(session, .transportError, notifyClient: false)
+            return PollingResponse(status: 413, headers: cors, body: "")
+        }
+        do {
+            guard let body = String(validating: request.body, as: UTF8.self) else {
+                throw EngineDecodingError(description: "payload is not UTF-8")
+            }
+            for packet in try EngineCodec.decodePayload(body) {
+                try await handleInbound(packet, session: session, overWebSocket: false)
+            }
+        } catch {
+            logger.notice("session \(session.id): \(error); closing")
+            await close(session, .transportError, notifyClient: false)
+            return .error(.badRequest, cors: cors)
+        }
+        return .text("ok", cors: cors)
+    }
+
+    // MARK: Inbound packets (both transports)
+
+    private func handleInbound(_ packet: EnginePacket, session: EngineSession, overWebSocket: Bool) async throws {
+        switch packet {
+        case .text(.pong, _):
+            session.pongReceived()
+        case .text(.ping, let payload):
+            session.send(.text(.pong, payload))
+        case .text(.message, let text):
+            try await delegate?.engineSession(session, received: .text(text))
+        case .binary(let bytes):
+            try await delegate?.engineSession(session, received: .binary(bytes))
+        case .text(.close, _):
+            await close(session, .transportClose, notifyClient: false)
+        case .text(.noop, _):
+            break
+        case .text(.open, _), .text(.upgrade, _), .encodedText:
+            throw EngineDecodingError(description: "unexpected packet from client")
+        }
+    }
+
+    // MARK: WebSocket
+
+    /// Whether a WebSocket upgrade request should be accepted (checked before the 101 answer).
+    public func shouldAcceptWebSocket(query: [String: String], headers: [String: String]) -> Bool {
+        guard query["EIO"] == "4", query["transport"] == "websocket",
+              originPolicy(headers["origin"], headers["host"]) else { return false }
+        if let sid = query["sid"] {
+            guard let session = session(sid), session.transport == .polling else { return false }
+        }
+        return true
+    }
+
+    /// Runs one WebSocket connection to the end: a new session, or the upgrade of a polling one.
+    public func runWebSocket<Inbound: AsyncSequence & Sendable>(
+        query: [String: String], handshake: HandshakeInfo, inbound: Inbound, writer: some EngineWebSocketWriter
+    ) async where Inbound.Element == WebSocketMessageFrame {
+        var iterator = inbound.makeAsyncIterator()
+        let session: EngineSession
+        if let sid = query["sid"] {
+            guard let existing = self.session(sid), existing.beginUpgrade() else {
+                await writer.close(goingAway: false, messageTooBig: false)
+                return
+            }
+            session = existing
+            guard await upgrade(session, iterator: &iterator, writer: writer) else {
+                session.abandonUpgrade()
+                await writer.close(goingAway: false, messageTooBig: false)
+                return
+            }
+        } else {
+            session = openSession(transport: .websocket, handshake: handshake)
+            await delegate?.engineSessionOpened(session)
+        }
+
+        let sendableIterator = UnsafeTransfer(iterator)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.writeLoop(session, writer: writer) }
+            group.addTask {
+                var iterator = sendableIterator.value
+                let reason = await self.readLoop(session, iterator: &iterator)
+                if reason == .transportError { await writer.close(goingAway: false, messageTooBig: true) }
+                await self.close(session, reason, notifyClient: false)
+            }
+        }
+        await finalize(session)
+    }
+
+    /// The probe exchange: `2probe` → `3probe` (and a noop to the waiting poll), then `5`.
+    private func upgrade<Iterator: AsyncIteratorProtocol>(_ session: EngineSession, iterator: inout Iterator, writer: some EngineWebSocketWriter) async -> Bool
+    where Iterator.Element == WebSocketMessageFrame {
+        do {
+            guard case .text("2probe") = try await iterator.next() else { return false }
+            try await writer.write(text: "3probe")
+            session.probeReceived()
+            while true {
+                guard let frame = try await iterator.next() else { return false }
+                if case .text("5") = frame { return session.completeUpgrade() }
+                // Only noops may come between probe and upgrade.
+                guard case .text("6") = frame else { return false }
+            }
+        } catch {
+            return false
+        }
+    }
+
+    private func writeLoop(_ session: EngineSession, writer: some EngineWebSocketWriter) async {
+        while true {
+            switch await session.nextBatch() {
+            case .packets(let packets):
+                do {
+                    for packet in packets {
+                        if case .binary(let bytes) = packet {
+                            try await writer.write(binary: bytes)
+                        } else if let text = packet.frameText {
+                            try await writer.write(text: text)
+                        }
+                    }
+                } catch {
+                    await close(session, .transportClose, notifyClient: false)
+                    return
+                }
+            case .closed(let reason):
+                await writer.close(goingAway: reason == .serverShutdown, messageTooBig: false)
+                return
+            }
+        }
+    }
+
+    /// Reads frames until the client goes away or breaks the protocol; returns why it ended.
+    private func readLoop<Iterator: AsyncIteratorProtocol>(_ session: EngineSession, iterator: inout Iterator) async -> CloseReason
+    where Iterator.Element == WebSocketMessageFrame {
+        do {
+            while let frame = try await iterator.next() {
+                if session.isClosed { return session.closeReason ?? .transportClose }
+                switch frame {
+                case .text(let text):
+                    try await handleInbound(try EngineCodec.decodeText(Substring(text)), session: session, overWebSocket: true)
+                case .binary(let bytes):
+                    try await handleInbound(.binary(bytes), session: session, overWebSocket: true)
+                }
+            }
+            return .transportClose
+        } catch {
+            logger.notice("session \(session.id): \(error); closing")
+            return session.isClosed ? (session.closeReason ?? .transportError) : .transportError
+        }
+    }
+
+    // MARK: Closing and heartbeats
+
+    /// Closes a session (once) and tells the delegate.
+    public func close(_ session: EngineSession, _ reason: CloseReason, notifyClient: Bool) async {
+        session.close(reason, notifyClient: notifyClient)
+        if !notifyClient { await finalize(session) }
+    }
+
+    /// Removes a closed session from the table and tells the delegate, exactly once.
+    private func finalize(_ session: EngineSession) async {
+        guard let reason = session.closeReason else { return }
+        let removed = sessions.withLock { $0.removeValue(forKey: session.id) != nil }
+        guard removed else { return }
+        logger.debug("session \(session.id) closed: \(reason.rawValue)")
+        await delegate?.engineSessionClosed(session, reason: reason)
+    }
+
+    /// Pings every session when due and ends those that stopped answering or reading.
+    /// Runs until cancelled; one loop serves all sessions.
+    public func runHeartbeat() async {
+        let tick = max(20, min(500, min(configuration.pingInterval, configuration.pingTimeout) / 5))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(tick))
+            let now = ContinuousClock.now
+            for session in sessions.withLock({ Array($0.values) }) {
+                if case .closed(let reason) = session.heartbeat(now: now) {
+                    if reason == .pingTimeout || reason == .slowClient {
+                        logger.info("session \(session.id) closed: \(reason.rawValue)")
+                    }
+                    await finalize(session)
+                }
+            }
+        }
+    }
+
+    /// Tells every client the server is going away (Engine.IO close packet), gives the
+    /// writers a moment to flush, then ends all sessions.
+    public func shutdown(grace: Duration = .milliseconds(500)) async {
+        let all = sessions.withLock { Array($0.values) }
+        for session in all { session.close(.serverShutdown, notifyClient: true) }
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline, sessions.withLock({ !$0.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(10))
+            // Polling sessions are finalized when their close packet is fetched; stop waiting when nothing is pending.
+            if all.allSatisfy({ $0.transport != .websocket }) { break }
+        }
+        for session in all { await finalize(session) }
+    }
+}
+
+/// Moves a value that is used by one task at a time across a task boundary.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,250 @@
+import DequeModule
+import Synchronization
+
+/// What a client sent when it opened its session: for auth hooks, logging and CORS decisions.
+public struct HandshakeInfo: Sendable {
+    /// Header names in lowercase.
+    public var headers: [String: String]
+    public var query: [String: String]
+    public var remoteAddress: String?
+
+    public init(headers: [String: String], query: [String: String], remoteAddress: String?) {
+        self.headers = headers
+        self.query = query
+        self.remoteAddress = remoteAddress
+    }
+}
+
+/// One Engine.IO client connection, whatever its transport.
+///
+/// All state sits behind one lock in a small state machine:
+/// `polling` → (`upgrading` → `websocket`) → `closed`. Outgoing packets wait in a byte-bounded
+/// outbox that exactly one consumer drains at a time: the pending polling `GET`, or the WebSocket
+/// writer once the upgrade is complete. A client that lets its outbox grow past the limits is
+/// disconnected, so one stalled phone can neither hold memory nor slow anybody else down.
+public final class EngineSession: Sendable {
+    public enum Transport: Sendable, Equatable { case polling, upgrading, websocket }
+
+    /// What the consumer gets: packets to write, or the news that the session ended.
+    enum Batch: Equatable {
+        case packets([EnginePacket])
+        case closed(CloseReason)
+    }
+
+    enum HeartbeatOutcome: Equatable { case alive, closed(CloseReason) }
+
+    private struct State {
+        var transport: Transport
+        var closeReason: CloseReason?
+        var outbox: Deque<EnginePacket> = []
+        var outboxBytes = 0
+        var oldestQueuedAt: ContinuousClock.Instant?
+        var consumer: CheckedContinuation<Void, Never>?
+        /// Set when an upgrade probe arrives: the pending poll must return a lone noop.
+        var releasePollWithNoop = false
+        var pollingGetActive = false
+        var pollingPostActive = false
+        var nextPingAt: ContinuousClock.Instant
+        var pongDeadline: ContinuousClock.Instant?
+    }
+
+    public let id: String
+    public let handshake: HandshakeInfo
+    let configuration: EngineConfiguration
+    private let state: Mutex<State>
+
+    init(id: String, transport: Transport, handshake: HandshakeInfo, configuration: EngineConfiguration, now: ContinuousClock.Instant) {
+        self.id = id
+        self.handshake = handshake
+        self.configuration = configuration
+        state = Mutex(State(transport: transport, nextPingAt: now + .milliseconds(configuration.pingInterval)))
+    }
+
+    public var transport: Transport { state.withLock { $0.transport } }
+    public var closeReason: CloseReason? { state.withLock { $0.closeReason } }
+    public var isClosed: Bool { closeReason != nil }
+
+    // MARK: Sending
+
+    /// Queues packets to go out together, in order. Returns false when the session is closed
+    /// or has just been closed for exceeding the slow-client limit.
+    @discardableResult
+    func send(_ packets: [EnginePacket]) -> Bool {
+        let (accepted, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard state.closeReason == nil else { return (false, nil) }
+            let bytes = packets.reduce(0) { $0 + $1.byteCount }
+            if state.outboxBytes + bytes > configuration.maxOutboxBytes {
+                return (false, Self.close(&state, .slowClient, notifyClient: false))
+            }
+            state.outbox.append(contentsOf: packets)
+            state.outboxBytes += bytes
+            if state.oldestQueuedAt == nil { state.oldestQueuedAt = .now }
+            return (true, Self.takeConsumer(&state))
+        }
+        consumer?.resume()
+        return accepted
+    }
+
+    @discardableResult
+    func send(_ packet: EnginePacket) -> Bool { send([packet]) }
+
+    // MARK: Consuming
+
+    /// Waits for packets to write. Returns everything queued at once (a polling response carries
+    /// them all), or `.closed` once the session ended and its last packets were taken.
+    func nextBatch() async -> Batch {
+        while true {
+            let ready: Batch? = state.withLock { state in
+                if state.releasePollWithNoop {
+                    state.releasePollWithNoop = false
+                    return .packets([.noop])
+                }
+                if !state.outbox.isEmpty {
+                    let packets = Array(state.outbox)
+                    state.outbox.removeAll(keepingCapacity: true)
+                    state.outboxBytes = 0
+                    state.oldestQueuedAt = nil
+                    return .packets(packets)
+                }
+                if let reason = state.closeReason { return .closed(reason) }
+                return nil
+            }
+            if let ready { return ready }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.releasePollWithNoop || !state.outbox.isEmpty || state.closeReason != nil { return true }
+                    state.consumer = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    private static func takeConsumer(_ state: inout State) -> CheckedContinuation<Void, Never>? {
+        defer { state.consumer = nil }
+        return state.consumer
+    }
+
+    // MARK: Polling request bookkeeping
+
+    /// Marks a polling GET as started; false if one is already running (a protocol violation).
+    func beginPollingGet() -> Bool {
+        state.withLock { state in
+            guard !state.pollingGetActive else { return false }
+            state.pollingGetActive = true
+            return true
+        }
+    }
+
+    func endPollingGet() { state.withLock { $0.pollingGetActive = false } }
+
+    func beginPollingPost() -> Bool {
+        state.withLock { state in
+            guard !state.pollingPostActive else { return false }
+            state.pollingPostActive = true
+            return true
+        }
+    }
+
+    func endPollingPost() { state.withLock { $0.pollingPostActive = false } }
+
+    // MARK: Upgrade
+
+    /// A WebSocket with this session's id arrived. Only a polling session may upgrade.
+    func beginUpgrade() -> Bool {
+        state.withLock { state in
+            guard state.closeReason == nil, state.transport == .polling else { return false }
+            state.transport = .upgrading
+            return true
+        }
+    }
+
+    /// The probe (`2probe`) arrived over the WebSocket: release a waiting poll with a noop.
+    func probeReceived() {
+        let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.transport == .upgrading else { return nil }
+            state.releasePollWithNoop = state.pollingGetActive
+            return Self.takeConsumer(&state)
+        }
+        consumer?.resume()
+    }
+
+    /// The upgrade packet (`5`) arrived: from now on the WebSocket carries everything.
+    func completeUpgrade() -> Bool {
+        let (done, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard state.transport == .upgrading else { return (false, nil) }
+            state.transport = .websocket
+            state.releasePollWithNoop = state.pollingGetActive
+            return (true, Self.takeConsumer(&state))
+        }
+        consumer?.resume()
+        return done
+    }
+
+    /// The WebSocket went away before the upgrade completed: stay on polling.
+    func abandonUpgrade() {
+        state.withLock { state in
+            if state.transport == .upgrading { state.transport = .polling }
+        }
+    }
+
+    // MARK: Heartbeat
+
+    func pongReceived(now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            state.pongDeadline = nil
+            state.nextPingAt = now + .milliseconds(configuration.pingInterval)
+        }
+    }
+
+    /// Sends the next ping when it is due, and ends the session when a pong is overdue or the
+    /// outbox has waited too long.
+    func heartbeat(now: ContinuousClock.Instant) -> HeartbeatOutcome {
+        let (outcome, consumer) = state.withLock { state -> (HeartbeatOutcome, CheckedContinuation<Void, Never>?) in
+            if let reason = state.closeReason { return (.closed(reason), nil) }
+            if let deadline = state.pongDeadline, now > deadline {
+                return (.closed(.pingTimeout), Self.close(&state, .pingTimeout, notifyClient: false))
+            }
+            if let oldest = state.oldestQueuedAt, now - oldest > .milliseconds(configuration.maxOutboxAge) {
+                return (.closed(.slowClient), Self.close(&state, .slowClient, notifyClient: false))
+            }
+            // While upgrading, the probe exchange itself shows liveness; ping once it settles.
+            if state.pongDeadline == nil, now >= state.nextPingAt, state.transport != .upgrading {
+                state.outbox.append(.ping)
+                state.outboxBytes += 1
+                if state.oldestQueuedAt == nil { state.oldestQueuedAt = now }
+                state.pongDeadline = now + .milliseconds(configuration.pingTimeout)
+                return (.alive, Self.takeConsumer(&state))
+            }
+            return (.alive, nil)
+        }
+        consumer?.resume()
+        return outcome
+    }
+
+    // MARK: Closing
+
+    /// Ends the session. With `notifyClient`, a close packet goes out after what is queued.
+    /// Returns false when it was closed already.
+    @discardableResult
+    func close(_ reason: CloseReason, notifyClient: Bool) -> Bool {
+        let (changed, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard state.closeReason == nil else { return (false, nil) }
+            return (true, Self.close(&state, reason, notifyClient: notifyClient))
+        }
+        consumer?.resume()
+        return changed
+    }
+
+    private static func close(_ state: inout State, _ reason: CloseReason, notifyClient: Bool) -> CheckedContinuation<Void, Never>? {
+        state.closeReason = reason
+        if notifyClient {
+            state.outbox.append(.close)
+        } else {
+            state.outbox.removeAll()
+        }
+        state.outboxBytes = 0
+        return takeConsumer(&state)
+    }
+}
