@@ -8,10 +8,12 @@ CONFIG       ?= debug
 PORT         ?= 8080
 DATA_DIR     ?= ./data
 # Debian packages the build and the tests need (one list; `make deps` installs the missing ones).
-APT_PACKAGES := pkg-config libsqlite3-dev python3 curl
+APT_PACKAGES := pkg-config libsqlite3-dev python3 python3-venv curl
+# Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
+VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test release bench-startup sample-config clean
+.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup sample-config clean
 
 all: build
 
@@ -31,10 +33,25 @@ build: deps
 run: build
 	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/musicboxd run --hardware sim --port $(PORT) --data-dir $(DATA_DIR)
 
-## Every test: Swift Testing suites (unit, SQLite, real HTTP, real processes).
-test: deps
+$(VENV)/.installed: Tests/socketio/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r Tests/socketio/requirements.txt
+	touch $@
+
+pydeps: deps $(VENV)/.installed
+
+## Every test: the Swift suites (unit, SQLite, real HTTP, real processes), then the Socket.IO
+## conformance suite with python-socketio against the real server.
+test: test-swift test-socketio
+
+test-swift: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+test-socketio: pydeps
+	$(SWIFT) build --product SocketIOTestServer
+	SOCKETIO_TEST_SERVER=$$($(SWIFT) build --show-bin-path)/SocketIOTestServer $(VENV)/bin/python -m pytest -q -p no:cacheprovider Tests/socketio
 
 release:
 	$(MAKE) build CONFIG=release

@@ -107,7 +107,7 @@ public final class EngineServer: Sendable {
             return .error(.badRequest, cors: cors)
         }
         defer { session.endPollingGet() }
-        switch await session.nextBatch() {
+        switch await session.nextBatch(for: .polling) {
         case .packets(let packets):
             return .text(EngineCodec.encodePayload(packets), cors: cors)
         case .closed:
@@ -230,7 +230,7 @@ public final class EngineServer: Sendable {
 
     private func writeLoop(_ session: EngineSession, writer: some EngineWebSocketWriter) async {
         while true {
-            switch await session.nextBatch() {
+            switch await session.nextBatch(for: .webSocket) {
             case .packets(let packets):
                 do {
                     for packet in packets {

@@ -39,9 +39,12 @@ public final class EngineSession: Sendable {
         var outbox: Deque<EnginePacket> = []
         var outboxBytes = 0
         var oldestQueuedAt: ContinuousClock.Instant?
-        var consumer: CheckedContinuation<Void, Never>?
-        /// Set when an upgrade probe arrives: the pending poll must return a lone noop.
-        var releasePollWithNoop = false
+        /// The waiting consumers: a polling GET and, after an upgrade, the WebSocket writer
+        /// may briefly wait at the same time, so each has its own slot.
+        var pollingConsumer: CheckedContinuation<Void, Never>?
+        var webSocketConsumer: CheckedContinuation<Void, Never>?
+        /// Set when the upgrade probe arrives: from then on polls get a lone noop.
+        var probed = false
         var pollingGetActive = false
         var pollingPostActive = false
         var nextPingAt: ContinuousClock.Instant
@@ -70,8 +73,8 @@ public final class EngineSession: Sendable {
     /// or has just been closed for exceeding the slow-client limit.
     @discardableResult
     func send(_ packets: [EnginePacket]) -> Bool {
-        let (accepted, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard state.closeReason == nil else { return (false, nil) }
+        let (accepted, consumers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard state.closeReason == nil else { return (false, []) }
             let bytes = packets.reduce(0) { $0 + $1.byteCount }
             if state.outboxBytes + bytes > configuration.maxOutboxBytes {
                 return (false, Self.close(&state, .slowClient, notifyClient: false))
@@ -79,9 +82,9 @@ public final class EngineSession: Sendable {
             state.outbox.append(contentsOf: packets)
             state.outboxBytes += bytes
             if state.oldestQueuedAt == nil { state.oldestQueuedAt = .now }
-            return (true, Self.takeConsumer(&state))
+            return (true, Self.takeConsumers(&state))
         }
-        consumer?.resume()
+        consumers.forEach { $0.resume() }
         return accepted
     }
 
@@ -90,30 +93,23 @@ public final class EngineSession: Sendable {
 
     // MARK: Consuming
 
+    /// Who drains the outbox.
+    enum Consumer { case polling, webSocket }
+
     /// Waits for packets to write. Returns everything queued at once (a polling response carries
     /// them all), or `.closed` once the session ended and its last packets were taken.
-    func nextBatch() async -> Batch {
+    /// A poll that comes after the upgrade probe gets a lone noop, which ends polling cleanly;
+    /// the WebSocket writer takes packets only once the upgrade is complete.
+    func nextBatch(for consumer: Consumer) async -> Batch {
         while true {
-            let ready: Batch? = state.withLock { state in
-                if state.releasePollWithNoop {
-                    state.releasePollWithNoop = false
-                    return .packets([.noop])
-                }
-                if !state.outbox.isEmpty {
-                    let packets = Array(state.outbox)
-                    state.outbox.removeAll(keepingCapacity: true)
-                    state.outboxBytes = 0
-                    state.oldestQueuedAt = nil
-                    return .packets(packets)
-                }
-                if let reason = state.closeReason { return .closed(reason) }
-                return nil
-            }
-            if let ready { return ready }
+            if let ready = state.withLock({ Self.ready(&$0, for: consumer) }) { return ready }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.releasePollWithNoop || !state.outbox.isEmpty || state.closeReason != nil { return true }
-                    state.consumer = continuation
+                    if Self.canProceed(state, consumer) { return true }
+                    switch consumer {
+                    case .polling: state.pollingConsumer = continuation
+                    case .webSocket: state.webSocketConsumer = continuation
+                    }
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -121,9 +117,35 @@ public final class EngineSession: Sendable {
         }
     }
 
-    private static func takeConsumer(_ state: inout State) -> CheckedContinuation<Void, Never>? {
-        defer { state.consumer = nil }
-        return state.consumer
+    private static func canProceed(_ state: State, _ consumer: Consumer) -> Bool {
+        if state.closeReason != nil { return true }
+        switch consumer {
+        case .polling: return state.probed || (state.transport == .polling && !state.outbox.isEmpty)
+        case .webSocket: return state.transport == .websocket && !state.outbox.isEmpty
+        }
+    }
+
+    private static func ready(_ state: inout State, for consumer: Consumer) -> Batch? {
+        if consumer == .polling, state.probed, state.closeReason == nil { return .packets([.noop]) }
+        guard canProceed(state, consumer) else { return nil }
+        if !state.outbox.isEmpty {
+            let packets = Array(state.outbox)
+            state.outbox.removeAll(keepingCapacity: true)
+            state.outboxBytes = 0
+            state.oldestQueuedAt = nil
+            return .packets(packets)
+        }
+        if let reason = state.closeReason { return .closed(reason) }
+        return nil
+    }
+
+    /// Wakes every waiting consumer; each re-checks whether it has something to do.
+    private static func takeConsumers(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        defer {
+            state.pollingConsumer = nil
+            state.webSocketConsumer = nil
+        }
+        return [state.pollingConsumer, state.webSocketConsumer].compactMap { $0 }
     }
 
     // MARK: Polling request bookkeeping
@@ -162,31 +184,34 @@ public final class EngineSession: Sendable {
 
     /// The probe (`2probe`) arrived over the WebSocket: release a waiting poll with a noop.
     func probeReceived() {
-        let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.transport == .upgrading else { return nil }
-            state.releasePollWithNoop = state.pollingGetActive
-            return Self.takeConsumer(&state)
+        let consumers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard state.transport == .upgrading else { return [] }
+            state.probed = true
+            return Self.takeConsumers(&state)
         }
-        consumer?.resume()
+        consumers.forEach { $0.resume() }
     }
 
     /// The upgrade packet (`5`) arrived: from now on the WebSocket carries everything.
     func completeUpgrade() -> Bool {
-        let (done, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard state.transport == .upgrading else { return (false, nil) }
+        let (done, consumers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard state.transport == .upgrading else { return (false, []) }
             state.transport = .websocket
-            state.releasePollWithNoop = state.pollingGetActive
-            return (true, Self.takeConsumer(&state))
+            return (true, Self.takeConsumers(&state))
         }
-        consumer?.resume()
+        consumers.forEach { $0.resume() }
         return done
     }
 
     /// The WebSocket went away before the upgrade completed: stay on polling.
     func abandonUpgrade() {
-        state.withLock { state in
-            if state.transport == .upgrading { state.transport = .polling }
+        let consumers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard state.transport == .upgrading else { return [] }
+            state.transport = .polling
+            state.probed = false
+            return Self.takeConsumers(&state)
         }
+        consumers.forEach { $0.resume() }
     }
 
     // MARK: Heartbeat
@@ -201,8 +226,8 @@ public final class EngineSession: Sendable {
     /// Sends the next ping when it is due, and ends the session when a pong is overdue or the
     /// outbox has waited too long.
     func heartbeat(now: ContinuousClock.Instant) -> HeartbeatOutcome {
-        let (outcome, consumer) = state.withLock { state -> (HeartbeatOutcome, CheckedContinuation<Void, Never>?) in
-            if let reason = state.closeReason { return (.closed(reason), nil) }
+        let (outcome, consumers) = state.withLock { state -> (HeartbeatOutcome, [CheckedContinuation<Void, Never>]) in
+            if let reason = state.closeReason { return (.closed(reason), []) }
             if let deadline = state.pongDeadline, now > deadline {
                 return (.closed(.pingTimeout), Self.close(&state, .pingTimeout, notifyClient: false))
             }
@@ -215,11 +240,11 @@ public final class EngineSession: Sendable {
                 state.outboxBytes += 1
                 if state.oldestQueuedAt == nil { state.oldestQueuedAt = now }
                 state.pongDeadline = now + .milliseconds(configuration.pingTimeout)
-                return (.alive, Self.takeConsumer(&state))
+                return (.alive, Self.takeConsumers(&state))
             }
-            return (.alive, nil)
+            return (.alive, [])
         }
-        consumer?.resume()
+        consumers.forEach { $0.resume() }
         return outcome
     }
 
@@ -229,15 +254,15 @@ public final class EngineSession: Sendable {
     /// Returns false when it was closed already.
     @discardableResult
     func close(_ reason: CloseReason, notifyClient: Bool) -> Bool {
-        let (changed, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard state.closeReason == nil else { return (false, nil) }
+        let (changed, consumers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard state.closeReason == nil else { return (false, []) }
             return (true, Self.close(&state, reason, notifyClient: notifyClient))
         }
-        consumer?.resume()
+        consumers.forEach { $0.resume() }
         return changed
     }
 
-    private static func close(_ state: inout State, _ reason: CloseReason, notifyClient: Bool) -> CheckedContinuation<Void, Never>? {
+    private static func close(_ state: inout State, _ reason: CloseReason, notifyClient: Bool) -> [CheckedContinuation<Void, Never>] {
         state.closeReason = reason
         if notifyClient {
             state.outbox.append(.close)
@@ -245,6 +270,6 @@ public final class EngineSession: Sendable {
             state.outbox.removeAll()
         }
         state.outboxBytes = 0
-        return takeConsumer(&state)
+        return takeConsumers(&state)
     }
 }

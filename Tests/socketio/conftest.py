@@ -1,0 +1,72 @@
+"""Fixtures for the Socket.IO conformance suite: the Swift test server as a real process."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PING_INTERVAL_MS = 400
+PING_TIMEOUT_MS = 400
+MAX_PAYLOAD = 100_000
+
+TRANSPORTS = {
+    "polling": ["polling"],
+    "websocket": ["websocket"],
+    "upgrade": ["polling", "websocket"],
+}
+
+
+def server_binary():
+    path = os.environ.get("SOCKETIO_TEST_SERVER") or os.path.join(ROOT, ".build", "debug", "SocketIOTestServer")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is missing: run `swift build --product SocketIOTestServer` first")
+    return path
+
+
+class ServerProcess:
+    """The test server on a free loopback port; restartable on the same port."""
+
+    def __init__(self, *extra, port=0):
+        self.extra = list(extra)
+        self.port = port
+        self.start()
+
+    def start(self):
+        args = [server_binary(), "--port", str(self.port), "--ping-interval", str(PING_INTERVAL_MS),
+                "--ping-timeout", str(PING_TIMEOUT_MS), "--max-payload", str(MAX_PAYLOAD), *self.extra]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            match = re.search(r"listening on port (\d+)", line or "")
+            if match:
+                self.port = int(match.group(1))
+                return
+            if self.proc.poll() is not None:
+                break
+        raise RuntimeError("test server did not start")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    process = ServerProcess("--rate", "0")
+    yield process
+    process.stop()
+
+
+@pytest.fixture(params=list(TRANSPORTS))
+def transports(request):
+    return TRANSPORTS[request.param]
