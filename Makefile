@@ -13,7 +13,7 @@ APT_PACKAGES := pkg-config libsqlite3-dev python3 python3-venv curl
 VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup sample-config clean
+.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup fuzz sample-config clean
 
 all: build
 
@@ -60,6 +60,14 @@ release:
 bench-startup: deps
 	$(SWIFT) build -c release --product musicboxd
 	python3 Benchmarks/startup.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+
+## Fuzz the packet decoders with libFuzzer for FUZZ_SECONDS (default 600).
+FUZZ_SECONDS ?= 600
+FUZZ_SOURCES := Sources/SocketIO/Values/*.swift Sources/SocketIO/Protocol/SocketPacket.swift Sources/SocketIO/EngineIO/EnginePacket.swift Fuzz/FuzzPackets.swift
+fuzz:
+	mkdir -p .build/fuzz .build/fuzz/corpus
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SocketIOFuzz $(FUZZ_SOURCES) -o .build/fuzz/fuzz-packets
+	.build/fuzz/fuzz-packets -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus Fuzz/corpus
 
 ## Regenerate the documented sample config from the schema.
 sample-config: build
