@@ -7,14 +7,19 @@ import SocketIO
 /// (`Tests/socketio/`) and the benchmark. Each event exercises one feature of the protocol.
 ///
 /// Usage: socketio-test-server [--port N] [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
-///                             [--rate PER_SECOND]
+///                             [--rate PER_SECOND] [--static DIR]
 @main
 struct SocketIOTestServer {
     static func main() async throws {
         var configuration = SocketIOConfiguration()
         var port = 0
+        var staticFolder: String?
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let flag = arguments.next() {
+            if flag == "--static" {
+                staticFolder = arguments.next()
+                continue
+            }
             guard let value = arguments.next().flatMap(Int.init) else { fatalError("\(flag) needs a number") }
             switch flag {
             case "--port": port = value
@@ -36,6 +41,7 @@ struct SocketIOTestServer {
         installHandlers(on: admin, io: io)
 
         let router = Router()
+        if let staticFolder { router.add(middleware: FileMiddleware(staticFolder, searchForIndexHtml: false)) }
         io.addPollingRoutes(to: router)
         let app = Application(
             router: router, server: io.httpServerBuilder,
@@ -109,6 +115,10 @@ struct SocketIOTestServer {
         }
         namespace.on("disconnect-me") { socket, _, _ in
             await socket.disconnect()
+        }
+        // Closes the whole connection as a restarting server would; the client should reconnect.
+        namespace.on("kick") { socket, _, _ in
+            await socket.closeTransport()
         }
         namespace.on("count") { _, _, ack in
             ack?(.int(Int64(namespace.socketCount)), .int(Int64(io.engine.sessionCount)))

@@ -135,6 +135,12 @@ public final class Socket: Sendable {
         if closeConnection { await namespace.server?.engine.close(session, .forcedClose, notifyClient: true) }
     }
 
+    /// Closes the client's whole connection with an Engine.IO close packet, as a restarting server
+    /// does: clients see a transport close and reconnect by themselves.
+    public func closeTransport() async {
+        await namespace.server?.engine.close(session, .forcedClose, notifyClient: true)
+    }
+
     /// Marks the socket gone and fails its pending acknowledgements. Returns the rooms it was in.
     func markDisconnected() -> Set<String>? {
         let (rooms, pending) = state.withLock { state -> (Set<String>?, [CheckedContinuation<[SocketValue], any Error>]) in
