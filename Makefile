@@ -13,7 +13,7 @@ APT_PACKAGES := pkg-config libsqlite3-dev python3 python3-venv curl chromium chr
 VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup fuzz sample-config clean
+.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup bench-socketio fuzz sample-config clean
 
 all: build
 
@@ -68,6 +68,13 @@ fuzz:
 	mkdir -p .build/fuzz .build/fuzz/corpus
 	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name SocketIOFuzz $(FUZZ_SOURCES) -o .build/fuzz/fuzz-packets
 	.build/fuzz/fuzz-packets -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus Fuzz/corpus
+
+## Socket.IO broadcast benchmark against python-socketio (release builds, same run).
+bench-socketio: pydeps
+	$(SWIFT) build -c release --product SocketIOTestServer
+	$(SWIFT) build -c release --package-path Benchmarks/SocketIOBench
+	$(VENV)/bin/python -m pip install --quiet -r Benchmarks/socketio/requirements.txt
+	BENCH_PYTHON=$(VENV)/bin/python $(VENV)/bin/python Benchmarks/socketio_bench.py
 
 ## Regenerate the documented sample config from the schema.
 sample-config: build

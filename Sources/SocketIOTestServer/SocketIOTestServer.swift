@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import SocketIO
+import UnixSignals
 
 /// A Socket.IO server with no application in it, for the protocol conformance suite
 /// (`Tests/socketio/`) and the benchmark. Each event exercises one feature of the protocol.
@@ -51,12 +53,11 @@ struct SocketIOTestServer {
             },
             logger: logger
         )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await io.run() }
-            group.addTask { try await app.runService() }
-            try await group.next()
-            group.cancelAll()
-        }
+        // SIGTERM/SIGINT: the Socket.IO service (last) stops first and tells clients, then HTTP.
+        let services = ServiceGroup(configuration: .init(
+            services: [app, SocketIOService(server: io)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await services.run()
     }
 
     static func installHandlers(on namespace: Namespace, io: SocketIOServer) {

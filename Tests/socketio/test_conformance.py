@@ -282,3 +282,18 @@ def test_event_flood_is_rate_limited():
         client.close()
     finally:
         process.stop()
+
+
+def test_graceful_shutdown_tells_clients(transports):
+    process = ServerProcess("--rate", "0")
+    try:
+        client = Recorder(process.url, transports)
+        assert client.client.call("echo", 1, timeout=5) == 1
+        started = time.time()
+        process.proc.send_signal(15)  # SIGTERM
+        # Told at once by a close packet, not found out after pingInterval + pingTimeout.
+        assert wait_for(lambda: client.disconnects, timeout=PING_INTERVAL_MS / 1000)
+        assert process.proc.wait(timeout=10) == 0
+        assert time.time() - started < 5
+    finally:
+        process.stop()
