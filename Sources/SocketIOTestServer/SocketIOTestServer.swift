@@ -9,17 +9,22 @@ import UnixSignals
 /// (`Tests/socketio/`) and the benchmark. Each event exercises one feature of the protocol.
 ///
 /// Usage: socketio-test-server [--port N] [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
-///                             [--rate PER_SECOND] [--static DIR]
+///                             [--rate PER_SECOND] [--static DIR] [--any-origin]
 @main
 struct SocketIOTestServer {
     static func main() async throws {
         var configuration = SocketIOConfiguration()
         var port = 0
         var staticFolder: String?
+        var anyOrigin = false
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let flag = arguments.next() {
             if flag == "--static" {
                 staticFolder = arguments.next()
+                continue
+            }
+            if flag == "--any-origin" {
+                anyOrigin = true
                 continue
             }
             guard let value = arguments.next().flatMap(Int.init) else { fatalError("\(flag) needs a number") }
@@ -34,7 +39,8 @@ struct SocketIOTestServer {
         }
         var logger = Logger(label: "socketio-test-server")
         logger.logLevel = .notice
-        let io = SocketIOServer(configuration: configuration, logger: logger)
+        let allowAll: OriginPolicy = { _, _ in true }
+        let io = SocketIOServer(configuration: configuration, originPolicy: anyOrigin ? allowAll : EngineServer.sameHostOrigin, logger: logger)
         installHandlers(on: io.sockets, io: io)
         let admin = io.of("/admin")
         admin.authorize { _, auth in

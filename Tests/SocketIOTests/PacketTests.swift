@@ -34,7 +34,8 @@ struct PacketTests {
         let packet = SocketPacket(.event, namespace: "/admin", id: 42, data: ["ev", .binary([0, 255]), ["nested": [.binary([7])]]])
         let engine = PacketEncoder.encode(packet)
         #expect(engine.count == 3)
-        guard case .encodedText(let text) = engine[0] else { Issue.record("expected text first"); return }
+        guard case .encoded(let frame) = engine[0] else { Issue.record("expected text first"); return }
+        let text = frame.text
         #expect(text.hasPrefix("452-/admin,42["))
         var decoder = PacketDecoder(limits: PacketLimits())
         #expect(try decoder.decode(text: String(text.dropFirst())) == nil)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Engine.IO v4 packet types.
 public enum EnginePacketType: UInt8, Sendable {
@@ -12,9 +13,10 @@ public enum EnginePacketType: UInt8, Sendable {
 public enum EnginePacket: Sendable, Equatable {
     case text(EnginePacketType, String)
     case binary([UInt8])
-    /// A complete text frame encoded once and shared by every recipient of a broadcast
-    /// (Swift strings share storage, so queuing it for many clients copies nothing).
-    case encodedText(String)
+    /// A complete text frame encoded once and shared by every recipient of a broadcast.
+    case encoded(SharedFrame)
+
+    static func encodedText(_ text: String) -> EnginePacket { .encoded(SharedFrame(text)) }
 
     public static func message(_ text: String) -> EnginePacket { .text(.message, text) }
     static let ping = EnginePacket.text(.ping, "")
@@ -26,7 +28,7 @@ public enum EnginePacket: Sendable, Equatable {
     var frameText: String? {
         switch self {
         case .text(let type, let payload): String(type.character) + payload
-        case .encodedText(let text): text
+        case .encoded(let frame): frame.text
         case .binary: nil
         }
     }
@@ -35,10 +37,32 @@ public enum EnginePacket: Sendable, Equatable {
     var byteCount: Int {
         switch self {
         case .text(_, let payload): payload.utf8.count + 1
-        case .encodedText(let text): text.utf8.count
+        case .encoded(let frame): frame.text.utf8.count
         case .binary(let bytes): bytes.count
         }
     }
+}
+
+/// A text frame shared by all recipients of a broadcast. Transports may keep one converted form
+/// of it (the WebSocket adapter keeps a ByteBuffer), made by the first writer and reused by the rest,
+/// so a broadcast to 500 clients is converted once, not 500 times.
+public final class SharedFrame: Sendable, Equatable {
+    public let text: String
+    private let converted = Mutex<(any Sendable)?>(nil)
+
+    init(_ text: String) { self.text = text }
+
+    /// The transport's form of this frame, made once by `make`.
+    public func converted<T: Sendable>(_ make: (String) -> T) -> T {
+        converted.withLock { slot in
+            if let value = slot as? T { return value }
+            let value = make(text)
+            slot = value
+            return value
+        }
+    }
+
+    public static func == (lhs: SharedFrame, rhs: SharedFrame) -> Bool { lhs.text == rhs.text }
 }
 
 /// Why a frame or payload could not be read.
@@ -84,8 +108,8 @@ enum EngineCodec {
             case .text(let type, let payload):
                 body.append(type.character)
                 body.append(payload)
-            case .encodedText(let text):
-                body.append(text)
+            case .encoded(let frame):
+                body.append(frame.text)
             case .binary(let bytes):
                 body.append("b")
                 body.append(Data(bytes).base64EncodedString())

@@ -158,7 +158,7 @@ public final class EngineServer: Sendable {
             await close(session, .transportClose, notifyClient: false)
         case .text(.noop, _):
             break
-        case .text(.open, _), .text(.upgrade, _), .encodedText:
+        case .text(.open, _), .text(.upgrade, _), .encoded:
             throw EngineDecodingError(description: "unexpected packet from client")
         }
     }
@@ -197,15 +197,12 @@ public final class EngineServer: Sendable {
             await delegate?.engineSessionOpened(session)
         }
 
-        let sendableIterator = UnsafeTransfer(iterator)
+        // The writer gets a child task; the reader runs in this (the connection's) task.
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.writeLoop(session, writer: writer) }
-            group.addTask {
-                var iterator = sendableIterator.value
-                let reason = await self.readLoop(session, iterator: &iterator)
-                if reason == .transportError { await writer.close(goingAway: false, messageTooBig: true) }
-                await self.close(session, reason, notifyClient: false)
-            }
+            let reason = await self.readLoop(session, iterator: &iterator)
+            if reason == .transportError { await writer.close(goingAway: false, messageTooBig: true) }
+            await self.close(session, reason, notifyClient: false)
         }
         await finalize(session)
     }
@@ -234,10 +231,10 @@ public final class EngineServer: Sendable {
             case .packets(let packets):
                 do {
                     for packet in packets {
-                        if case .binary(let bytes) = packet {
-                            try await writer.write(binary: bytes)
-                        } else if let text = packet.frameText {
-                            try await writer.write(text: text)
+                        switch packet {
+                        case .binary(let bytes): try await writer.write(binary: bytes)
+                        case .encoded(let frame): try await writer.write(shared: frame)
+                        case .text: try await writer.write(text: packet.frameText!)
                         }
                     }
                 } catch {
@@ -319,10 +316,4 @@ public final class EngineServer: Sendable {
         }
         for session in all { await finalize(session) }
     }
-}
-
-/// Moves a value that is used by one task at a time across a task boundary.
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -121,6 +121,11 @@ struct HummingbirdWebSocketWriter: EngineWebSocketWriter {
 
     func write(text: String) async throws { try await outbound.write(.text(text)) }
 
+    func write(shared frame: SharedFrame) async throws {
+        let buffer = frame.converted { ByteBuffer(string: $0) }
+        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
+    }
+
     func write(binary: [UInt8]) async throws { try await outbound.write(.binary(ByteBuffer(bytes: binary))) }
 
     func close(goingAway: Bool, messageTooBig: Bool) async {

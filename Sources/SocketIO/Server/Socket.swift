@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// One client's connection to one namespace.
@@ -20,10 +21,17 @@ public final class Socket: Sendable {
 
     private let state: Mutex<State>
 
-    /// Handler jobs of this socket, run one after another by one task: events are handled in the
-    /// order they arrived, and a handler that waits (for a client's ack, say) never blocks the
-    /// transport, which keeps delivering acks and pings.
-    private let jobs: AsyncStream<@Sendable () async -> Void>.Continuation
+    /// Handler jobs of this socket, run one after another: events are handled in the order they
+    /// arrived, and a handler that waits (for a client's ack, say) never blocks the transport, which
+    /// keeps delivering acks and pings. A drainer task exists only while jobs wait, so an idle
+    /// socket costs no task.
+    typealias Job = @Sendable () async -> Void
+    private struct JobQueue {
+        var jobs: Deque<Job> = []
+        var draining = false
+        var closed = false
+    }
+    private let jobQueue = Mutex(JobQueue())
     /// Most handler jobs that may wait; beyond that events count as a flood and are refused.
     static let maxQueuedJobs = 256
 
@@ -35,17 +43,32 @@ public final class Socket: Sendable {
         var initial = State()
         initial.bucket = rateLimit.map { TokenBucket($0) }
         state = Mutex(initial)
-        let (stream, continuation) = AsyncStream<@Sendable () async -> Void>.makeStream(bufferingPolicy: .bufferingOldest(Self.maxQueuedJobs))
-        jobs = continuation
-        Task {
-            for await job in stream { await job() }
-        }
     }
 
-    /// Queues a handler job; false when the queue is full.
-    func enqueue(_ job: @escaping @Sendable () async -> Void) -> Bool {
-        if case .enqueued = jobs.yield(job) { return true }
-        return false
+    /// Queues a handler job; false when the queue is full or the socket is gone.
+    func enqueue(_ job: @escaping Job) -> Bool {
+        let startDrainer = jobQueue.withLock { queue -> Bool? in
+            guard !queue.closed, queue.jobs.count < Self.maxQueuedJobs else { return nil }
+            queue.jobs.append(job)
+            if queue.draining { return false }
+            queue.draining = true
+            return true
+        }
+        guard let startDrainer else { return false }
+        if startDrainer { Task { await self.drainJobs() } }
+        return true
+    }
+
+    private func drainJobs() async {
+        while let job = jobQueue.withLock({ queue -> Job? in
+            guard !queue.jobs.isEmpty else {
+                queue.draining = false
+                return nil
+            }
+            return queue.jobs.removeFirst()
+        }) {
+            await job()
+        }
     }
 
     public var handshake: HandshakeInfo { session.handshake }
@@ -150,7 +173,7 @@ public final class Socket: Sendable {
             return (state.rooms, Array(state.pendingAcks.values))
         }
         for continuation in pending { continuation.resume(throwing: SocketIOError.disconnected) }
-        if rooms != nil { jobs.finish() }
+        if rooms != nil { jobQueue.withLock { $0.closed = true } }
         return rooms
     }
 }

@@ -23,8 +23,12 @@ public final class SocketIOServer: EngineDelegate {
             var sockets: [String: Socket] = [:]
         }
         let state: Mutex<State>
-        let connectTimer: Mutex<Task<Void, Never>?> = Mutex(nil)
-        init(limits: PacketLimits) { state = Mutex(State(decoder: PacketDecoder(limits: limits))) }
+        let session: EngineSession
+        let openedAt = ContinuousClock.now
+        init(session: EngineSession, limits: PacketLimits) {
+            self.session = session
+            state = Mutex(State(decoder: PacketDecoder(limits: limits)))
+        }
     }
 
     public init(configuration: SocketIOConfiguration = .init(), originPolicy: @escaping OriginPolicy = EngineServer.sameHostOrigin, logger: Logger = Logger(label: "socketio")) {
@@ -51,18 +55,8 @@ public final class SocketIOServer: EngineDelegate {
     // MARK: EngineDelegate
 
     public func engineSessionOpened(_ session: EngineSession) async {
-        let client = ClientConnection(limits: configuration.limits)
+        let client = ClientConnection(session: session, limits: configuration.limits)
         clients.withLock { $0[session.id] = client }
-        // A session that joins no namespace in time is closed, so idle sockets cannot pile up.
-        let timeout = configuration.engine.connectTimeout
-        let timer = Task { [weak self, weak session] in
-            try? await Task.sleep(for: .milliseconds(timeout))
-            guard !Task.isCancelled, let self, let session else { return }
-            if client.state.withLock({ $0.sockets.isEmpty }) {
-                await self.engine.close(session, .forcedClose, notifyClient: true)
-            }
-        }
-        client.connectTimer.withLock { $0 = timer }
     }
 
     public func engineSession(_ session: EngineSession, received message: WebSocketMessageFrame) async throws {
@@ -79,7 +73,6 @@ public final class SocketIOServer: EngineDelegate {
 
     public func engineSessionClosed(_ session: EngineSession, reason: CloseReason) async {
         guard let client = clients.withLock({ $0.removeValue(forKey: session.id) }) else { return }
-        client.connectTimer.withLock { $0?.cancel() }
         let sockets = client.state.withLock { Array($0.sockets.values) }
         for socket in sockets { await socket.namespace.remove(socket, reason: DisconnectReason(reason)) }
     }
@@ -131,9 +124,28 @@ public final class SocketIOServer: EngineDelegate {
 
     // MARK: Running
 
-    /// Runs the heartbeat until cancelled (run it as a service beside the HTTP server).
+    /// Runs the heartbeat and the connect-timeout sweep until cancelled
+    /// (run it as a service beside the HTTP server, see ``SocketIOService``).
     public func run() async {
-        await engine.runHeartbeat()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.engine.runHeartbeat() }
+            group.addTask { await self.closeSessionsWithoutNamespace() }
+        }
+    }
+
+    /// A session that joins no namespace within `connectTimeout` is closed, so half-open
+    /// connections cannot pile up. One loop checks them all.
+    private func closeSessionsWithoutNamespace() async {
+        let timeout = Duration.milliseconds(configuration.engine.connectTimeout)
+        let tick = min(Duration.seconds(1), timeout / 4)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            let now = ContinuousClock.now
+            let stale = clients.withLock { clients in
+                clients.values.filter { now - $0.openedAt > timeout && $0.state.withLock { $0.sockets.isEmpty } }
+            }
+            for client in stale { await engine.close(client.session, .forcedClose, notifyClient: true) }
+        }
     }
 
     /// Tells every client the server is going away so they reconnect later.

@@ -75,8 +75,11 @@ final class DriverState: Sendable {
 let options = Options()
 let collector = Collector()
 let driver = DriverState()
-var logger = Logger(label: "bench")
-logger.logLevel = .error
+let logger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    return logger
+}()
 let group = MultiThreadedEventLoopGroup.singleton
 
 /// Reads one tick "42["tick",seq,sentNanos]" (fast path, no JSON library).
@@ -118,7 +121,7 @@ func runClient(isDriver: Bool, ready: @escaping @Sendable () -> Void, drive: (@S
             }
         }
     }
-    _ = try? await client.run()
+    do { _ = try await client.run() } catch { FileHandle.standardError.write(Data("client error: \(error)\n".utf8)) }
 }
 
 let baselineKiB = residentKiB(options.serverPID)
