@@ -22,10 +22,13 @@ struct Options {
     var intervalMs = 10
     var window = 32
     var serverPID: Int32 = 0
+    /// Only open the Engine.IO session (no Socket.IO CONNECT): splits memory by layer.
+    var engineOnly = false
 
     init() {
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let flag = arguments.next() {
+            if flag == "--engine-only" { engineOnly = true; continue }
             let value = arguments.next() ?? ""
             switch flag {
             case "--url": url = value
@@ -97,7 +100,11 @@ func runClient(isDriver: Bool, ready: @escaping @Sendable () -> Void, drive: (@S
         for try await message in inbound.messages(maxSize: 1 << 20) {
             guard case .text(let text) = message else { continue }
             if text == "2" { try await outbound.write(.text("3")); continue }
-            if text.hasPrefix("0{") { try await outbound.write(.text("40")); continue }
+            if text.hasPrefix("0{") {
+                if options.engineOnly, !isDriver { ready(); continue }
+                try await outbound.write(.text("40"))
+                continue
+            }
             if !connected, text.hasPrefix("40") {
                 connected = true
                 ready()
