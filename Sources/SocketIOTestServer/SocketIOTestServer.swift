@@ -9,7 +9,7 @@ import UnixSignals
 /// (`Tests/socketio/`) and the benchmark. Each event exercises one feature of the protocol.
 ///
 /// Usage: socketio-test-server [--port N] [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
-///                             [--rate PER_SECOND] [--static DIR] [--any-origin]
+///                             [--rate PER_SECOND] [--max-outbox-kib N] [--static DIR] [--any-origin]
 @main
 struct SocketIOTestServer {
     static func main() async throws {
@@ -33,6 +33,7 @@ struct SocketIOTestServer {
             case "--ping-interval": configuration.engine.pingInterval = value
             case "--ping-timeout": configuration.engine.pingTimeout = value
             case "--max-payload": configuration.engine.maxPayload = value
+            case "--max-outbox-kib": configuration.engine.maxOutboxBytes = value * 1024
             case "--rate": configuration.eventRateLimit = value == 0 ? nil : RateLimit(eventsPerSecond: Double(value), burst: Double(value))
             default: fatalError("unknown flag \(flag)")
             }

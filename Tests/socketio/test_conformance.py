@@ -297,3 +297,34 @@ def test_graceful_shutdown_tells_clients(transports):
         assert time.time() - started < 5
     finally:
         process.stop()
+
+
+def test_client_that_stops_reading_is_dropped_and_others_keep_up():
+    # Long heartbeats, so the outbox limit (not a ping timeout) is what must catch the silent client.
+    process = ServerProcess("--rate", "0", "--max-outbox-kib", "256", "--ping-interval", "60000", "--ping-timeout", "60000")
+    try:
+        observer = Recorder(process.url, ["websocket"])
+        sender = Recorder(process.url, ["websocket"])
+        observer.client.call("join", "observers", timeout=5)
+        # A phone that stops reading: tiny receive buffer, never calls recv after connecting.
+        import socket as pysocket
+        slow = websocket.WebSocket(sockopt=((pysocket.SOL_SOCKET, pysocket.SO_RCVBUF, 4096),))
+        slow.connect(f"ws://127.0.0.1:{process.port}/socket.io/?EIO=4&transport=websocket", timeout=5)
+        assert slow.recv().startswith("0{")
+        slow.send("40")
+        chunk = "y" * 50_000
+        sent = 0
+        while not any(args[1] == "slow client" for args in observer.received("left")) and sent < 400:
+            # Acknowledged broadcasts, so the sender itself is never the one flooding its own outbox.
+            sender.client.call("all", ("blob", chunk), timeout=10)
+            sent += 1
+        assert any(args[1] == "slow client" for args in observer.received("left")), f"not dropped after {sent} broadcasts"
+        # Everyone else got every broadcast, in full.
+        assert wait_for(lambda: len(observer.received("blob")) == sent, timeout=10)
+        assert all(args == (chunk,) for args in observer.received("blob"))
+        assert sender.client.call("echo", "fine", timeout=5) == "fine"
+        slow.close()
+        observer.close()
+        sender.close()
+    finally:
+        process.stop()
