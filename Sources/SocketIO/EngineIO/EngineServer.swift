@@ -101,12 +101,12 @@ public final class EngineServer: Sendable {
     }
 
     private func poll(_ session: EngineSession, cors: [String: String]) async -> PollingResponse {
-        guard session.beginPollingGet() else {
+        guard session.beginPolling(.get) else {
             logger.notice("session \(session.id): overlapping polls; closing")
             await close(session, .transportError, notifyClient: false)
             return .error(.badRequest, cors: cors)
         }
-        defer { session.endPollingGet() }
+        defer { session.endPolling(.get) }
         switch await session.nextBatch(for: .polling) {
         case .packets(let packets):
             return .text(EngineCodec.encodePayload(packets), cors: cors)
@@ -117,11 +117,11 @@ public final class EngineServer: Sendable {
     }
 
     private func receivePost(_ request: PollingRequest, session: EngineSession, cors: [String: String]) async -> PollingResponse {
-        guard session.beginPollingPost() else {
+        guard session.beginPolling(.post) else {
             await close(session, .transportError, notifyClient: false)
             return .error(.badRequest, cors: cors)
         }
-        defer { session.endPollingPost() }
+        defer { session.endPolling(.post) }
         if request.bodyTooLarge || request.body.count > configuration.maxPayload {
             logger.notice("session \(session.id): payload over maxPayload; closing")
             await close(session, .transportError, notifyClient: false)

@@ -150,26 +150,33 @@ public final class EngineSession: Sendable {
 
     // MARK: Polling request bookkeeping
 
-    /// Marks a polling GET as started; false if one is already running (a protocol violation).
-    func beginPollingGet() -> Bool {
+    /// The two kinds of polling request; a client may have at most one of each in flight.
+    enum PollingRequestKind { case get, post }
+
+    /// Marks a polling request as started; false if one of its kind is already running
+    /// (a protocol violation: the spec requires closing the session).
+    func beginPolling(_ kind: PollingRequestKind) -> Bool {
         state.withLock { state in
-            guard !state.pollingGetActive else { return false }
-            state.pollingGetActive = true
+            switch kind {
+            case .get:
+                guard !state.pollingGetActive else { return false }
+                state.pollingGetActive = true
+            case .post:
+                guard !state.pollingPostActive else { return false }
+                state.pollingPostActive = true
+            }
             return true
         }
     }
 
-    func endPollingGet() { state.withLock { $0.pollingGetActive = false } }
-
-    func beginPollingPost() -> Bool {
+    func endPolling(_ kind: PollingRequestKind) {
         state.withLock { state in
-            guard !state.pollingPostActive else { return false }
-            state.pollingPostActive = true
-            return true
+            switch kind {
+            case .get: state.pollingGetActive = false
+            case .post: state.pollingPostActive = false
+            }
         }
     }
-
-    func endPollingPost() { state.withLock { $0.pollingPostActive = false } }
 
     // MARK: Upgrade
 
