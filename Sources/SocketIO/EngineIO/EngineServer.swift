@@ -163,108 +163,44 @@ public final class EngineServer: Sendable {
         }
     }
 
-    // MARK: WebSocket
+    // MARK: WebSocket (the transport itself is EngineWebSocketHandler)
 
-    /// Whether a WebSocket upgrade request should be accepted (checked before the 101 answer).
-    public func shouldAcceptWebSocket(query: [String: String], headers: [String: String]) -> Bool {
-        guard query["EIO"] == "4", query["transport"] == "websocket",
-              originPolicy(headers["origin"], headers["host"]) else { return false }
+    /// Why a WebSocket upgrade request must be refused, or nil to accept it (checked before the 101).
+    public func webSocketRefusal(query: [String: String], headers: [String: String]) -> EngineError? {
+        guard originPolicy(headers["origin"], headers["host"]) else { return .forbidden }
+        guard query["EIO"] == "4" else { return .unsupportedProtocolVersion }
+        guard query["transport"] == "websocket" else { return .unknownTransport }
         if let sid = query["sid"] {
-            guard let session = session(sid), session.transport == .polling else { return false }
+            guard let session = session(sid) else { return .unknownSession }
+            guard session.transport == .polling else { return .badRequest }
         }
-        return true
+        return nil
     }
 
-    /// Runs one WebSocket connection to the end: a new session, or the upgrade of a polling one.
-    public func runWebSocket<Inbound: AsyncSequence & Sendable>(
-        query: [String: String], handshake: HandshakeInfo, inbound: Inbound, writer: some EngineWebSocketWriter
-    ) async where Inbound.Element == WebSocketMessageFrame {
-        var iterator = inbound.makeAsyncIterator()
-        let session: EngineSession
-        if let sid = query["sid"] {
-            guard let existing = self.session(sid), existing.beginUpgrade() else {
-                await writer.close(goingAway: false, messageTooBig: false)
-                return
-            }
-            session = existing
-            guard await upgrade(session, iterator: &iterator, writer: writer) else {
-                session.abandonUpgrade()
-                await writer.close(goingAway: false, messageTooBig: false)
-                return
-            }
-        } else {
-            session = openSession(transport: .websocket, handshake: handshake)
-            await delegate?.engineSessionOpened(session)
-        }
-
-        // The writer gets a child task; the reader runs in this (the connection's) task.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.writeLoop(session, writer: writer) }
-            let reason = await self.readLoop(session, iterator: &iterator)
-            if reason == .transportError { await writer.close(goingAway: false, messageTooBig: true) }
-            await self.close(session, reason, notifyClient: false)
-        }
-        await finalize(session)
+    /// Opens a session that starts on WebSocket (no sid in the query).
+    func openWebSocketSession(handshake: HandshakeInfo) -> EngineSession {
+        openSession(transport: .websocket, handshake: handshake)
     }
 
-    /// The probe exchange: `2probe` → `3probe` (and a noop to the waiting poll), then `5`.
-    private func upgrade<Iterator: AsyncIteratorProtocol>(_ session: EngineSession, iterator: inout Iterator, writer: some EngineWebSocketWriter) async -> Bool
-    where Iterator.Element == WebSocketMessageFrame {
+    /// Tells the delegate about a new session (run before any of its messages).
+    func announce(_ session: EngineSession) async {
+        await delegate?.engineSessionOpened(session)
+    }
+
+    /// One message from a push-mode WebSocket, after the upgrade if there was one.
+    /// A protocol violation closes the session.
+    func receive(_ frame: WebSocketMessageFrame, from session: EngineSession) async {
+        guard !session.isClosed else { return }
         do {
-            guard case .text("2probe") = try await iterator.next() else { return false }
-            try await writer.write(text: "3probe")
-            session.probeReceived()
-            while true {
-                guard let frame = try await iterator.next() else { return false }
-                if case .text("5") = frame { return session.completeUpgrade() }
-                // Only noops may come between probe and upgrade.
-                guard case .text("6") = frame else { return false }
+            switch frame {
+            case .text(let text):
+                try await handleInbound(try EngineCodec.decodeText(Substring(text)), session: session, overWebSocket: true)
+            case .binary(let bytes):
+                try await handleInbound(.binary(bytes), session: session, overWebSocket: true)
             }
-        } catch {
-            return false
-        }
-    }
-
-    private func writeLoop(_ session: EngineSession, writer: some EngineWebSocketWriter) async {
-        while true {
-            switch await session.nextBatch(for: .webSocket) {
-            case .packets(let packets):
-                do {
-                    for packet in packets {
-                        switch packet {
-                        case .binary(let bytes): try await writer.write(binary: bytes)
-                        case .encoded(let frame): try await writer.write(shared: frame)
-                        case .text: try await writer.write(text: packet.frameText!)
-                        }
-                    }
-                } catch {
-                    await close(session, .transportClose, notifyClient: false)
-                    return
-                }
-            case .closed(let reason):
-                await writer.close(goingAway: reason == .serverShutdown, messageTooBig: false)
-                return
-            }
-        }
-    }
-
-    /// Reads frames until the client goes away or breaks the protocol; returns why it ended.
-    private func readLoop<Iterator: AsyncIteratorProtocol>(_ session: EngineSession, iterator: inout Iterator) async -> CloseReason
-    where Iterator.Element == WebSocketMessageFrame {
-        do {
-            while let frame = try await iterator.next() {
-                if session.isClosed { return session.closeReason ?? .transportClose }
-                switch frame {
-                case .text(let text):
-                    try await handleInbound(try EngineCodec.decodeText(Substring(text)), session: session, overWebSocket: true)
-                case .binary(let bytes):
-                    try await handleInbound(.binary(bytes), session: session, overWebSocket: true)
-                }
-            }
-            return .transportClose
         } catch {
             logger.notice("session \(session.id): \(error); closing")
-            return session.isClosed ? (session.closeReason ?? .transportError) : .transportError
+            await close(session, .transportError, notifyClient: false)
         }
     }
 

@@ -43,6 +43,8 @@ public final class EngineSession: Sendable {
         /// may briefly wait at the same time, so each has its own slot.
         var pollingConsumer: CheckedContinuation<Void, Never>?
         var webSocketConsumer: CheckedContinuation<Void, Never>?
+        /// A push-mode WebSocket transport (a channel handler) is told instead of awaited.
+        var pushSink: (@Sendable () -> Void)?
         /// Set when the upgrade probe arrives: from then on polls get a lone noop.
         var probed = false
         var pollingGetActive = false
@@ -73,8 +75,8 @@ public final class EngineSession: Sendable {
     /// or has just been closed for exceeding the slow-client limit.
     @discardableResult
     func send(_ packets: [EnginePacket]) -> Bool {
-        let (accepted, consumers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-            guard state.closeReason == nil else { return (false, []) }
+        let (accepted, consumers) = state.withLock { state -> (Bool, Wakeup) in
+            guard state.closeReason == nil else { return (false, Wakeup()) }
             let bytes = packets.reduce(0) { $0 + $1.byteCount }
             if state.outboxBytes + bytes > configuration.maxOutboxBytes {
                 return (false, Self.close(&state, .slowClient, notifyClient: false))
@@ -84,7 +86,7 @@ public final class EngineSession: Sendable {
             if state.oldestQueuedAt == nil { state.oldestQueuedAt = .now }
             return (true, Self.takeConsumers(&state))
         }
-        consumers.forEach { $0.resume() }
+        consumers.fire()
         return accepted
     }
 
@@ -139,13 +141,35 @@ public final class EngineSession: Sendable {
         return nil
     }
 
+    /// Whom to wake after a change, gathered under the lock and woken outside it.
+    struct Wakeup {
+        var continuations: [CheckedContinuation<Void, Never>] = []
+        var sink: (@Sendable () -> Void)?
+
+        func fire() {
+            continuations.forEach { $0.resume() }
+            sink?()
+        }
+    }
+
     /// Wakes every waiting consumer; each re-checks whether it has something to do.
-    private static func takeConsumers(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+    private static func takeConsumers(_ state: inout State) -> Wakeup {
         defer {
             state.pollingConsumer = nil
             state.webSocketConsumer = nil
         }
-        return [state.pollingConsumer, state.webSocketConsumer].compactMap { $0 }
+        return Wakeup(continuations: [state.pollingConsumer, state.webSocketConsumer].compactMap { $0 }, sink: state.pushSink)
+    }
+
+    /// Installs (or removes) the push-mode transport's wake-up call, and calls it once.
+    func setPushSink(_ sink: (@Sendable () -> Void)?) {
+        state.withLock { $0.pushSink = sink }
+        sink?()
+    }
+
+    /// What `consumer` may take now, without waiting (for push-mode transports).
+    func takeBatch(for consumer: Consumer) -> Batch? {
+        state.withLock { Self.ready(&$0, for: consumer) }
     }
 
     // MARK: Polling request bookkeeping
@@ -191,34 +215,34 @@ public final class EngineSession: Sendable {
 
     /// The probe (`2probe`) arrived over the WebSocket: release a waiting poll with a noop.
     func probeReceived() {
-        let consumers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard state.transport == .upgrading else { return [] }
+        let consumers = state.withLock { state -> Wakeup in
+            guard state.transport == .upgrading else { return Wakeup() }
             state.probed = true
             return Self.takeConsumers(&state)
         }
-        consumers.forEach { $0.resume() }
+        consumers.fire()
     }
 
     /// The upgrade packet (`5`) arrived: from now on the WebSocket carries everything.
     func completeUpgrade() -> Bool {
-        let (done, consumers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-            guard state.transport == .upgrading else { return (false, []) }
+        let (done, consumers) = state.withLock { state -> (Bool, Wakeup) in
+            guard state.transport == .upgrading else { return (false, Wakeup()) }
             state.transport = .websocket
             return (true, Self.takeConsumers(&state))
         }
-        consumers.forEach { $0.resume() }
+        consumers.fire()
         return done
     }
 
     /// The WebSocket went away before the upgrade completed: stay on polling.
     func abandonUpgrade() {
-        let consumers = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard state.transport == .upgrading else { return [] }
+        let consumers = state.withLock { state -> Wakeup in
+            guard state.transport == .upgrading else { return Wakeup() }
             state.transport = .polling
             state.probed = false
             return Self.takeConsumers(&state)
         }
-        consumers.forEach { $0.resume() }
+        consumers.fire()
     }
 
     // MARK: Heartbeat
@@ -233,8 +257,8 @@ public final class EngineSession: Sendable {
     /// Sends the next ping when it is due, and ends the session when a pong is overdue or the
     /// outbox has waited too long.
     func heartbeat(now: ContinuousClock.Instant) -> HeartbeatOutcome {
-        let (outcome, consumers) = state.withLock { state -> (HeartbeatOutcome, [CheckedContinuation<Void, Never>]) in
-            if let reason = state.closeReason { return (.closed(reason), []) }
+        let (outcome, consumers) = state.withLock { state -> (HeartbeatOutcome, Wakeup) in
+            if let reason = state.closeReason { return (.closed(reason), Wakeup()) }
             if let deadline = state.pongDeadline, now > deadline {
                 return (.closed(.pingTimeout), Self.close(&state, .pingTimeout, notifyClient: false))
             }
@@ -249,9 +273,9 @@ public final class EngineSession: Sendable {
                 state.pongDeadline = now + .milliseconds(configuration.pingTimeout)
                 return (.alive, Self.takeConsumers(&state))
             }
-            return (.alive, [])
+            return (.alive, Wakeup())
         }
-        consumers.forEach { $0.resume() }
+        consumers.fire()
         return outcome
     }
 
@@ -261,15 +285,15 @@ public final class EngineSession: Sendable {
     /// Returns false when it was closed already.
     @discardableResult
     func close(_ reason: CloseReason, notifyClient: Bool) -> Bool {
-        let (changed, consumers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-            guard state.closeReason == nil else { return (false, []) }
+        let (changed, consumers) = state.withLock { state -> (Bool, Wakeup) in
+            guard state.closeReason == nil else { return (false, Wakeup()) }
             return (true, Self.close(&state, reason, notifyClient: notifyClient))
         }
-        consumers.forEach { $0.resume() }
+        consumers.fire()
         return changed
     }
 
-    private static func close(_ state: inout State, _ reason: CloseReason, notifyClient: Bool) -> [CheckedContinuation<Void, Never>] {
+    private static func close(_ state: inout State, _ reason: CloseReason, notifyClient: Bool) -> Wakeup {
         state.closeReason = reason
         if notifyClient {
             state.outbox.append(.close)

@@ -45,16 +45,6 @@ public enum WebSocketMessageFrame: Sendable {
     case binary([UInt8])
 }
 
-/// Writing side of a WebSocket, provided by the HTTP framework adapter.
-public protocol EngineWebSocketWriter: Sendable {
-    func write(text: String) async throws
-    /// A broadcast frame; the writer may cache its converted form on the frame.
-    func write(shared frame: SharedFrame) async throws
-    func write(binary: [UInt8]) async throws
-    /// Closes the connection; `messageTooBig` selects close code 1009 instead of 1000/1001.
-    func close(goingAway: Bool, messageTooBig: Bool) async
-}
-
 /// Decides whether a request's `Origin` may use the server (CSWSH protection).
 /// `nil` origin means a non-browser client, which sends none.
 public typealias OriginPolicy = @Sendable (_ origin: String?, _ host: String?) -> Bool

@@ -1,26 +1,20 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdWebSocket
 import Foundation
 import Logging
 import NIOCore
-import NIOWebSocket
-import WSCore
 
-/// Plugs the Socket.IO server into Hummingbird: long-polling as ordinary routes,
-/// WebSocket through the HTTP/1 upgrade hook, decided before routing.
+/// Plugs the Socket.IO server into Hummingbird: long-polling as ordinary routes, WebSocket
+/// through ``SocketIOChildChannel``, which upgrades the Engine.IO path before routing.
 extension SocketIOServer {
-    /// The server builder for `Application(server:)`: HTTP/1 with WebSocket upgrades for the
-    /// Engine.IO path; every other request goes to the router as usual.
+    /// The server builder for `Application(server:)`: HTTP/1, with WebSocket upgrades of the
+    /// Engine.IO path served by NIO channel handlers (no task per connection); every other request
+    /// goes to the router as usual.
     public var httpServerBuilder: HTTPServerBuilder {
-        let webSocket = WebSocketServerConfiguration(
-            maxFrameSize: max(configuration.engine.maxPayload, 1 << 14),
-            autoPing: .disabled,  // Engine.IO has its own heartbeat
-            validateUTF8: true
-        )
-        return .http1WebSocketUpgrade(configuration: .init(ws: webSocket)) { [self] request, channel, _ in
-            self.shouldUpgrade(request, remoteAddress: channel.remoteAddress?.ipAddress)
+        let engine = self.engine
+        return HTTPServerBuilder { responder in
+            SocketIOChildChannel(responder: responder, engine: engine, http1: HTTP1Channel.Configuration())
         }
     }
 
@@ -63,24 +57,6 @@ extension SocketIOServer {
         return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    private func shouldUpgrade(_ head: HTTPRequest, remoteAddress: String?) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        let uri = URI(head.path ?? "/")
-        guard uri.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) == enginePath else { return .dontUpgrade }
-        let query = Self.query(uri)
-        let headers = Self.headers(head)
-        // A refused upgrade falls through to the polling route, which answers with the Engine.IO error.
-        guard engine.shouldAcceptWebSocket(query: query, headers: headers) else { return .dontUpgrade }
-        let handshake = HandshakeInfo(headers: headers, query: query, remoteAddress: remoteAddress)
-        let maxPayload = configuration.engine.maxPayload
-        return .upgrade([:]) { [engine] inbound, outbound, _ in
-            await engine.runWebSocket(
-                query: query, handshake: handshake,
-                inbound: WebSocketFrames(base: inbound.messages(maxSize: maxPayload)),
-                writer: HummingbirdWebSocketWriter(outbound: outbound)
-            )
-        }
-    }
-
     static func query(_ uri: URI) -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in uri.queryParameters { result[String(key)] = String(value) }
@@ -93,43 +69,5 @@ extension SocketIOServer {
         for field in head.headerFields { result[field.name.canonicalName] = field.value }
         if result["host"] == nil, let authority = head.authority { result["host"] = authority }
         return result
-    }
-}
-
-/// Inbound WebSocket messages as Engine.IO frames.
-struct WebSocketFrames: AsyncSequence, Sendable {
-    typealias Element = WebSocketMessageFrame
-    let base: WebSocketInboundMessageStream
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: WebSocketInboundMessageStream.AsyncIterator
-
-        mutating func next() async throws -> WebSocketMessageFrame? {
-            switch try await base.next() {
-            case .text(let text): .text(text)
-            case .binary(let buffer): .binary(Array(buffer.readableBytesView))
-            case nil: nil
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator()) }
-}
-
-struct HummingbirdWebSocketWriter: EngineWebSocketWriter {
-    let outbound: WebSocketOutboundWriter
-
-    func write(text: String) async throws { try await outbound.write(.text(text)) }
-
-    func write(shared frame: SharedFrame) async throws {
-        let buffer = frame.converted { ByteBuffer(string: $0) }
-        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
-    }
-
-    func write(binary: [UInt8]) async throws { try await outbound.write(.binary(ByteBuffer(bytes: binary))) }
-
-    func close(goingAway: Bool, messageTooBig: Bool) async {
-        let code: WebSocketErrorCode = messageTooBig ? .messageTooLarge : (goingAway ? .goingAway : .normalClosure)
-        try? await outbound.close(code, reason: nil)
     }
 }

@@ -1,4 +1,3 @@
-import DequeModule
 import Synchronization
 
 /// One client's connection to one namespace.
@@ -25,13 +24,7 @@ public final class Socket: Sendable {
     /// arrived, and a handler that waits (for a client's ack, say) never blocks the transport, which
     /// keeps delivering acks and pings. A drainer task exists only while jobs wait, so an idle
     /// socket costs no task.
-    typealias Job = @Sendable () async -> Void
-    private struct JobQueue {
-        var jobs: Deque<Job> = []
-        var draining = false
-        var closed = false
-    }
-    private let jobQueue = Mutex(JobQueue())
+    private let jobs = SerialJobQueue(maxQueued: Socket.maxQueuedJobs)
     /// Most handler jobs that may wait; beyond that events count as a flood and are refused.
     static let maxQueuedJobs = 256
 
@@ -46,30 +39,7 @@ public final class Socket: Sendable {
     }
 
     /// Queues a handler job; false when the queue is full or the socket is gone.
-    func enqueue(_ job: @escaping Job) -> Bool {
-        let startDrainer = jobQueue.withLock { queue -> Bool? in
-            guard !queue.closed, queue.jobs.count < Self.maxQueuedJobs else { return nil }
-            queue.jobs.append(job)
-            if queue.draining { return false }
-            queue.draining = true
-            return true
-        }
-        guard let startDrainer else { return false }
-        if startDrainer { Task { await self.drainJobs() } }
-        return true
-    }
-
-    private func drainJobs() async {
-        while let job = jobQueue.withLock({ queue -> Job? in
-            guard !queue.jobs.isEmpty else {
-                queue.draining = false
-                return nil
-            }
-            return queue.jobs.removeFirst()
-        }) {
-            await job()
-        }
-    }
+    func enqueue(_ job: @escaping @Sendable () async -> Void) -> Bool { jobs.enqueue(job) }
 
     public var handshake: HandshakeInfo { session.handshake }
     public var engineSessionID: String { session.id }
@@ -173,7 +143,7 @@ public final class Socket: Sendable {
             return (state.rooms, Array(state.pendingAcks.values))
         }
         for continuation in pending { continuation.resume(throwing: SocketIOError.disconnected) }
-        if rooms != nil { jobQueue.withLock { $0.closed = true } }
+        if rooms != nil { jobs.close() }
         return rooms
     }
 }

@@ -1,0 +1,130 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// Hummingbird's HTTP/1 connection, plus WebSocket upgrades for the Engine.IO path handed to
+/// ``EngineWebSocketHandler``. After such an upgrade the connection's task ends and the channel
+/// lives on with NIO handlers only; every other request is Hummingbird's as usual (a refused
+/// upgrade too: the polling route then answers with the Engine.IO error).
+struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
+    enum UpgradeResult: Sendable {
+        case engineIO
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// An upgrade request for the Engine.IO path that was refused: NIO has consumed it,
+        /// so the answer is written here.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, EngineError)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let engine: EngineServer
+    let http1: HTTP1Channel.Configuration
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let engine = self.engine
+            let maxPayload = engine.configuration.maxPayload
+            let refusal = NIOLoopBoundBox<EngineError?>(nil, eventLoop: channel.eventLoop)
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: max(maxPayload, 1 << 14),
+                shouldUpgrade: { channel, head in
+                    let (query, headers) = Self.describe(head)
+                    // Only the Engine.IO path upgrades; other WebSocket requests are refused with 400.
+                    let isEnginePath = URI(head.uri).path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                        == engine.configuration.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                    refusal.value = isEnginePath ? engine.webSocketRefusal(query: query, headers: headers) : .badRequest
+                    return channel.eventLoop.makeSucceededFuture(refusal.value == nil ? HTTPHeaders() : nil)
+                },
+                upgradePipelineHandler: { channel, head in
+                    channel.eventLoop.makeCompletedFuture {
+                        let (query, headers) = Self.describe(head)
+                        let handler: EngineWebSocketHandler
+                        if let sid = query["sid"], let session = engine.session(sid), session.beginUpgrade() {
+                            handler = EngineWebSocketHandler(engine: engine, session: session, upgrading: true)
+                        } else if query["sid"] == nil {
+                            let handshake = HandshakeInfo(headers: headers, query: query, remoteAddress: channel.remoteAddress?.ipAddress)
+                            handler = EngineWebSocketHandler(engine: engine, session: engine.openWebSocketSession(handshake: handshake), upgrading: false)
+                        } else {
+                            // The session went away between the check and the upgrade.
+                            channel.close(promise: nil)
+                            return .engineIO
+                        }
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 256, maxAccumulatedFrameSize: maxPayload)
+                        )
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        return .engineIO
+                    }
+                }
+            )
+            let http1 = self.http1
+            let notUpgrading = NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandlers(http1.additionalChannelHandlers())
+                        try channel.pipeline.syncOperations.addHandler(
+                            HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger)
+                        )
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        if let error = refusal.value { return UpgradeResult.refused(http, error) }
+                        return UpgradeResult.notUpgraded(http)
+                    }
+                }
+            )
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: notUpgrading)
+            configuration.enablePipelining = false
+            configuration.enableErrorHandling = false
+            configuration.enableResponseHeaderValidation = false
+            configuration.decoderConfiguration.maxHeaderFieldSize = http1.httpDecoder.maxHeaderFieldSize
+            configuration.decoderConfiguration.maxHeaderListSize = http1.httpDecoder.maxHeaderListSize
+            configuration.decoderConfiguration.maxHeaderFieldCount = http1.httpDecoder.maxHeaderFieldCount
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(upgradeResult: result, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .engineIO:
+                return  // the channel carries on with its NIO handlers; this task is done
+            case .notUpgraded(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http, let error):
+                try await http.executeThenClose { _, outbound in
+                    var buffer = ByteBuffer()
+                    buffer.writeString(error.jsonBody)
+                    let head = HTTPResponse(
+                        status: .init(code: error.httpStatus),
+                        headerFields: [.contentType: "application/json", .contentLength: String(buffer.readableBytes), .connection: "close"]
+                    )
+                    try await outbound.write(contentsOf: [.head(head), .body(buffer), .end(nil)])
+                }
+            }
+        } catch {
+            logger.debug("connection ended before its first request: \(error)")
+        }
+    }
+
+    /// Query and lowercase headers of an upgrade request.
+    static func describe(_ head: HTTPRequestHead) -> ([String: String], [String: String]) {
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers { headers[name.lowercased()] = value }
+        return (SocketIOServer.query(URI(head.uri)), headers)
+    }
+}
