@@ -1,6 +1,7 @@
 """Conformance of our Socket.IO server with the official Python client (python-socketio 5.x),
 over long-polling only, WebSocket only, and polling upgraded to WebSocket."""
 import json
+import os
 import threading
 import time
 
@@ -306,6 +307,8 @@ def test_client_that_stops_reading_is_dropped_and_others_keep_up():
         observer = Recorder(process.url, ["websocket"])
         sender = Recorder(process.url, ["websocket"])
         observer.client.call("join", "observers", timeout=5)
+        open_fds = lambda: len(os.listdir(f"/proc/{process.proc.pid}/fd"))
+        fds_before = open_fds()
         # A phone that stops reading: tiny receive buffer, never calls recv after connecting.
         import socket as pysocket
         slow = websocket.WebSocket(sockopt=((pysocket.SOL_SOCKET, pysocket.SO_RCVBUF, 4096),))
@@ -323,6 +326,8 @@ def test_client_that_stops_reading_is_dropped_and_others_keep_up():
         assert wait_for(lambda: len(observer.received("blob")) == sent, timeout=10)
         assert all(args == (chunk,) for args in observer.received("blob"))
         assert sender.client.call("echo", "fine", timeout=5) == "fine"
+        # And its connection is released, not held open behind the unread data.
+        assert wait_for(lambda: open_fds() <= fds_before, timeout=5), (open_fds(), fds_before)
         slow.close()
         observer.close()
         sender.close()

@@ -54,7 +54,17 @@ final class EngineWebSocketHandler: ChannelInboundHandler, RemovableChannelHandl
     private func drain() {
         guard let context = channelContext, phase == .open else { return }
         var wrote = false
-        while context.channel.isWritable, let batch = session.takeBatch(for: .webSocket) {
+        while true {
+            guard context.channel.isWritable else {
+                // A session that ended behind a client that stopped reading (slow client): nothing
+                // more can be written, so drop the connection rather than hold it open.
+                if session.isClosed {
+                    phase = .closed
+                    context.close(promise: nil)
+                }
+                break
+            }
+            guard let batch = session.takeBatch(for: .webSocket) else { break }
             switch batch {
             case .packets(let packets):
                 for packet in packets { context.write(wrapOutboundOut(frame(for: packet, allocator: context.channel.allocator)), promise: nil) }
@@ -162,8 +172,13 @@ final class EngineWebSocketHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Oversized or malformed frames: NIO's protocol error handler has answered; end the session.
-        if phase == .open { endSession(.transportError) }
+        // Oversized or malformed frames: NIO's protocol error handler has answered; end the session
+        // (or, mid-upgrade, leave it on polling).
+        if phase == .awaitingProbe || phase == .awaitingUpgrade {
+            session.abandonUpgrade()
+        } else if phase == .open {
+            endSession(.transportError)
+        }
         phase = .closed
         context.close(promise: nil)
     }
