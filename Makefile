@@ -51,7 +51,9 @@ test-swift: deps
 
 test-socketio: pydeps
 	$(SWIFT) build --product SocketIOTestServer
-	SOCKETIO_TEST_SERVER=$$($(SWIFT) build --show-bin-path)/SocketIOTestServer $(VENV)/bin/python -m pytest -q -p no:cacheprovider Tests/socketio
+	$(SWIFT) build --product musicboxd
+	SOCKETIO_TEST_SERVER=$$($(SWIFT) build --show-bin-path)/SocketIOTestServer MUSICBOXD_BINARY=$$($(SWIFT) build --show-bin-path)/musicboxd \
+		$(VENV)/bin/python -m pytest -q -p no:cacheprovider Tests/socketio
 
 release:
 	$(MAKE) build CONFIG=release

@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MusicBoxCore",
+                "MusicBoxCore", "SocketIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

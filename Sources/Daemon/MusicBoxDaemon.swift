@@ -6,6 +6,7 @@ import Logging
 import MediaLibrary
 import MusicBoxCore
 import Server
+import SocketIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -58,8 +59,14 @@ public final class MusicBoxDaemon: Sendable {
         let boundPort = BoundPort()
         self.boundPort = boundPort
         let httpLogger = logger.with(label: "musicboxd.http")
+        // Socket.IO on the same port: polling as routes, WebSocket upgrades through the server builder.
+        let io = SocketIOServer(logger: logger.with(label: "musicboxd.socketio"))
+        RealtimeGateway.install(on: io, state: state)
+        let router = APIRouter.build(dependencies)
+        io.addPollingRoutes(to: router)
         let app = Application(
-            router: APIRouter.build(dependencies),
+            router: router,
+            server: io.httpServerBuilder,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -69,7 +76,8 @@ public final class MusicBoxDaemon: Sendable {
             logger: httpLogger
         )
         serviceGroup = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger)
+            // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
+            configuration: .init(services: [app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
         )
     }
 
