@@ -214,10 +214,12 @@ def test_polling_client_that_stops_answering_is_dropped_in_time(server):
         assert handshake["upgrades"] == ["websocket"]
         params = {"EIO": "4", "transport": "polling", "sid": sid}
         assert requests.post(f"{server.url}/socket.io/", params=params, data="40", timeout=5).text == "ok"
-        assert requests.get(f"{server.url}/socket.io/", params=params, timeout=5).text.startswith("40")
+        reply = requests.get(f"{server.url}/socket.io/", params=params, timeout=5).text
+        assert reply.startswith("40")
+        socket_id = json.loads(reply[2:])["sid"]
         started = time.time()
-        # Now the client goes silent: no poll, no pong.
-        assert wait_for(lambda: any(args[1] == "ping timeout" for args in observer.received("left")), timeout=5)
+        # Now the client goes silent: no poll, no pong. (Other tests' sockets may leave too: match ours.)
+        assert wait_for(lambda: (socket_id, "ping timeout") in observer.received("left"), timeout=5)
         elapsed_ms = (time.time() - started) * 1000
         assert elapsed_ms <= PING_INTERVAL_MS + PING_TIMEOUT_MS + 300, elapsed_ms
         gone = requests.get(f"{server.url}/socket.io/", params=params, timeout=5)
@@ -234,9 +236,11 @@ def test_websocket_client_that_stops_answering_is_dropped_in_time(server):
         ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=5)
         assert ws.recv().startswith("0{")
         ws.send("40")
-        assert ws.recv().startswith("40")
+        reply = ws.recv()
+        assert reply.startswith("40")
+        socket_id = json.loads(reply[2:])["sid"]
         started = time.time()
-        assert wait_for(lambda: any(args[1] == "ping timeout" for args in observer.received("left")), timeout=5)
+        assert wait_for(lambda: (socket_id, "ping timeout") in observer.received("left"), timeout=5)
         assert (time.time() - started) * 1000 <= PING_INTERVAL_MS + PING_TIMEOUT_MS + 300
         ws.close()
     finally:
