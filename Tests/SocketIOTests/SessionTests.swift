@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import SocketIO
 
@@ -14,31 +15,36 @@ struct SessionTests {
         let session = makeSession()
         session.send(.message("a"))
         session.send([.message("b"), .binary([1])])
-        #expect(await session.nextBatch(for: .polling) == .packets([.message("a"), .message("b"), .binary([1])]))
+        #expect(await session.nextPollingBatch() == .packets([.message("a"), .message("b"), .binary([1])]))
     }
 
     @Test("a waiting poll wakes up when a packet is sent")
     func pollWaits() async {
         let session = makeSession()
-        async let batch = session.nextBatch(for: .polling)
+        async let batch = session.nextPollingBatch()
         try? await Task.sleep(for: .milliseconds(20))
         session.send(.message("late"))
         #expect(await batch == .packets([.message("late")]))
     }
 
-    @Test("upgrade: the probe releases the poll with a noop; the socket writer takes over after 5")
+    @Test("upgrade: the probe releases the poll with a noop; the WebSocket takes over after 5, and is pushed to")
     func upgrade() async {
         let session = makeSession()
-        async let poll = session.nextBatch(for: .polling)
+        let pushes = Mutex(0)
+        session.setPushSink { pushes.withLock { $0 += 1 } }
+        async let poll = session.nextPollingBatch()
         try? await Task.sleep(for: .milliseconds(20))
         #expect(session.beginUpgrade())
         session.send(.message("queued during upgrade"))
         session.probeReceived()
         #expect(await poll == .packets([.noop]))
-        async let socket = session.nextBatch(for: .webSocket)
-        try? await Task.sleep(for: .milliseconds(20))
+        // Until the upgrade completes the WebSocket gets nothing; what was queued waits for it.
+        #expect(session.takeBatch(for: .webSocket) == nil)
+        let before = pushes.withLock { $0 }
         #expect(session.completeUpgrade())
-        #expect(await socket == .packets([.message("queued during upgrade")]))
+        #expect(pushes.withLock { $0 } > before)
+        #expect(session.takeBatch(for: .webSocket) == .packets([.message("queued during upgrade")]))
+        #expect(session.takeBatch(for: .webSocket) == nil)
         #expect(session.transport == .websocket)
         #expect(!session.beginUpgrade())
     }
@@ -49,7 +55,7 @@ struct SessionTests {
         #expect(session.send(.message(String(repeating: "x", count: 600))))
         #expect(!session.send(.message(String(repeating: "y", count: 600))))
         #expect(session.closeReason == .slowClient)
-        #expect(await session.nextBatch(for: .polling) == .closed(.slowClient))
+        #expect(await session.nextPollingBatch() == .closed(.slowClient))
     }
 
     @Test("heartbeat: ping when due, timeout when no pong, alive when pong comes")
@@ -58,7 +64,7 @@ struct SessionTests {
         let start = ContinuousClock.now
         #expect(session.heartbeat(now: start + .milliseconds(50)) == .alive)
         #expect(session.heartbeat(now: start + .milliseconds(110)) == .alive)
-        #expect(await session.nextBatch(for: .polling) == .packets([.ping]))
+        #expect(await session.nextPollingBatch() == .packets([.ping]))
         session.pongReceived(now: start + .milliseconds(120))
         #expect(session.heartbeat(now: start + .milliseconds(200)) == .alive)
         #expect(session.heartbeat(now: start + .milliseconds(230)) == .alive)  // second ping sent
@@ -71,8 +77,8 @@ struct SessionTests {
         session.send(.message("last words"))
         #expect(session.close(.serverShutdown, notifyClient: true))
         #expect(!session.close(.forcedClose, notifyClient: true))
-        #expect(await session.nextBatch(for: .polling) == .packets([.message("last words"), .close]))
-        #expect(await session.nextBatch(for: .polling) == .closed(.serverShutdown))
+        #expect(await session.nextPollingBatch() == .packets([.message("last words"), .close]))
+        #expect(await session.nextPollingBatch() == .closed(.serverShutdown))
     }
 
     @Test("the token bucket allows a burst, then refills at its rate")

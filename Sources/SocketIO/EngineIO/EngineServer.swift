@@ -107,7 +107,7 @@ public final class EngineServer: Sendable {
             return .error(.badRequest, cors: cors)
         }
         defer { session.endPolling(.get) }
-        switch await session.nextBatch(for: .polling) {
+        switch await session.nextPollingBatch() {
         case .packets(let packets):
             return .text(EngineCodec.encodePayload(packets), cors: cors)
         case .closed:
@@ -132,7 +132,7 @@ public final class EngineServer: Sendable {
                 throw EngineDecodingError(description: "payload is not UTF-8")
             }
             for packet in try EngineCodec.decodePayload(body) {
-                try await handleInbound(packet, session: session, overWebSocket: false)
+                try await handleInbound(packet, session: session)
             }
         } catch {
             logger.notice("session \(session.id): \(error); closing")
@@ -144,7 +144,7 @@ public final class EngineServer: Sendable {
 
     // MARK: Inbound packets (both transports)
 
-    private func handleInbound(_ packet: EnginePacket, session: EngineSession, overWebSocket: Bool) async throws {
+    private func handleInbound(_ packet: EnginePacket, session: EngineSession) async throws {
         switch packet {
         case .text(.pong, _):
             session.pongReceived()
@@ -194,9 +194,9 @@ public final class EngineServer: Sendable {
         do {
             switch frame {
             case .text(let text):
-                try await handleInbound(try EngineCodec.decodeText(Substring(text)), session: session, overWebSocket: true)
+                try await handleInbound(try EngineCodec.decodeText(Substring(text)), session: session)
             case .binary(let bytes):
-                try await handleInbound(.binary(bytes), session: session, overWebSocket: true)
+                try await handleInbound(.binary(bytes), session: session)
             }
         } catch {
             logger.notice("session \(session.id): \(error); closing")

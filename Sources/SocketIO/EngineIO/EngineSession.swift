@@ -39,11 +39,9 @@ public final class EngineSession: Sendable {
         var outbox: Deque<EnginePacket> = []
         var outboxBytes = 0
         var oldestQueuedAt: ContinuousClock.Instant?
-        /// The waiting consumers: a polling GET and, after an upgrade, the WebSocket writer
-        /// may briefly wait at the same time, so each has its own slot.
+        /// The polling GET waiting for packets, if any.
         var pollingConsumer: CheckedContinuation<Void, Never>?
-        var webSocketConsumer: CheckedContinuation<Void, Never>?
-        /// A push-mode WebSocket transport (a channel handler) is told instead of awaited.
+        /// The WebSocket transport (a channel handler) is pushed to: told, never awaited.
         var pushSink: (@Sendable () -> Void)?
         /// Set when the upgrade probe arrives: from then on polls get a lone noop.
         var probed = false
@@ -98,20 +96,16 @@ public final class EngineSession: Sendable {
     /// Who drains the outbox.
     enum Consumer { case polling, webSocket }
 
-    /// Waits for packets to write. Returns everything queued at once (a polling response carries
-    /// them all), or `.closed` once the session ended and its last packets were taken.
-    /// A poll that comes after the upgrade probe gets a lone noop, which ends polling cleanly;
-    /// the WebSocket writer takes packets only once the upgrade is complete.
-    func nextBatch(for consumer: Consumer) async -> Batch {
+    /// For a polling GET: waits for packets to write. Returns everything queued at once (a polling
+    /// response carries them all), or `.closed` once the session ended and its last packets were
+    /// taken. A poll that comes after the upgrade probe gets a lone noop, which ends polling cleanly.
+    func nextPollingBatch() async -> Batch {
         while true {
-            if let ready = state.withLock({ Self.ready(&$0, for: consumer) }) { return ready }
+            if let ready = takeBatch(for: .polling) { return ready }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if Self.canProceed(state, consumer) { return true }
-                    switch consumer {
-                    case .polling: state.pollingConsumer = continuation
-                    case .webSocket: state.webSocketConsumer = continuation
-                    }
+                    if Self.canProceed(state, .polling) { return true }
+                    state.pollingConsumer = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -143,22 +137,19 @@ public final class EngineSession: Sendable {
 
     /// Whom to wake after a change, gathered under the lock and woken outside it.
     struct Wakeup {
-        var continuations: [CheckedContinuation<Void, Never>] = []
+        var poll: CheckedContinuation<Void, Never>?
         var sink: (@Sendable () -> Void)?
 
         func fire() {
-            continuations.forEach { $0.resume() }
+            poll?.resume()
             sink?()
         }
     }
 
-    /// Wakes every waiting consumer; each re-checks whether it has something to do.
+    /// Wakes the waiting poll and the push transport; each re-checks whether it has something to do.
     private static func takeConsumers(_ state: inout State) -> Wakeup {
-        defer {
-            state.pollingConsumer = nil
-            state.webSocketConsumer = nil
-        }
-        return Wakeup(continuations: [state.pollingConsumer, state.webSocketConsumer].compactMap { $0 }, sink: state.pushSink)
+        defer { state.pollingConsumer = nil }
+        return Wakeup(poll: state.pollingConsumer, sink: state.pushSink)
     }
 
     /// Installs (or removes) the push-mode transport's wake-up call, and calls it once.
@@ -167,7 +158,7 @@ public final class EngineSession: Sendable {
         sink?()
     }
 
-    /// What `consumer` may take now, without waiting (for push-mode transports).
+    /// What `consumer` may take now, without waiting (the WebSocket transport, and polls).
     func takeBatch(for consumer: Consumer) -> Batch? {
         state.withLock { Self.ready(&$0, for: consumer) }
     }

@@ -45,7 +45,8 @@ final class EngineWebSocketHandler: ChannelInboundHandler, RemovableChannelHandl
     private func scheduleDrain() {
         guard !drainScheduled else { return }
         drainScheduled = true
-        channelContext?.eventLoop.execute { [self] in
+        // Runs on the channel's event loop (the push sink hops there), so the handler may be used as is.
+        channelContext?.eventLoop.assumeIsolated().execute { [self] in
             drainScheduled = false
             drain()
         }
@@ -154,9 +155,9 @@ final class EngineWebSocketHandler: ChannelInboundHandler, RemovableChannelHandl
         phase = .closed
         var buffer = context.channel.allocator.buffer(capacity: 2)
         buffer.write(webSocketErrorCode: code)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))).whenComplete { _ in
-            context.close(promise: nil)
-        }
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer)))
+            .assumeIsolated()
+            .whenComplete { _ in context.close(promise: nil) }
         if wasOpen { endSession(.transportClose) }
     }
 
