@@ -46,6 +46,16 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Sound: playback engines behind MusicBoxCore's `PlaybackEngine` (the simulated one for
+        // machines without a sound card; ALSA with its own issue).
+        .target(
+            name: "Audio",
+            dependencies: [
+                "MusicBoxCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // The configuration file: schema, defaults, environment overrides, validation.
         .target(
             name: "BoxConfig",
@@ -92,7 +102,9 @@ let package = Package(
             dependencies: [
                 "MusicBoxCore", "SocketIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -101,7 +113,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -122,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "MusicBoxTests",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "SocketIO",
                 // Built so the process tests (exit codes, kill -9) can run the real binary.
                 "musicboxd",
                 .product(name: "Logging", package: "swift-log"),

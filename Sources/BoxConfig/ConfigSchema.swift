@@ -83,6 +83,7 @@ public enum ConfigSchema {
         "server": "HTTP API, web UI and Socket.IO.",
         "storage": "Where the box keeps its database and audio files.",
         "hardware": "Which devices the daemon drives.",
+        "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
 
@@ -112,6 +113,11 @@ public enum ConfigSchema {
             documentation: "\"auto\" drives each device that is present and simulates the rest; \"real\" drives real devices only (a missing one shows as unavailable in health); \"sim\" simulates everything.",
             read: { .string($0.hardware.mode.rawValue) },
             write: { $0.hardware.mode = HardwareMode(rawValue: $1.text) ?? .auto }
+        ),
+        ConfigSetting(
+            key: "realtime.event_log_size", kind: .integer(1000...1_000_000),
+            documentation: "Events kept for clients that reconnect (sync:request). A client that missed more gets fresh snapshots instead. About 1 KiB each.",
+            read: { .integer($0.realtime.eventLogSize) }, write: { $0.realtime.eventLogSize = $1.integer }
         ),
         ConfigSetting(
             key: "log.level", kind: .choice(LogLevelName.allCases.map(\.rawValue)),

@@ -17,6 +17,10 @@ public struct DaemonConfig: Sendable, Equatable {
         public var mode = HardwareMode.auto
     }
 
+    public struct Realtime: Sendable, Equatable {
+        public var eventLogSize = 1000
+    }
+
     public struct Log: Sendable, Equatable {
         public var level = LogLevelName.info
     }
@@ -24,6 +28,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var server = Server()
     public var storage = Storage()
     public var hardware = Hardware()
+    public var realtime = Realtime()
     public var log = Log()
 
     public init() {}

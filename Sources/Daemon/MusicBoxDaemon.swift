@@ -1,6 +1,7 @@
 import BoxConfig
 import Foundation
 import Synchronization
+import Audio
 import Hummingbird
 import Logging
 import MediaLibrary
@@ -18,6 +19,7 @@ public final class MusicBoxDaemon: Sendable {
     public let database: LibraryDatabase
     public let store: GRDBLibraryStore
     public let state: StateManager
+    public let engine: SimulatedPlaybackEngine
     private let logger: Logger
     private let serviceGroup: ServiceGroup
     private let boundPort: BoundPort
@@ -46,7 +48,25 @@ public final class MusicBoxDaemon: Sendable {
             logger: logger.with(label: "musicboxd.library")
         )
         try store.reconcileMediaFolder()
-        state = StateManager(store: store, logger: logger.with(label: "musicboxd.state"))
+
+        // Socket.IO on the same port: polling as routes, WebSocket upgrades through the server builder.
+        let io = SocketIOServer(logger: logger.with(label: "musicboxd.socketio"))
+        let realtimeLogger = logger.with(label: "musicboxd.realtime")
+        // No ALSA engine yet (its own issue): every mode plays through the paced simulation.
+        engine = SimulatedPlaybackEngine()
+        var options = StateManager.Options()
+        options.eventLogCapacity = config.realtime.eventLogSize
+        do {
+            state = try StateManager(
+                store: store, engine: engine, publisher: RealtimePublisher(namespace: io.sockets, logger: realtimeLogger),
+                options: options, logger: logger.with(label: "musicboxd.state")
+            )
+        } catch {
+            throw DaemonStartError("cannot load the library from \(layout.databasePath): \(error)")
+        }
+        let health = HealthProbe(library: store, engine: engine, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
+        let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
+        let gateway = RealtimeGateway(io: io, state: state, operations: operations, health: health, logger: realtimeLogger)
 
         let dependencies = APIDependencies(
             state: state, library: store,
@@ -54,14 +74,12 @@ public final class MusicBoxDaemon: Sendable {
                 version: MusicBoxVersion.current, startedAt: startedAt, startInstant: startInstant,
                 hardwareMode: config.hardware.mode, dataDirectory: layout.root.path
             ),
+            health: health, operations: operations,
             maxJSONBodyBytes: config.server.maxJSONBodyBytes
         )
         let boundPort = BoundPort()
         self.boundPort = boundPort
         let httpLogger = logger.with(label: "musicboxd.http")
-        // Socket.IO on the same port: polling as routes, WebSocket upgrades through the server builder.
-        let io = SocketIOServer(logger: logger.with(label: "musicboxd.socketio"))
-        RealtimeGateway.install(on: io, state: state)
         let router = APIRouter.build(dependencies)
         io.addPollingRoutes(to: router)
         let app = Application(
@@ -77,13 +95,14 @@ public final class MusicBoxDaemon: Sendable {
         )
         serviceGroup = ServiceGroup(
             // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
-            configuration: .init(services: [app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
+            configuration: .init(services: [gateway, app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
         )
     }
 
     /// Runs until a shutdown signal or ``shutdown()``, then closes the database cleanly.
     public func run() async throws {
         defer {
+            state.shutdown()
             do {
                 try database.close()
                 logger.info("database closed")

@@ -34,6 +34,10 @@ public final class GRDBLibraryStore: LibraryStore {
 
     // MARK: Writes
 
+    public func loadLibrary() throws -> [PlaylistDetail] {
+        try database.pool.read { db in try PlaylistRepository.all(db) }
+    }
+
     public func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary {
         try database.pool.write { db in
             try PlaylistRepository.create(db, title: title, description: description, now: now)

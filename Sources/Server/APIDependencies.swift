@@ -7,12 +7,20 @@ public struct APIDependencies: Sendable {
     public var state: StateManager
     public var library: any LibraryStore
     public var system: SystemFacts
+    public var health: HealthProbe
+    /// Tells the requesting Socket.IO client how its HTTP operation went (`ack:op`/`err:op`).
+    public var operations: OperationReporter
     public var maxJSONBodyBytes: Int
 
-    public init(state: StateManager, library: any LibraryStore, system: SystemFacts, maxJSONBodyBytes: Int) {
+    public init(
+        state: StateManager, library: any LibraryStore, system: SystemFacts, health: HealthProbe,
+        operations: OperationReporter, maxJSONBodyBytes: Int
+    ) {
         self.state = state
         self.library = library
         self.system = system
+        self.health = health
+        self.operations = operations
         self.maxJSONBodyBytes = maxJSONBodyBytes
     }
 }

@@ -7,19 +7,12 @@ import Testing
 
 @Suite("State manager")
 struct StateManagerTests {
-    let dir: TemporaryDirectory
-    let store: GRDBLibraryStore
-    let manager: StateManager
+    let harness: StateHarness
+    var store: GRDBLibraryStore { harness.store }
+    var manager: StateManager { harness.manager }
 
     init() throws {
-        dir = try TemporaryDirectory()
-        let database = try LibraryDatabase(path: dir.file("box.sqlite").path)
-        store = GRDBLibraryStore(database: database, media: try MediaFolder(directory: dir.url.appendingPathComponent("media")))
-        // Silent: one test breaks storage on purpose, and its expected error log is noise in CI output.
-        manager = StateManager(
-            store: store, clock: WallClock { Date(timeIntervalSince1970: 1_700_000_000) },
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
+        harness = try StateHarness()
     }
 
     @Test("each committed change takes the next server_seq and its playlist's next playlist_seq")

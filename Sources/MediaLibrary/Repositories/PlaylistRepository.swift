@@ -32,6 +32,16 @@ public enum PlaylistRepository {
         return PlaylistPage(playlists: try rows.map { try $0.summary() }, total: try PlaylistRecord.fetchCount(db))
     }
 
+    /// Every playlist with its tracks, in the box's order (two queries, whatever the size).
+    public static func all(_ db: Database) throws -> [PlaylistDetail] {
+        let rows = try PlaylistSummaryRow.fetchAll(db, sql: PlaylistSummaryRow.selectSQL + " ORDER BY p.position, p.created_at")
+        let tracks = Dictionary(grouping: try TrackRepository.all(db), by: \.playlistID)
+        return try rows.map { row in
+            let summary = try row.summary()
+            return PlaylistDetail(summary: summary, tracks: tracks[summary.id] ?? [])
+        }
+    }
+
     public static func detail(_ db: Database, id: PlaylistID) throws -> PlaylistDetail? {
         guard let summary = try summary(db, id: id) else { return nil }
         return PlaylistDetail(summary: summary, tracks: try TrackRepository.tracks(db, in: id))

@@ -12,6 +12,14 @@ public enum TrackRepository {
             .map { try $0.track() }
     }
 
+    /// Every track of every playlist, each playlist's in play order.
+    public static func all(_ db: Database) throws -> [Track] {
+        try TrackRecord
+            .order(TrackRecord.Columns.playlistID, TrackRecord.Columns.trackNumber)
+            .fetchAll(db)
+            .map { try $0.track() }
+    }
+
     public static func track(_ db: Database, id: TrackID) throws -> Track? {
         try TrackRecord.fetchOne(db, key: id.description)?.track()
     }

@@ -47,8 +47,16 @@ public struct DeletePlaylist: BoxCommand {
 
     public init(id: PlaylistID) { self.id = id }
 
-    public func run(in context: inout CommandContext) throws {
+    public func run(in context: inout CommandContext) throws -> PlaylistDeletion {
         try context.store.deletePlaylist(id)
         context.record(.playlistDeleted(id))
+        return PlaylistDeletion(playlistID: id)
     }
+}
+
+/// What deleting a playlist returns: `{playlist_id}`.
+public struct PlaylistDeletion: Sendable, Equatable, Encodable {
+    public var playlistID: PlaylistID
+
+    enum CodingKeys: String, CodingKey { case playlistID = "playlist_id" }
 }

@@ -3,31 +3,79 @@ import Logging
 
 /// The single writer of box state.
 ///
-/// Every command, from any source, enters through ``perform(_:)``. The manager runs it to the end
-/// before the next one starts (no `await` inside a command), then numbers each change it made:
-/// `server_seq` is global, gap-free and starts at 1 each boot; `playlist_seq` counts per playlist.
-/// A failed command changes nothing and takes no number.
+/// Every command, from any source, enters through ``perform(_:clientOpID:)``. The manager runs it
+/// to the end before the next one starts (no `await` inside a command), numbers each change it
+/// made (`server_seq` global, gap-free, from 1 each boot; `playlist_seq` per playlist), applies it
+/// to its in-memory view, logs the resulting events and hands them to the ``EventPublisher`` —
+/// all in the same turn, so every client sees changes in commit order. A failed command changes
+/// nothing and takes no number.
+///
+/// Joins and sync requests also run here, so a snapshot and the events after it line up exactly.
 public actor StateManager {
     /// Random per boot: clients compare it to notice a restart, after which sequence numbers start again.
     public nonisolated let serverEpoch: String
+    public nonisolated let eventIDs: EventIDs
 
     private let executor: DedicatedQueueExecutor
     private let store: any LibraryStore
+    private let engine: any PlaybackEngine
+    private let publisher: any EventPublisher
+    private let ticker: PositionTicker
     private let clock: WallClock
     private let logger: Logger
 
     private var serverSeq: UInt64 = 0
     private var playlistSeqs: [PlaylistID: UInt64] = [:]
+    private var library: LibraryView
+    private var player: Player
+    private var log: EventLog
+    private var journal: OperationJournal
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    public init(store: any LibraryStore, clock: WallClock = .system, logger: Logger = Logger(label: "musicboxd.state")) {
-        self.executor = DedicatedQueueExecutor(label: "musicboxd.state")
+    public struct Options: Sendable {
+        /// Sequenced events kept for `sync:request` replay (the contract asks for at least 1000).
+        public var eventLogCapacity = 1000
+        /// How long a `client_op_id` is remembered (5 minutes by the contract).
+        public var operationLifetime: Duration = .seconds(300)
+        public var operationCapacity = 10_000
+        public var positionInterval = PositionTicker.interval
+        public init() {}
+    }
+
+    /// Loads the library into memory and starts the position ticker.
+    public init(
+        store: any LibraryStore, engine: any PlaybackEngine, publisher: any EventPublisher,
+        options: Options = Options(), clock: WallClock = .system, logger: Logger = Logger(label: "musicboxd.state")
+    ) throws {
+        executor = DedicatedQueueExecutor(label: "musicboxd.state")
         self.store = store
+        self.engine = engine
+        self.publisher = publisher
         self.clock = clock
         self.logger = logger
-        self.serverEpoch = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16).description
+        let epoch = String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))
+        serverEpoch = epoch
+        eventIDs = EventIDs(epoch: epoch)
+        library = LibraryView(try store.loadLibrary())
+        log = EventLog(capacity: max(1, options.eventLogCapacity))
+        journal = OperationJournal(lifetime: options.operationLifetime, capacity: options.operationCapacity)
+        ticker = PositionTicker(engine: engine, publisher: publisher, ids: eventIDs, clock: clock, interval: options.positionInterval)
+        let initialPlayer = Player()
+        player = initialPlayer
+        engine.setVolume(initialPlayer.volume, muted: initialPlayer.muted)
+        ticker.start()
+        let engineReports: @Sendable (PlaybackReport) -> Void = { [weak self] report in
+            guard let self else { return }
+            Task { await self.handle(report) }
+        }
+        engine.setReportHandler(engineReports)
     }
+
+    /// Stops the position ticker's thread.
+    public nonisolated func shutdown() { ticker.shutdown() }
+
+    // MARK: Reading where things stand
 
     /// The number of the last committed change (0 before the first).
     public var currentServerSeq: UInt64 { serverSeq }
@@ -35,24 +83,98 @@ public actor StateManager {
     /// The number of the last committed change of one playlist (0 before the first this boot).
     public func playlistSeq(_ id: PlaylistID) -> UInt64 { playlistSeqs[id] ?? 0 }
 
-    /// Runs one command and sequences what it changed.
+    public var playerState: PlayerState { livePlayerState }
+
+    /// The sequenced events still in the replay log, oldest first.
+    public var loggedEvents: [StateEvent] { log.all }
+
+    // MARK: Commands
+
+    /// Runs one command and publishes what it changed.
+    ///
+    /// With a `clientOpID` seen in the last 5 minutes the command is not run again: the first
+    /// result (or error) is returned, marked ``Committed/replayed``. Storage failures are not
+    /// remembered, so a retry can succeed.
     /// Errors arrive as ``BoxError``; anything else (a storage failure) is logged and reported as `storage_error`.
-    public func perform<Command: BoxCommand>(_ command: Command) throws(BoxError) -> Committed<Command.Output> {
-        var context = CommandContext(store: store, now: clock.millis)
+    public func perform<Command: BoxCommand>(_ command: Command, clientOpID: String? = nil) throws(BoxError) -> Committed<Command.Output> {
+        guard let clientOpID else { return try run(command) }
+        let now = ContinuousClock.now
+        if let entry = journal.lookup(clientOpID, now: now) {
+            guard entry.command == ObjectIdentifier(Command.self) else {
+                throw BoxError(.conflict, "client_op_id \(clientOpID) was already used for another operation.", details: ["client_op_id": clientOpID])
+            }
+            switch entry.outcome {
+            case .success(let value):
+                guard var committed = value as? Committed<Command.Output> else { break }
+                committed.replayed = true
+                return committed
+            case .failure(let error):
+                throw error
+            }
+        }
+        do {
+            let committed = try run(command)
+            journal.record(clientOpID, command: ObjectIdentifier(Command.self), outcome: .success(committed), now: now)
+            return committed
+        } catch {
+            if error.code != .storageError, error.code != .internalError {
+                journal.record(clientOpID, command: ObjectIdentifier(Command.self), outcome: .failure(error), now: now)
+            }
+            throw error
+        }
+    }
+
+    private func run<Command: BoxCommand>(_ command: Command) throws(BoxError) -> Committed<Command.Output> {
+        var context = CommandContext(store: store, library: library, player: player, engine: engine, now: clock.millis)
         let value: Command.Output
         do {
             value = try command.run(in: &context)
         } catch let error as BoxError {
+            // Commands check everything before they touch the store or the engine, so a refusal changed nothing.
             throw error
         } catch {
             logger.error("command \(Command.self) failed in storage: \(error)")
             throw BoxError(.storageError, "The box could not save this change. Nothing was changed.")
         }
-        let sequenced = context.changes.map { sequence($0, at: context.now) }
+        var changes = context.changes
+        for change in changes { library.apply(change) }
+        var newPlayer = context.player
+        followLibrary(changes, player: &newPlayer)
+        if newPlayer != player {
+            player = newPlayer
+            changes.append(.player(livePlayerState))
+        }
+        let sequenced = changes.map { commit($0, at: context.now) }
+        ticker.update(player, serverSeq: serverSeq)
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)
     }
 
-    private func sequence(_ change: Change, at time: EpochMillis) -> SequencedChange {
+    /// Keeps the player in step with edits of the playlist it plays.
+    private func followLibrary(_ changes: [Change], player: inout Player) {
+        guard let active = player.playlist?.id else { return }
+        for change in changes where change.playlistID == active {
+            if case .playlistDeleted = change {
+                player.unload(on: engine)
+            } else if let detail = library.playlist(active) {
+                player.follow(detail, on: engine)
+            }
+        }
+    }
+
+    /// A report from the engine's thread becomes a command like any other.
+    private func handle(_ report: PlaybackReport) {
+        switch report {
+        case .finished(let track):
+            _ = try? perform(TrackFinished(trackID: track))
+        case .failed(let track, let error):
+            logger.warning("track \(track) cannot be played: \(error.message); skipping it")
+            _ = try? perform(TrackFinished(trackID: track))
+        }
+    }
+
+    // MARK: Sequencing and publishing
+
+    private func commit(_ change: Change, at time: EpochMillis) -> SequencedChange {
         serverSeq += 1
         var playlistSeq: UInt64?
         if let id = change.playlistID {
@@ -60,6 +182,174 @@ public actor StateManager {
             playlistSeqs[id] = next
             playlistSeq = next
         }
-        return SequencedChange(serverSeq: serverSeq, playlistSeq: playlistSeq, change: change, timestamp: time)
+        let sequenced = SequencedChange(serverSeq: serverSeq, playlistSeq: playlistSeq, change: change, timestamp: time)
+        for event in events(for: sequenced) {
+            log.append(event)
+            publisher.publish(event)
+        }
+        return sequenced
+    }
+
+    /// The `state:*` events of one change: one per audience, all with the change's numbers.
+    private func events(for change: SequencedChange) -> [StateEvent] {
+        func event(_ payload: EventPayload, _ rooms: [Room]) -> StateEvent {
+            StateEvent(
+                payload: payload, serverSeq: change.serverSeq, serverEpoch: serverEpoch,
+                playlistID: change.change.playlistID, playlistSeq: change.playlistSeq,
+                timestamp: change.timestamp, eventID: eventIDs.next(), rooms: rooms
+            )
+        }
+        let collection = event(.playlists(library.summaries), [.playlists])
+        switch change.change {
+        case .playlistCreated:
+            return [collection]
+        case .playlistUpdated, .playlistTracksChanged:
+            guard let id = change.change.playlistID, let detail = library.playlist(id) else { return [collection] }
+            return [collection, event(.playlist(detail), [.playlist(id)])]
+        case .trackUpdated(let track):
+            var events = [event(.track(track), [.playlist(track.playlistID)])]
+            if let detail = library.playlist(track.playlistID) {
+                events.append(event(.playlist(detail), [.playlist(track.playlistID)]))
+            }
+            return events
+        case .playlistDeleted(let id):
+            return [event(.playlistDeleted(id), [.playlists, .playlist(id)]), collection]
+        case .player(let state):
+            return [event(.player(state), [.playlists])]
+        }
+    }
+
+    private var livePlayerState: PlayerState {
+        player.state(positionMs: player.status == .playing ? engine.position() : player.positionMs)
+    }
+
+    // MARK: Joining rooms and catching up
+
+    /// The events a client joining `room` gets first, stamped with where the sequence stands now.
+    /// `nil` for a playlist that does not exist.
+    private func snapshot(of room: Room) -> [StateEvent]? {
+        func event(_ payload: EventPayload, playlist: PlaylistID? = nil) -> StateEvent {
+            StateEvent(
+                payload: payload, serverSeq: serverSeq, serverEpoch: serverEpoch, playlistID: playlist,
+                playlistSeq: playlist.map { playlistSeqs[$0] ?? 0 }, timestamp: clock.millis,
+                eventID: eventIDs.next(), rooms: [room]
+            )
+        }
+        switch room {
+        case .playlists:
+            return [event(.playlists(library.summaries)), event(.player(livePlayerState))]
+        case .playlist(let id):
+            guard let detail = library.playlist(id) else { return nil }
+            return [event(.playlist(detail), playlist: id)]
+        case .nfc:
+            // No association session is open yet (NFC lands with its own issue).
+            return []
+        }
+    }
+
+    /// Sends the room's snapshot to the subscriber and starts its events, with nothing missed
+    /// or repeated in between. Throws `not_found` for an unknown playlist.
+    public func join(_ room: Room, subscriber: any EventSubscriber) throws(BoxError) -> JoinResult {
+        guard let events = snapshot(of: room) else {
+            if case .playlist(let id) = room { throw BoxError.playlistNotFound(id) }
+            throw BoxError(.notFound, "No room \(room).")
+        }
+        subscriber.deliver(events)
+        subscriber.enter(room)
+        return JoinResult(room: room, serverSeq: serverSeq, playlistSeq: room.playlistID.map { playlistSeqs[$0] ?? 0 })
+    }
+
+    public func leave(_ room: Room, subscriber: any EventSubscriber) -> JoinResult {
+        subscriber.exit(room)
+        return JoinResult(room: room, serverSeq: serverSeq, playlistSeq: room.playlistID.map { playlistSeqs[$0] ?? 0 })
+    }
+
+    /// `state:player` for one client.
+    public func playerSnapshot() -> StateEvent {
+        StateEvent(
+            payload: .player(livePlayerState), serverSeq: serverSeq, serverEpoch: serverEpoch,
+            timestamp: clock.millis, eventID: eventIDs.next(), rooms: [.playlists]
+        )
+    }
+
+    /// Brings a reconnecting client up to date (CONTRACT §4 `sync:request`): the events it missed
+    /// in its rooms, from the log, when the log reaches back to where it stopped and it is the same
+    /// boot; fresh snapshots otherwise. The rooms asked for are joined, so events keep coming.
+    public func sync(_ request: SyncRequest, subscriber: any EventSubscriber) -> SyncResult {
+        var rooms = request.rooms ?? Array(subscriber.rooms)
+        rooms = rooms.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        let sameBoot = request.serverEpoch.map { $0 == serverEpoch } ?? true
+        let replayable = sameBoot && request.lastGlobalSeq <= serverSeq
+        if replayable, let missed = log.events(after: request.lastGlobalSeq) {
+            let wanted = Set(rooms)
+            let events = missed.filter { event in
+                let audience = Set(event.rooms).intersection(wanted)
+                guard !audience.isEmpty else { return false }
+                // A client that says how far it got in a playlist skips what it already has of it.
+                if audience.count == 1, case .playlist(let id)? = audience.first,
+                    let seen = request.lastPlaylistSeqs[id], let seq = event.playlistSeq, seq <= seen
+                {
+                    return false
+                }
+                return true
+            }
+            subscriber.deliver(events)
+            for room in rooms where !subscriber.rooms.contains(room) {
+                if case .playlist(let id) = room, !library.contains(id) { continue }
+                subscriber.enter(room)
+            }
+            return SyncResult(rooms: rooms, serverSeq: serverSeq, mode: .replay)
+        }
+        for room in rooms {
+            if let events = snapshot(of: room) {
+                subscriber.deliver(events)
+                subscriber.enter(room)
+            } else if case .playlist(let id) = room {
+                // Gone while the client was away: say so instead of a snapshot.
+                subscriber.deliver([StateEvent(
+                    payload: .playlistDeleted(id), serverSeq: serverSeq, serverEpoch: serverEpoch, playlistID: id,
+                    timestamp: clock.millis, eventID: eventIDs.next(), rooms: [room]
+                )])
+                subscriber.exit(room)
+            }
+        }
+        return SyncResult(rooms: rooms, serverSeq: serverSeq, mode: .snapshot)
+    }
+}
+
+/// Where the sequence stood when a client joined or left a room.
+public struct JoinResult: Sendable, Equatable {
+    public var room: Room
+    public var serverSeq: UInt64
+    public var playlistSeq: UInt64?
+}
+
+/// A `sync:request`, parsed.
+public struct SyncRequest: Sendable, Equatable {
+    public var lastGlobalSeq: UInt64
+    public var lastPlaylistSeqs: [PlaylistID: UInt64]
+    /// `nil`: the rooms the client is in.
+    public var rooms: [Room]?
+    public var serverEpoch: String?
+
+    public init(lastGlobalSeq: UInt64, lastPlaylistSeqs: [PlaylistID: UInt64] = [:], rooms: [Room]? = nil, serverEpoch: String? = nil) {
+        self.lastGlobalSeq = lastGlobalSeq
+        self.lastPlaylistSeqs = lastPlaylistSeqs
+        self.rooms = rooms
+        self.serverEpoch = serverEpoch
+    }
+}
+
+public struct SyncResult: Sendable, Equatable {
+    public enum Mode: String, Sendable { case replay, snapshot }
+    public var rooms: [Room]
+    public var serverSeq: UInt64
+    public var mode: Mode
+}
+
+extension Room {
+    public var playlistID: PlaylistID? {
+        if case .playlist(let id) = self { return id }
+        return nil
     }
 }

@@ -10,7 +10,9 @@ public protocol LibraryStore: Sendable {
     /// Cheap query that proves the database answers.
     func ping() async throws
 
-    // MARK: Writes (state manager only)
+    // MARK: State manager only
+    /// Every playlist with its tracks, read once at start into the state manager's memory.
+    func loadLibrary() throws -> [PlaylistDetail]
     func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary
     /// Changes the given fields; `nil` leaves a field as it is. Throws `not_found`.
     func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary

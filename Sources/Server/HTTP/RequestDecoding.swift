@@ -10,15 +10,21 @@ struct JSONBodyReader: Sendable {
     var limit: Int
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        guard let value = try await decodeIfPresent(type, from: request) else {
+            throw BoxError.validation(field: "body", "The request needs a JSON object as its body.")
+        }
+        return value
+    }
+
+    /// Like ``decode(_:from:)``, but an empty body is `nil` (for operations whose fields are all optional).
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw BoxError(.payloadTooLarge, "The JSON body is larger than \(limit) bytes.", details: ["limit": String(limit)])
         }
-        guard buffer.readableBytes > 0 else {
-            throw BoxError.validation(field: "body", "The request needs a JSON object as its body.")
-        }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

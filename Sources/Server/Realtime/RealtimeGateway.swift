@@ -1,23 +1,269 @@
 import Foundation
+import Logging
 import MusicBoxCore
+import ServiceLifecycle
 import SocketIO
 
-/// The box's side of the Socket.IO contract (CONTRACT.md §2–§4), on top of the protocol-only
-/// `SocketIO` module. This first part greets each client; rooms, joins, state events and sync
-/// follow (issue 4).
-public enum RealtimeGateway {
-    public static func install(on io: SocketIOServer, state: StateManager) {
-        let sockets = io.sockets
-        // `connection_status`: who the client is, where the event order stands, and which boot this is.
+/// The box's side of the Socket.IO contract (CONTRACT §2–§4), on top of the protocol-only
+/// `SocketIO` module: greets clients, joins them to rooms with snapshots, answers sync requests,
+/// pings and health checks, and runs Socket.IO operations through the state manager.
+///
+/// Every client→server event is answered on the event the contract names *and*, when the client
+/// passed a callback, through the Socket.IO acknowledgement with the same payload.
+///
+/// As a `Service` it watches the box's health and pushes `health_error`/`health_status` to
+/// everyone when a component fails or recovers.
+public final class RealtimeGateway: Service {
+    let io: SocketIOServer
+    let state: StateManager
+    let operations: OperationReporter
+    let health: HealthProbe
+    let healthInterval: Duration
+    let logger: Logger
+
+    public init(io: SocketIOServer, state: StateManager, operations: OperationReporter, health: HealthProbe, healthInterval: Duration = .seconds(5), logger: Logger) {
+        self.io = io
+        self.state = state
+        self.operations = operations
+        self.health = health
+        self.healthInterval = healthInterval
+        self.logger = logger
+        install()
+    }
+
+    var sockets: Namespace { io.sockets }
+
+    private func install() {
+        let state = self.state
         sockets.onConnection { socket in
-            let serverSeq = await state.currentServerSeq
+            // `connection_status`: who the client is, where the event order stands, and which boot this is.
             socket.emit("connection_status", [
                 "status": "connected",
                 "sid": .string(socket.id),
-                "server_seq": .int(Int64(serverSeq)),
+                "server_seq": .int(Int64(await state.currentServerSeq)),
                 "server_epoch": .string(state.serverEpoch),
                 "server_time": .int(Date().epochMillis),
             ])
         }
+        sockets.onRateLimited { socket, event, retryAfter in
+            var error = BoxError(.rateLimited, "Too many events: wait \(retryAfter) ms before sending \(event) again.")
+            error.details["retry_after"] = String(max(1, (retryAfter + 999) / 1000))
+            socket.emit("err:op", OperationReporter.failure(clientOpID: nil, error: error, serverSeq: await state.currentServerSeq))
+        }
+        installRooms()
+        installSync()
+        installUtilities()
+        installOperations()
     }
+
+    // MARK: Rooms
+
+    private func installRooms() {
+        on("join:playlists") { socket, _, reply in await self.join(.playlists, socket, reply) }
+        on("join:nfc") { socket, _, reply in await self.join(.nfc, socket, reply) }
+        on("join:playlist") { socket, arguments, reply in
+            switch Self.playlistRoom(arguments) {
+            case .success(let room): await self.join(room, socket, reply)
+            case .failure(let error): reply("ack:join", Self.joinFailure(error, room: nil))
+            }
+        }
+        on("leave:playlists") { socket, _, reply in await self.leave(.playlists, socket, reply) }
+        on("leave:nfc") { socket, _, reply in await self.leave(.nfc, socket, reply) }
+        on("leave:playlist") { socket, arguments, reply in
+            switch Self.playlistRoom(arguments) {
+            case .success(let room): await self.leave(room, socket, reply)
+            case .failure(let error): reply("ack:leave", Self.joinFailure(error, room: nil))
+            }
+        }
+    }
+
+    private func join(_ room: Room, _ socket: Socket, _ reply: Reply) async {
+        do {
+            let joined = try await state.join(room, subscriber: SocketSubscriber(socket: socket, logger: logger))
+            reply("ack:join", Self.joinSuccess(joined, message: "Joined \(room)"))
+        } catch {
+            reply("ack:join", Self.joinFailure(error, room: room))
+        }
+    }
+
+    private func leave(_ room: Room, _ socket: Socket, _ reply: Reply) async {
+        let left = await state.leave(room, subscriber: SocketSubscriber(socket: socket, logger: logger))
+        reply("ack:leave", Self.joinSuccess(left, message: "Left \(room)"))
+    }
+
+    static func playlistRoom(_ arguments: [SocketValue]) -> Result<Room, BoxError> {
+        guard let text = arguments.first?["playlist_id"]?.stringValue else {
+            return .failure(.validation(field: "playlist_id", "playlist_id is required."))
+        }
+        guard let id = PlaylistID(text) else { return .failure(.playlistNotFoundText(text)) }
+        return .success(.playlist(id))
+    }
+
+    static func joinSuccess(_ result: JoinResult, message: String) -> SocketValue {
+        var payload: [String: SocketValue] = [
+            "room": .string(result.room.description),
+            "success": true,
+            "server_seq": .int(Int64(result.serverSeq)),
+            "message": .string(message),
+        ]
+        if let id = result.room.playlistID { payload["playlist_id"] = .string(id.description) }
+        if let seq = result.playlistSeq { payload["playlist_seq"] = .int(Int64(seq)) }
+        return .object(payload)
+    }
+
+    static func joinFailure(_ error: BoxError, room: Room?) -> SocketValue {
+        var payload: [String: SocketValue] = [
+            "success": false,
+            "message": .string(error.message),
+            "error_type": .string(error.code.rawValue),
+        ]
+        if let room { payload["room"] = .string(room.description) }
+        if let id = room?.playlistID ?? error.details["playlist_id"].flatMap(PlaylistID.init) {
+            payload["playlist_id"] = .string(id.description)
+        }
+        return .object(payload)
+    }
+
+    // MARK: Sync
+
+    private func installSync() {
+        on("sync:request") { socket, arguments, reply in
+            let request: SyncRequest
+            switch Self.parseSync(arguments.first) {
+            case .success(let parsed): request = parsed
+            case .failure(let error):
+                let rooms = arguments.first?["requested_rooms"]?.arrayValue ?? []
+                reply("sync:error", [
+                    "error": .string(error.message), "error_type": .string(error.code.rawValue),
+                    "requested_rooms": .array(rooms),
+                ])
+                return
+            }
+            let result = await self.state.sync(request, subscriber: SocketSubscriber(socket: socket, logger: self.logger))
+            reply("sync:complete", [
+                "synced_rooms": .array(result.rooms.map { .string($0.description) }),
+                "server_seq": .int(Int64(result.serverSeq)),
+                "server_epoch": .string(self.state.serverEpoch),
+                "mode": .string(result.mode.rawValue),
+            ])
+        }
+    }
+
+    /// `{last_global_seq, last_playlist_seqs?, requested_rooms?, server_epoch?}`; every field checked.
+    static func parseSync(_ value: SocketValue?) -> Result<SyncRequest, BoxError> {
+        guard let object = value?.objectValue else {
+            return .failure(.validation(field: "body", "sync:request needs an object with last_global_seq."))
+        }
+        guard let last = object["last_global_seq"]?.intValue, last >= 0 else {
+            return .failure(.validation(field: "last_global_seq", "last_global_seq must be a non-negative integer."))
+        }
+        var request = SyncRequest(lastGlobalSeq: UInt64(last))
+        if let seqs = object["last_playlist_seqs"], seqs != .null {
+            guard let seqs = seqs.objectValue else {
+                return .failure(.validation(field: "last_playlist_seqs", "last_playlist_seqs must map playlist ids to integers."))
+            }
+            for (key, seq) in seqs {
+                guard let id = PlaylistID(key), let number = seq.intValue, number >= 0 else {
+                    return .failure(.validation(field: "last_playlist_seqs", "last_playlist_seqs must map playlist ids to non-negative integers (\(key) does not)."))
+                }
+                request.lastPlaylistSeqs[id] = UInt64(number)
+            }
+        }
+        if let rooms = object["requested_rooms"], rooms != .null {
+            guard let names = rooms.arrayValue else {
+                return .failure(.validation(field: "requested_rooms", "requested_rooms must be a list of room names."))
+            }
+            var parsed: [Room] = []
+            for name in names {
+                guard let text = name.stringValue, let room = Room(name: text) else {
+                    return .failure(.validation(field: "requested_rooms", "Unknown room \(name.stringValue ?? "(not a string)"): use playlists, nfc or playlist:{id}."))
+                }
+                parsed.append(room)
+            }
+            request.rooms = parsed
+        }
+        if let epoch = object["server_epoch"], epoch != .null {
+            guard let text = epoch.stringValue else {
+                return .failure(.validation(field: "server_epoch", "server_epoch must be a string."))
+            }
+            request.serverEpoch = text
+        }
+        return .success(request)
+    }
+
+    // MARK: Current state, ping, health
+
+    private func installUtilities() {
+        on("client:request_current_state") { socket, _, reply in
+            let event = await self.state.playerSnapshot()
+            SocketSubscriber(socket: socket, logger: self.logger).deliver([event])
+            reply.acknowledge((try? SocketValue.encoding(event)) ?? .null)
+        }
+        on("client_ping") { socket, arguments, reply in
+            let now = Date().epochMillis
+            let sent = arguments.first?["timestamp"]?.intValue
+            let seq = Int64(await self.state.currentServerSeq)
+            socket.emit("client_pong", [
+                "timestamp": sent.map(SocketValue.int) ?? .null, "server_time": .int(now), "server_seq": .int(seq),
+            ])
+            reply.acknowledge([
+                "timestamp": sent.map(SocketValue.int) ?? .null,
+                "latency": sent.map { .int(max(0, now - $0)) } ?? .null,
+                "server_time": .int(now),
+            ])
+        }
+        on("health_check") { _, _, reply in
+            reply("health_status", (try? SocketValue.encoding(await self.health.check())) ?? .null)
+        }
+    }
+
+    /// Pushes health changes to every client until cancelled: `health_error` for each component
+    /// that stops working, then a fresh `health_status` whenever anything changed.
+    public func run() async throws {
+        var last = await health.check()
+        while !Task.isCancelledOrShuttingDown {
+            try? await Task.sleep(for: healthInterval)
+            let now = await health.check()
+            guard now.components != last.components else { continue }
+            for name in now.failing where last.components[name]?.isWorking ?? true {
+                logger.warning("health: \(name) is \(now.components[name]?.rawValue ?? "?")")
+                sockets.emit("health_error", [
+                    "error": .string("\(name) is unavailable"), "component": .string(name), "timestamp": .int(now.timestamp),
+                ])
+            }
+            sockets.emit("health_status", (try? SocketValue.encoding(now)) ?? .null)
+            last = now
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// Answers an event on its named reply event and, when the client gave one, its callback.
+    struct Reply: Sendable {
+        let socket: Socket
+        let ack: Acknowledgement?
+
+        func callAsFunction(_ event: String, _ payload: SocketValue) {
+            socket.emit(event, payload)
+            ack?(payload)
+        }
+
+        func acknowledge(_ payload: SocketValue) { ack?(payload) }
+    }
+
+    func on(_ event: String, _ handler: @escaping @Sendable (Socket, [SocketValue], Reply) async -> Void) {
+        sockets.on(event) { socket, arguments, ack in
+            await handler(socket, arguments, Reply(socket: socket, ack: ack))
+        }
+    }
+}
+
+extension BoxError {
+    static func playlistNotFoundText(_ text: String) -> BoxError {
+        BoxError(.notFound, "No playlist with id \(text).", details: ["playlist_id": text])
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 }

@@ -16,6 +16,7 @@ struct PlaylistRoutes<Context: RequestContext> {
         group.put(":id", use: update)
         group.patch(":id", use: update)
         group.delete(":id", use: delete)
+        group.post(":id/start", use: start)
     }
 
     struct ListData: Encodable {
@@ -42,7 +43,9 @@ struct PlaylistRoutes<Context: RequestContext> {
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let input = try await body.decode(CreateBody.self, from: request)
         let opID = try ClientOpID.validate(input.client_op_id)
-        let committed = try await perform(CreatePlaylist(title: input.title, description: input.description ?? ""), opID)
+        let committed = try await dependencies.perform(
+            CreatePlaylist(title: input.title, description: input.description ?? ""), clientOpID: opID, request: request
+        )
         return try JSONResponse.success(
             committed.value, message: "Playlist created", status: .created,
             serverSeq: committed.serverSeq, clientOpID: opID
@@ -65,29 +68,38 @@ struct PlaylistRoutes<Context: RequestContext> {
         let id = try playlistID(context)
         let input = try await body.decode(UpdateBody.self, from: request)
         let opID = try ClientOpID.validate(input.client_op_id)
-        let committed = try await perform(UpdatePlaylist(id: id, title: input.title, description: input.description), opID)
+        let committed = try await dependencies.perform(
+            UpdatePlaylist(id: id, title: input.title, description: input.description), clientOpID: opID, request: request
+        )
         return try JSONResponse.success(
             committed.value, message: "Playlist updated", serverSeq: committed.serverSeq, clientOpID: opID
         )
     }
 
-    struct DeletedData: Encodable { var playlist_id: PlaylistID }
-
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
         let id = try playlistID(context)
         let opID = try ClientOpID.validate(request.uri.queryParameters.get("client_op_id"))
-        let committed = try await perform(DeletePlaylist(id: id), opID)
+        let committed = try await dependencies.perform(DeletePlaylist(id: id), clientOpID: opID, request: request)
         return try JSONResponse.success(
-            DeletedData(playlist_id: id), message: "Playlist deleted", serverSeq: committed.serverSeq, clientOpID: opID
+            committed.value, message: "Playlist deleted", serverSeq: committed.serverSeq, clientOpID: opID
         )
     }
 
-    private func perform<C: BoxCommand>(_ command: C, _ clientOpID: String?) async throws -> Committed<C.Output> {
-        do {
-            return try await dependencies.state.perform(command)
-        } catch {
-            throw OperationFailure(error: error, clientOpID: clientOpID)
-        }
+    struct StartBody: Decodable {
+        var track_index: Int?
+        var position_ms: Int64?
+        var client_op_id: String?
+    }
+
+    /// Plays the playlist (from its first track, or the one given).
+    @Sendable func start(_ request: Request, context: Context) async throws -> Response {
+        let id = try playlistID(context)
+        let input = try await body.decodeIfPresent(StartBody.self, from: request) ?? StartBody()
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let committed = try await dependencies.perform(
+            PlayPlaylist(playlistID: id, trackIndex: input.track_index, positionMs: input.position_ms), clientOpID: opID, request: request
+        )
+        return try JSONResponse.success(committed.value, message: "Playing", serverSeq: committed.serverSeq, clientOpID: opID)
     }
 
     /// A path id that is not a UUID cannot name a playlist: 404, like any unknown id.

@@ -12,32 +12,16 @@ struct SystemRoutes<Context: RequestContext> {
         router.get("api/system/info", use: info)
     }
 
-    struct HealthData: Encodable {
-        var status: String
-        var components: [String: String]
-        var timestamp: EpochMillis
-    }
-
-    /// 200 when the box can serve; 503 (still with the component list) when the database does not answer.
+    /// 200 while the box can serve (healthy or degraded); 503, still with the component list,
+    /// when the database or the disk fails.
     @Sendable func health(_ request: Request, context: Context) async throws -> Response {
-        var components: [String: String] = [:]
-        do {
-            try await dependencies.library.ping()
-            components["database"] = "connected"
-        } catch {
-            context.logger.error("health: database does not answer: \(error)")
-            components["database"] = "unavailable"
-        }
-        let disk = DiskSpace.measure(dependencies.system.dataDirectory)
-        components["storage"] = disk == nil ? "unavailable" : "available"
-        let healthy = components.values.allSatisfy { $0 == "connected" || $0 == "available" }
-        let data = HealthData(status: healthy ? "healthy" : "unhealthy", components: components, timestamp: Date().epochMillis)
-        guard healthy else {
-            var error = BoxError(.hardwareUnavailable, "The box is unhealthy: " + components.filter { $0.value == "unavailable" }.keys.sorted().joined(separator: ", ") + " unavailable.")
-            error.details = components
+        let report = await dependencies.health.check()
+        guard report.status != .unhealthy else {
+            var error = BoxError(.hardwareUnavailable, "The box is unhealthy: " + report.failing.joined(separator: ", ") + " unavailable.")
+            error.details = report.components.mapValues(\.rawValue)
             throw error
         }
-        return try JSONResponse.success(data, message: "healthy")
+        return try JSONResponse.success(report, message: report.status.rawValue)
     }
 
     struct InfoData: Encodable {

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The names of the `state:*` events (CONTRACT §3).
+public enum StateEventType: String, Sendable, CaseIterable {
+    case player = "state:player"
+    case trackPosition = "state:track_position"
+    case playlists = "state:playlists"
+    case playlist = "state:playlist"
+    case track = "state:track"
+    case playlistDeleted = "state:playlist_deleted"
+}
+
+/// What a `state:*` event carries in `data`.
+public enum EventPayload: Sendable, Equatable, Encodable {
+    case player(PlayerState)
+    case trackPosition(TrackPosition)
+    /// Every playlist, in the box's order.
+    case playlists([PlaylistSummary])
+    case playlist(PlaylistDetail)
+    case track(Track)
+    case playlistDeleted(PlaylistID)
+
+    public var type: StateEventType {
+        switch self {
+        case .player: .player
+        case .trackPosition: .trackPosition
+        case .playlists: .playlists
+        case .playlist: .playlist
+        case .track: .track
+        case .playlistDeleted: .playlistDeleted
+        }
+    }
+
+    private struct PlaylistsData: Encodable { var playlists: [PlaylistSummary] }
+    private struct DeletedData: Encodable { var playlist_id: PlaylistID }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .player(let state): try state.encode(to: encoder)
+        case .trackPosition(let position): try position.encode(to: encoder)
+        case .playlists(let list): try PlaylistsData(playlists: list).encode(to: encoder)
+        case .playlist(let detail): try detail.encode(to: encoder)
+        case .track(let track): try track.encode(to: encoder)
+        case .playlistDeleted(let id): try DeletedData(playlist_id: id).encode(to: encoder)
+        }
+    }
+}
+
+/// One `state:*` event with its envelope (CONTRACT §1):
+/// `{event_type, server_seq, server_epoch, playlist_id?, playlist_seq?, data, timestamp, event_id}`.
+///
+/// Events of a committed change are *sequenced*: they carry the change's `server_seq` and enter the
+/// replay log. Snapshots (sent on join or sync) and position ticks carry the current `server_seq`
+/// without taking a new one.
+public struct StateEvent: Sendable, Equatable, Encodable {
+    public var payload: EventPayload
+    public var serverSeq: UInt64
+    public var serverEpoch: String
+    public var playlistID: PlaylistID?
+    public var playlistSeq: UInt64?
+    public var timestamp: EpochMillis
+    /// Unique per event, also across boots: the epoch, the sequence number and a counter.
+    public var eventID: String
+    /// The rooms that receive it.
+    public var rooms: [Room]
+
+    public init(
+        payload: EventPayload, serverSeq: UInt64, serverEpoch: String, playlistID: PlaylistID? = nil,
+        playlistSeq: UInt64? = nil, timestamp: EpochMillis, eventID: String, rooms: [Room]
+    ) {
+        self.payload = payload
+        self.serverSeq = serverSeq
+        self.serverEpoch = serverEpoch
+        self.playlistID = playlistID
+        self.playlistSeq = playlistSeq
+        self.timestamp = timestamp
+        self.eventID = eventID
+        self.rooms = rooms
+    }
+
+    public var type: StateEventType { payload.type }
+
+    enum CodingKeys: String, CodingKey {
+        case data, timestamp
+        case eventType = "event_type"
+        case serverSeq = "server_seq"
+        case serverEpoch = "server_epoch"
+        case playlistID = "playlist_id"
+        case playlistSeq = "playlist_seq"
+        case eventID = "event_id"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type.rawValue, forKey: .eventType)
+        try container.encode(serverSeq, forKey: .serverSeq)
+        try container.encode(serverEpoch, forKey: .serverEpoch)
+        try container.encodeIfPresent(playlistID, forKey: .playlistID)
+        try container.encodeIfPresent(playlistSeq, forKey: .playlistSeq)
+        try container.encode(payload, forKey: .data)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(eventID, forKey: .eventID)
+    }
+}

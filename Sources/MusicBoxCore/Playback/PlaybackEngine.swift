@@ -1,0 +1,52 @@
+/// What the engine is asked to play: one track of the library.
+public struct PlaybackItem: Sendable, Equatable {
+    public var track: Track
+
+    public init(track: Track) { self.track = track }
+}
+
+/// What an engine reports back to the state manager, from its own thread.
+public enum PlaybackReport: Sendable, Equatable {
+    /// The last frame of the track has been played.
+    case finished(TrackID)
+    /// The track cannot be played (unreadable, undecodable, device lost).
+    case failed(TrackID, BoxError)
+}
+
+/// The seam between the state manager and whatever makes sound: ALSA on the box, a paced
+/// simulation elsewhere. The manager decides *what* plays; the engine only does it.
+///
+/// Every method returns at once: the engine works on its own threads, never on the caller's
+/// (the state manager's executor). `position()` is read every 200 ms by the position ticker and
+/// must be cheap and thread-safe.
+public protocol PlaybackEngine: AnyObject, Sendable {
+    /// Replaces whatever is loaded with `item`, starting at `positionMs`, playing or held paused.
+    func load(_ item: PlaybackItem, at positionMs: Int64, playing: Bool)
+    func resume()
+    func pause()
+    /// Stops and unloads.
+    func stop()
+    func seek(to positionMs: Int64)
+    /// Volume 0–100 as the listener hears it (the engine applies its curve).
+    func setVolume(_ volume: Int, muted: Bool)
+    /// Milliseconds into the loaded track that have been heard (0 when nothing is loaded).
+    func position() -> Int64
+    /// Where reports go. Set once, before the first `load`.
+    func setReportHandler(_ handler: @escaping @Sendable (PlaybackReport) -> Void)
+    /// How the engine's output is doing, for health reports.
+    var health: ComponentHealth { get }
+}
+
+/// The state of one part of the box for `health_status` (CONTRACT §4).
+public enum ComponentHealth: String, Sendable, Equatable, Codable {
+    /// Real hardware, working.
+    case available
+    /// Software stand-in on a machine without the hardware (`hardware.mode = "sim"`).
+    case simulated
+    /// Configured but not working now (device missing, unplugged, failing).
+    case unavailable
+    /// The database answers.
+    case connected
+
+    public var isWorking: Bool { self != .unavailable }
+}

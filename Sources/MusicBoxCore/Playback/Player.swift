@@ -1,0 +1,129 @@
+/// The player as the state manager keeps it: what is loaded, in which order, and how it plays.
+///
+/// A plain value owned by the state manager. Player commands change it and drive the
+/// ``PlaybackEngine`` to match; the manager compares it before and after each command and
+/// publishes `state:player` when it changed. `positionMs` is where playback stood at the last
+/// change; the live position comes from the engine.
+public struct Player: Sendable, Equatable {
+    public var status: PlaybackStatus = .stopped
+    public var playlist: PlaylistSummary?
+    /// The playlist's tracks in play order (shuffled when `shuffle` is on).
+    public var order: [Track] = []
+    public var index = 0
+    public var positionMs: Int64 = 0
+    public var volume = 50
+    public var maxVolume = 100
+    public var muted = false
+    public var repeatMode = RepeatMode.none
+    public var shuffle = false
+    public var sleepTimerEndsAt: EpochMillis?
+
+    public init() {}
+
+    public var current: Track? { order.indices.contains(index) ? order[index] : nil }
+
+    /// Whether "next" has somewhere to go.
+    public var canNext: Bool { !order.isEmpty && (index + 1 < order.count || repeatMode == .all) }
+    /// Whether "previous" goes to another track (it always can restart the current one).
+    public var canPrev: Bool { !order.isEmpty && (index > 0 || repeatMode == .all) }
+
+    /// The contract's `state:player`, with the position given (live from the engine while playing).
+    public func state(positionMs live: Int64) -> PlayerState {
+        PlayerState(
+            status: status, activePlaylistID: playlist?.id, activePlaylistTitle: playlist?.title,
+            activeTrack: current.map(ActiveTrack.init), trackIndex: index, trackCount: order.count,
+            positionMs: current == nil ? 0 : live, volume: volume, maxVolume: maxVolume, muted: muted,
+            repeatMode: repeatMode, shuffleEnabled: shuffle, canNext: canNext, canPrev: canPrev,
+            sleepTimerEndsAt: sleepTimerEndsAt
+        )
+    }
+
+    // MARK: Changes, each mirrored on the engine
+
+    /// Loads the track at `index` of the order and plays it (or holds it paused) from `positionMs`.
+    mutating func load(index: Int, at positionMs: Int64, playing: Bool, on engine: any PlaybackEngine) {
+        self.index = index
+        self.positionMs = positionMs
+        status = playing ? .playing : .paused
+        guard let track = current else { return stop(on: engine) }
+        engine.load(PlaybackItem(track: track), at: positionMs, playing: playing)
+    }
+
+    mutating func pause(on engine: any PlaybackEngine) {
+        guard status == .playing else { return }
+        positionMs = engine.position()
+        engine.pause()
+        status = .paused
+    }
+
+    mutating func resume(on engine: any PlaybackEngine) {
+        guard current != nil else { return }
+        switch status {
+        case .playing: return
+        case .paused: engine.resume()
+        case .stopped: engine.load(PlaybackItem(track: order[index]), at: positionMs, playing: true)
+        }
+        status = .playing
+    }
+
+    /// Stops, keeping the playlist and track so that "play" starts that track again.
+    mutating func stop(on engine: any PlaybackEngine) {
+        if status != .stopped { engine.stop() }
+        status = .stopped
+        positionMs = 0
+    }
+
+    /// Forgets the playlist entirely (it was deleted, or emptied).
+    mutating func unload(on engine: any PlaybackEngine) {
+        stop(on: engine)
+        playlist = nil
+        order = []
+        index = 0
+    }
+
+    mutating func seek(to positionMs: Int64, on engine: any PlaybackEngine) {
+        self.positionMs = positionMs
+        if status != .stopped { engine.seek(to: positionMs) }
+    }
+
+    /// Turns shuffle on or off. The current track stays current and first in the new order.
+    mutating func setShuffle(_ enabled: Bool, tracks: [Track]) {
+        shuffle = enabled
+        let currentID = current?.id
+        if enabled {
+            var rest = tracks.filter { $0.id != currentID }
+            rest.shuffle()
+            order = (tracks.first { $0.id == currentID }.map { [$0] } ?? []) + rest
+            index = 0
+        } else {
+            order = tracks
+            index = tracks.firstIndex { $0.id == currentID } ?? 0
+        }
+    }
+
+    /// Follows an edit of the active playlist: new title, tracks added or removed.
+    mutating func follow(_ detail: PlaylistDetail, on engine: any PlaybackEngine) {
+        playlist = detail.summary
+        let currentID = current?.id
+        guard !detail.tracks.isEmpty else { return unload(on: engine) }
+        if shuffle {
+            let known = Set(order.map(\.id))
+            let byID = Dictionary(uniqueKeysWithValues: detail.tracks.map { ($0.id, $0) })
+            order = order.compactMap { byID[$0.id] } + detail.tracks.filter { !known.contains($0.id) }
+        } else {
+            order = detail.tracks
+        }
+        if let currentID, let stillThere = order.firstIndex(where: { $0.id == currentID }) {
+            index = stillThere
+        } else if currentID != nil {
+            // The active track was removed: what now sits at its place takes over.
+            let replacement = min(index, order.count - 1)
+            if status == .stopped {
+                index = replacement
+                positionMs = 0
+            } else {
+                load(index: replacement, at: 0, playing: status == .playing, on: engine)
+            }
+        }
+    }
+}

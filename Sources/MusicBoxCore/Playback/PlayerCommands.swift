@@ -1,0 +1,186 @@
+// Player commands (CONTRACT §7 `/api/player/...`). Each returns the player state after it.
+// A command that finds nothing to do (pausing what is paused) succeeds and changes nothing,
+// so it publishes no event; one that cannot be done (next after the last track) is a `conflict`.
+
+/// Plays a playlist from one of its tracks (the first by default).
+public struct PlayPlaylist: BoxCommand {
+    public var playlistID: PlaylistID
+    /// 0-based index in the playlist's own order.
+    public var trackIndex: Int?
+    public var positionMs: Int64?
+
+    public init(playlistID: PlaylistID, trackIndex: Int? = nil, positionMs: Int64? = nil) {
+        self.playlistID = playlistID
+        self.trackIndex = trackIndex
+        self.positionMs = positionMs
+    }
+
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        guard let detail = context.library.playlist(playlistID) else { throw BoxError.playlistNotFound(playlistID) }
+        guard !detail.tracks.isEmpty else {
+            throw BoxError(.conflict, "The playlist \"\(detail.summary.title)\" has no tracks yet.", details: ["playlist_id": playlistID.description])
+        }
+        let start = trackIndex ?? 0
+        guard detail.tracks.indices.contains(start) else {
+            throw BoxError.validation(field: "track_index", "track_index must be from 0 to \(detail.tracks.count - 1).")
+        }
+        let position = try PositionRule.check(positionMs ?? 0, duration: detail.tracks[start].durationMs)
+        context.player.playlist = detail.summary
+        context.player.order = detail.tracks
+        context.player.index = start
+        if context.player.shuffle { context.player.setShuffle(true, tracks: detail.tracks) }
+        context.player.load(index: context.player.index, at: position, playing: true, on: context.engine)
+        return context.playerState
+    }
+}
+
+/// Plays: resumes when paused, restarts the loaded track when stopped.
+public struct Play: BoxCommand {
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        guard context.player.current != nil else {
+            throw BoxError(.conflict, "Nothing to play: choose a playlist first.")
+        }
+        context.player.resume(on: context.engine)
+        return context.playerState
+    }
+}
+
+public struct Pause: BoxCommand {
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        context.player.pause(on: context.engine)
+        return context.playerState
+    }
+}
+
+/// Pauses when playing, plays otherwise (the big button).
+public struct TogglePlayback: BoxCommand {
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        if context.player.status == .playing { return try Pause().run(in: &context) }
+        return try Play().run(in: &context)
+    }
+}
+
+public struct Stop: BoxCommand {
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        context.player.stop(on: context.engine)
+        return context.playerState
+    }
+}
+
+public struct NextTrack: BoxCommand {
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        let player = context.player
+        guard player.canNext else { throw BoxError(.conflict, "There is no next track.") }
+        let next = player.index + 1 < player.order.count ? player.index + 1 : 0
+        context.player.load(index: next, at: 0, playing: player.status != .paused, on: context.engine)
+        return context.playerState
+    }
+}
+
+/// Goes to the previous track, or restarts the current one when more than 3 s have played
+/// (as every music player does).
+public struct PreviousTrack: BoxCommand {
+    public static let restartThresholdMs: Int64 = 3000
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        let player = context.player
+        guard player.current != nil else { throw BoxError(.conflict, "Nothing is playing.") }
+        let heard = player.status == .playing ? context.engine.position() : player.positionMs
+        if heard > Self.restartThresholdMs || !player.canPrev {
+            context.player.seek(to: 0, on: context.engine)
+        } else {
+            let previous = player.index > 0 ? player.index - 1 : player.order.count - 1
+            context.player.load(index: previous, at: 0, playing: player.status != .paused, on: context.engine)
+        }
+        return context.playerState
+    }
+}
+
+public struct Seek: BoxCommand {
+    public var positionMs: Int64
+    public init(positionMs: Int64) { self.positionMs = positionMs }
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        guard let track = context.player.current else { throw BoxError(.conflict, "Nothing is playing.") }
+        let position = try PositionRule.check(positionMs, duration: track.durationMs)
+        context.player.seek(to: position, on: context.engine)
+        return context.playerState
+    }
+}
+
+/// Sets the volume (0–100) and/or mute. Above the parents' `max_volume` the volume is capped, not refused.
+public struct SetVolume: BoxCommand {
+    public var volume: Int?
+    public var muted: Bool?
+    public init(volume: Int? = nil, muted: Bool? = nil) {
+        self.volume = volume
+        self.muted = muted
+    }
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        guard volume != nil || muted != nil else { throw BoxError.validation(field: "volume", "Give a volume, muted, or both.") }
+        if let volume {
+            guard (0...100).contains(volume) else { throw BoxError.validation(field: "volume", "volume must be from 0 to 100.") }
+            context.player.volume = min(volume, context.player.maxVolume)
+        }
+        if let muted { context.player.muted = muted }
+        context.engine.setVolume(context.player.volume, muted: context.player.muted)
+        return context.playerState
+    }
+}
+
+public struct SetRepeatMode: BoxCommand {
+    public var mode: RepeatMode
+    public init(mode: RepeatMode) { self.mode = mode }
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        context.player.repeatMode = mode
+        return context.playerState
+    }
+}
+
+public struct SetShuffle: BoxCommand {
+    public var enabled: Bool
+    public init(enabled: Bool) { self.enabled = enabled }
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        guard enabled != context.player.shuffle else { return context.playerState }
+        let tracks = context.player.playlist.flatMap { context.library.playlist($0.id)?.tracks } ?? []
+        context.player.setShuffle(enabled, tracks: tracks)
+        return context.playerState
+    }
+}
+
+/// The engine played the last frame of a track: go on as the repeat mode says.
+/// A report about a track that is no longer current (the child pressed "next" meanwhile) is ignored.
+public struct TrackFinished: BoxCommand {
+    public var trackID: TrackID
+    public init(trackID: TrackID) { self.trackID = trackID }
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        let player = context.player
+        guard player.status == .playing, player.current?.id == trackID else { return context.playerState }
+        if player.repeatMode == .one {
+            context.player.load(index: player.index, at: 0, playing: true, on: context.engine)
+        } else if player.index + 1 < player.order.count {
+            context.player.load(index: player.index + 1, at: 0, playing: true, on: context.engine)
+        } else if player.repeatMode == .all {
+            context.player.load(index: 0, at: 0, playing: true, on: context.engine)
+        } else {
+            // End of the playlist: back to its first track, stopped.
+            context.player.stop(on: context.engine)
+            context.player.index = 0
+        }
+        return context.playerState
+    }
+}
+
+enum PositionRule {
+    static func check(_ positionMs: Int64, duration: Int64) throws -> Int64 {
+        guard positionMs >= 0 else { throw BoxError.validation(field: "position_ms", "position_ms must not be negative.") }
+        guard duration <= 0 || positionMs <= duration else {
+            throw BoxError.validation(field: "position_ms", "position_ms is past the end of the track (\(duration) ms).")
+        }
+        return positionMs
+    }
+}

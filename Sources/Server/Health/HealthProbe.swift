@@ -1,0 +1,66 @@
+import Foundation
+import MusicBoxCore
+
+/// The box's health (CONTRACT §4 `health_status`): one state per component and an overall verdict.
+public struct HealthReport: Sendable, Equatable, Encodable {
+    public enum Status: String, Sendable, Encodable {
+        /// Everything works (simulated parts count as working).
+        case healthy
+        /// Music still plays from the library, but a device is missing or failing.
+        case degraded
+        /// The box cannot keep its library: the database or the disk fails.
+        case unhealthy
+    }
+
+    public var status: Status
+    public var components: [String: ComponentHealth]
+    public var timestamp: EpochMillis
+
+    /// Components whose failure makes the box unhealthy rather than degraded.
+    static let essential: Set<String> = ["database", "storage"]
+
+    init(components: [String: ComponentHealth], timestamp: EpochMillis) {
+        self.components = components
+        self.timestamp = timestamp
+        let failing = components.filter { !$0.value.isWorking }.keys
+        status = failing.isEmpty ? .healthy : failing.contains(where: Self.essential.contains) ? .unhealthy : .degraded
+    }
+
+    /// The components that do not work, by name.
+    public var failing: [String] { components.filter { !$0.value.isWorking }.keys.sorted() }
+}
+
+/// Checks each part of the box. Cheap enough to run on demand and every few seconds.
+public struct HealthProbe: Sendable {
+    var library: any LibraryStore
+    var engine: any PlaybackEngine
+    var hardwareMode: HardwareMode
+    var dataDirectory: String
+    /// Below this much free space the storage counts as failing: uploads and resume points could not be saved.
+    var minimumFreeBytes: Int64 = 16 * 1024 * 1024
+
+    public init(library: any LibraryStore, engine: any PlaybackEngine, hardwareMode: HardwareMode, dataDirectory: String) {
+        self.library = library
+        self.engine = engine
+        self.hardwareMode = hardwareMode
+        self.dataDirectory = dataDirectory
+    }
+
+    public func check() async -> HealthReport {
+        var components: [String: ComponentHealth] = [:]
+        do {
+            try await library.ping()
+            components["database"] = .connected
+        } catch {
+            components["database"] = .unavailable
+        }
+        let disk = DiskSpace.measure(dataDirectory)
+        components["storage"] = (disk?.free_bytes ?? 0) >= minimumFreeBytes ? .available : .unavailable
+        components["audio"] = engine.health
+        // No NFC or GPIO driver exists yet (their own issues): simulated unless real hardware is demanded.
+        let noDriver: ComponentHealth = hardwareMode == .real ? .unavailable : .simulated
+        components["nfc"] = noDriver
+        components["gpio"] = noDriver
+        return HealthReport(components: components, timestamp: Date().epochMillis)
+    }
+}

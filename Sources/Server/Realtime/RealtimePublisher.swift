@@ -1,0 +1,51 @@
+import Logging
+import MusicBoxCore
+import SocketIO
+
+/// Delivers the state manager's events to Socket.IO rooms. Each event is encoded once and the
+/// same packet queued for every member (a socket in several of the event's rooms gets it once).
+/// Queuing is synchronous and never waits on a client, as ``EventPublisher`` requires.
+public struct RealtimePublisher: EventPublisher {
+    let namespace: Namespace
+    let logger: Logger
+
+    public init(namespace: Namespace, logger: Logger) {
+        self.namespace = namespace
+        self.logger = logger
+    }
+
+    public func publish(_ event: StateEvent) {
+        guard let first = event.rooms.first else { return }
+        let envelope: SocketValue
+        do {
+            envelope = try SocketValue.encoding(event)
+        } catch {
+            // Our own types always encode; this would be a programming error, not bad input.
+            logger.critical("cannot encode \(event.type.rawValue) #\(event.serverSeq): \(error)")
+            return
+        }
+        var target = namespace.to(first.description)
+        for room in event.rooms.dropFirst() { target = target.to(room.description) }
+        target.emit(event.type.rawValue, envelope)
+    }
+}
+
+/// One Socket.IO client as the state manager's subscriber.
+struct SocketSubscriber: EventSubscriber {
+    let socket: Socket
+    let logger: Logger
+
+    func enter(_ room: Room) { socket.join(room.description) }
+    func exit(_ room: Room) { socket.leave(room.description) }
+    var rooms: Set<Room> { Set(socket.rooms.compactMap(Room.init(name:))) }
+
+    func deliver(_ events: [StateEvent]) {
+        for event in events {
+            do {
+                socket.emit(event.type.rawValue, try SocketValue.encoding(event))
+            } catch {
+                logger.critical("cannot encode \(event.type.rawValue) #\(event.serverSeq): \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Audio
+import Foundation
+import MediaLibrary
+import MusicBoxCore
+import Testing
+
+@Suite("Player through the state manager")
+struct PlayerTests {
+    @Test("play, pause, next, previous, seek, volume publish state:player with the contract's fields")
+    func controls() async throws {
+        var playlist: PlaylistDetail!
+        let harness = try StateHarness { playlist = try StateHarness.seedPlaylist($0, title: "Songs", durations: [60_000, 60_000, 60_000]) }
+        let manager = harness.manager
+
+        let playing = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id)).value
+        #expect(playing.status == .playing && playing.trackIndex == 0 && playing.trackCount == 3)
+        #expect(playing.activeTrack?.id == playlist.tracks[0].id && playing.activePlaylistTitle == "Songs")
+        #expect(playing.canNext && !playing.canPrev)
+
+        let next = try await manager.perform(NextTrack()).value
+        #expect(next.activeTrack?.id == playlist.tracks[1].id && next.canPrev)
+        let seeked = try await manager.perform(Seek(positionMs: 10_000)).value
+        #expect(seeked.positionMs >= 10_000 && seeked.positionMs < 11_000)
+        // More than 3 s in, "previous" restarts the track.
+        let restarted = try await manager.perform(PreviousTrack()).value
+        #expect(restarted.trackIndex == 1 && restarted.positionMs < 1000)
+        let previous = try await manager.perform(PreviousTrack()).value
+        #expect(previous.trackIndex == 0)
+
+        let paused = try await manager.perform(Pause()).value
+        #expect(paused.status == .paused && paused.isPaused && !paused.isPlaying)
+        // Pausing again changes nothing and publishes nothing.
+        let before = harness.recorder.sequenced.count
+        _ = try await manager.perform(Pause())
+        #expect(harness.recorder.sequenced.count == before)
+
+        let loud = try await manager.perform(SetVolume(volume: 80, muted: true)).value
+        #expect(loud.volume == 80 && loud.muted)
+        #expect(harness.engine.output == (80, true))
+        await #expect(throws: BoxError.self) { try await manager.perform(SetVolume(volume: 101)) }
+        await #expect(throws: BoxError.self) { try await manager.perform(Seek(positionMs: 61_000)) }
+
+        // Every player change was published as state:player, numbered like any change.
+        let players = harness.recorder.sequenced.filter { $0.type == .player }
+        #expect(players.count == 7)
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(players.last!.payload)) as? [String: Any])
+        #expect(Set(json.keys) == [
+            "is_playing", "is_paused", "state", "active_playlist_id", "active_playlist_title", "active_track",
+            "active_track_id", "track_index", "track_count", "position_ms", "duration_ms", "volume", "max_volume",
+            "muted", "repeat_mode", "shuffle_enabled", "can_next", "can_prev", "sleep_timer_ends_at",
+        ])
+        #expect(json["state"] as? String == "paused")
+        #expect(json["sleep_timer_ends_at"] is NSNull)
+    }
+
+    @Test("the end of a track advances as the repeat mode says, and stops after the last")
+    func autoAdvance() async throws {
+        var playlist: PlaylistDetail!
+        // 100x speed: 2 s tracks end after 20 ms.
+        let harness = try StateHarness(speed: 100) { playlist = try StateHarness.seedPlaylist($0, title: "Short", durations: [2000, 2000]) }
+        let manager = harness.manager
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        try await waitFor { await manager.playerState.status == .stopped }
+        let players = harness.recorder.sequenced.compactMap { event -> PlayerState? in
+            if case .player(let state) = event.payload { return state }
+            return nil
+        }
+        #expect(players.map(\.trackIndex) == [0, 1, 0])
+        #expect(players.map(\.status) == [.playing, .playing, .stopped])
+
+        _ = try await manager.perform(SetRepeatMode(mode: .all))
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id, trackIndex: 1))
+        try await waitFor { await manager.playerState.trackIndex == 0 }
+        #expect(await manager.playerState.status == .playing)
+        _ = try await manager.perform(Stop())
+    }
+
+    @Test("deleting the playing playlist unloads the player")
+    func deletingActivePlaylist() async throws {
+        var playlist: PlaylistDetail!
+        let harness = try StateHarness { playlist = try StateHarness.seedPlaylist($0, title: "Gone", durations: [60_000]) }
+        _ = try await harness.manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        let deleted = try await harness.manager.perform(DeletePlaylist(id: playlist.summary.id))
+        #expect(deleted.changes.map(\.change.playlistID) == [playlist.summary.id, nil])
+        let state = await harness.manager.playerState
+        #expect(state.status == .stopped && state.activePlaylistID == nil && state.activeTrack == nil)
+        #expect(harness.engine.position() == 0)
+    }
+
+    @Test("position ticks are ephemeral: current server_seq, never logged, none while paused, one final tick")
+    func positionTicks() async throws {
+        var playlist: PlaylistDetail!
+        var options = StateManager.Options()
+        options.positionInterval = .milliseconds(20)
+        let harness = try StateHarness(options: options) { playlist = try StateHarness.seedPlaylist($0, title: "Tick", durations: [60_000]) }
+        let manager = harness.manager
+        let played = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        try await waitFor { harness.recorder.ticks.count >= 5 }
+        let ticks = harness.recorder.ticks
+        #expect(ticks.allSatisfy { $0.serverSeq == played.serverSeq && $0.rooms == [.playlists] })
+        #expect(await manager.currentServerSeq == played.serverSeq)
+        #expect(await manager.loggedEvents.allSatisfy { $0.type != .trackPosition })
+        let positions = ticks.compactMap { event -> TrackPosition? in
+            if case .trackPosition(let position) = event.payload { return position }
+            return nil
+        }
+        #expect(positions.allSatisfy { $0.isPlaying && $0.trackID == playlist.tracks[0].id && $0.durationMs == 60_000 })
+        #expect(zip(positions, positions.dropFirst()).allSatisfy { $0.positionMs <= $1.positionMs })
+
+        _ = try await manager.perform(Pause())
+        let afterPause = harness.recorder.ticks
+        let final = try #require(afterPause.last)
+        guard case .trackPosition(let last) = final.payload else { Issue.record("not a tick"); return }
+        #expect(!last.isPlaying)
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(harness.recorder.ticks.count == afterPause.count)
+        manager.shutdown()
+    }
+}
+
+/// Polls until `condition` holds (up to 5 s).
+func waitFor(_ condition: @Sendable () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while ContinuousClock.now < deadline {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("condition not met within 5 s")
+}

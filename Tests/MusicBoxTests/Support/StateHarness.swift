@@ -1,0 +1,78 @@
+import Audio
+import Foundation
+import GRDB
+import Logging
+import MediaLibrary
+import MusicBoxCore
+import Synchronization
+
+/// Records what the state manager publishes, in order.
+final class EventRecorder: EventPublisher {
+    private let events = Mutex<[StateEvent]>([])
+    func publish(_ event: StateEvent) { events.withLock { $0.append(event) } }
+    var all: [StateEvent] { events.withLock { $0 } }
+    var sequenced: [StateEvent] { all.filter { $0.type != .trackPosition } }
+    var ticks: [StateEvent] { all.filter { $0.type == .trackPosition } }
+    func clear() { events.withLock { $0.removeAll() } }
+}
+
+/// A client as the state manager sees it: the rooms it is in and what was delivered to it alone.
+final class RecordingSubscriber: EventSubscriber {
+    private struct State {
+        var rooms: Set<Room> = []
+        var delivered: [StateEvent] = []
+        var log: [String] = []
+    }
+    private let state = Mutex(State())
+    func enter(_ room: Room) { state.withLock { $0.rooms.insert(room); $0.log.append("enter \(room)") } }
+    func exit(_ room: Room) { state.withLock { $0.rooms.remove(room); $0.log.append("exit \(room)") } }
+    var rooms: Set<Room> { state.withLock { $0.rooms } }
+    func deliver(_ events: [StateEvent]) {
+        state.withLock { state in
+            state.delivered += events
+            state.log += events.map { "deliver \($0.type.rawValue)" }
+        }
+    }
+    var delivered: [StateEvent] { state.withLock { $0.delivered } }
+    /// Deliveries and room changes in the order they happened.
+    var history: [String] { state.withLock { $0.log } }
+}
+
+/// A state manager on a real SQLite file, with the simulated engine and a recorder.
+struct StateHarness {
+    let dir: TemporaryDirectory
+    let store: GRDBLibraryStore
+    let engine: SimulatedPlaybackEngine
+    let recorder = EventRecorder()
+    let manager: StateManager
+
+    /// `seed` writes rows before the manager loads the library.
+    init(
+        options: StateManager.Options = StateManager.Options(), speed: Double = 1,
+        seed: (GRDBLibraryStore) throws -> Void = { _ in }
+    ) throws {
+        dir = try TemporaryDirectory()
+        let database = try LibraryDatabase(path: dir.file("box.sqlite").path)
+        store = GRDBLibraryStore(database: database, media: try MediaFolder(directory: dir.url.appendingPathComponent("media")))
+        try seed(store)
+        engine = SimulatedPlaybackEngine(speed: speed)
+        // Silent: one test breaks storage on purpose, and its expected error log is noise in CI output.
+        manager = try StateManager(
+            store: store, engine: engine, publisher: recorder, options: options,
+            clock: WallClock { Date(timeIntervalSince1970: 1_700_000_000) },
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+    }
+
+    /// A playlist with tracks of the given lengths, written straight to the database.
+    @discardableResult
+    static func seedPlaylist(_ store: GRDBLibraryStore, title: String, durations: [Int64]) throws -> PlaylistDetail {
+        try store.database.pool.write { db in
+            let playlist = try PlaylistRepository.create(db, title: title, description: "", now: 1)
+            for (index, duration) in durations.enumerated() {
+                _ = try TrackRepository.append(db, .sample(title: "\(title) \(index + 1)", durationMs: duration), to: playlist.id, now: 1)
+            }
+            return try PlaylistRepository.detail(db, id: playlist.id)!
+        }
+    }
+}
