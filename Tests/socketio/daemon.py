@@ -1,0 +1,75 @@
+"""The real musicboxd binary as a test fixture: a fresh data folder, a free port, simulated hardware."""
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+
+from conftest import ROOT
+
+
+class Daemon:
+    def __init__(self, *extra, env_extra=None):
+        self.binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(ROOT, ".build", "debug", "musicboxd")
+        if not os.access(self.binary, os.X_OK):
+            pytest.fail(f"{self.binary} is missing: run `swift build` first")
+        self.data = tempfile.mkdtemp(prefix="musicboxd-realtime-")
+        self.extra = list(extra)
+        # Unknown MUSICBOXD_* variables are configuration errors: pass only our own.
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("MUSICBOXD_")}
+        self.env.update(env_extra or {})
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [self.binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", self.data, "--hardware", "sim",
+             *self.extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            match = re.search(r"ready on port (\d+)", self.proc.stderr.readline() or "")
+            if match:
+                self.url = f"http://127.0.0.1:{match.group(1)}"
+                # Keep draining stderr so the daemon never blocks on a full pipe.
+                self._drain = subprocess.Popen(["cat"], stdin=self.proc.stderr, stdout=subprocess.DEVNULL)
+                return
+            if self.proc.poll() is not None:
+                break
+        raise RuntimeError("musicboxd did not start")
+
+    def terminate(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+
+    def seed_playlist(self, title, durations_ms):
+        """Stops the daemon, writes a playlist with tracks straight into its SQLite file, starts it again.
+        (Uploads arrive with their own issue; until then this is how tests get playable tracks.)"""
+        self.terminate()
+        playlist_id = str(uuid.uuid4())
+        now = int(time.time() * 1000)
+        with sqlite3.connect(os.path.join(self.data, "musicbox.sqlite")) as db:
+            position = db.execute("SELECT COUNT(*) FROM playlists").fetchone()[0]
+            db.execute("INSERT INTO playlists (id, title, description, position, created_at, updated_at) VALUES (?,?,?,?,?,?)",
+                       (playlist_id, title, "", position, now, now))
+            for number, duration in enumerate(durations_ms, start=1):
+                track_id = str(uuid.uuid4())
+                db.execute(
+                    "INSERT INTO tracks (id, playlist_id, track_number, title, duration_ms, file_name, original_filename,"
+                    " file_size, sha256, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (track_id, playlist_id, number, f"{title} {number}", duration, f"{track_id}.mp3", f"{number}.mp3",
+                     1000, "00", now))
+        self.start()
+        return playlist_id
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.data, ignore_errors=True)
