@@ -13,7 +13,7 @@ APT_PACKAGES := pkg-config libsqlite3-dev python3 python3-venv curl chromium chr
 VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup bench-socketio fuzz sample-config clean
+.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency fuzz sample-config clean
 
 all: build
 
@@ -72,6 +72,12 @@ fuzz:
 	.build/fuzz/fuzz-packets -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus Fuzz/corpus
 
 ## Socket.IO broadcast benchmark against python-socketio (release builds, same run).
+## Command-to-event latency (HTTP operation in → state event at a client) with 1, 50 and 200 clients.
+bench-latency: pydeps
+	$(SWIFT) build -c release --product musicboxd
+	$(VENV)/bin/python -m pip install --quiet -r Benchmarks/socketio/requirements.txt
+	$(VENV)/bin/python Benchmarks/event_latency.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+
 bench-socketio: pydeps
 	$(SWIFT) build -c release --product SocketIOTestServer
 	$(SWIFT) build -c release --package-path Benchmarks/SocketIOBench

@@ -120,6 +120,11 @@ public enum ConfigSchema {
             read: { .integer($0.realtime.eventLogSize) }, write: { $0.realtime.eventLogSize = $1.integer }
         ),
         ConfigSetting(
+            key: "realtime.health_interval_ms", kind: .integer(100...600_000),
+            documentation: "How often the box checks its parts (database, disk, audio, NFC, buttons); a change is pushed to every client as health_error / health_status.",
+            read: { .integer($0.realtime.healthIntervalMs) }, write: { $0.realtime.healthIntervalMs = $1.integer }
+        ),
+        ConfigSetting(
             key: "log.level", kind: .choice(LogLevelName.allCases.map(\.rawValue)),
             documentation: "Least severe messages that are written.",
             read: { .string($0.log.level.rawValue) },

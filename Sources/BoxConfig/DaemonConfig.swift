@@ -19,6 +19,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public struct Realtime: Sendable, Equatable {
         public var eventLogSize = 1000
+        public var healthIntervalMs = 5000
     }
 
     public struct Log: Sendable, Equatable {

@@ -66,7 +66,10 @@ public final class MusicBoxDaemon: Sendable {
         }
         let health = HealthProbe(library: store, engine: engine, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
-        let gateway = RealtimeGateway(io: io, state: state, operations: operations, health: health, logger: realtimeLogger)
+        let gateway = RealtimeGateway(
+            io: io, state: state, operations: operations, health: health,
+            healthInterval: .milliseconds(config.realtime.healthIntervalMs), logger: realtimeLogger
+        )
 
         let dependencies = APIDependencies(
             state: state, library: store,

@@ -18,6 +18,7 @@ public final class SimulatedPlaybackEngine: PlaybackEngine {
         /// Bumped on every change, so a stale end-of-track timer knows it is stale.
         var generation: UInt64 = 0
         var report: (@Sendable (PlaybackReport) -> Void)?
+        var deviceAvailable = true
     }
 
     private let state = Mutex(State())
@@ -30,7 +31,13 @@ public final class SimulatedPlaybackEngine: PlaybackEngine {
         self.speed = speed
     }
 
-    public var health: ComponentHealth { .simulated }
+    public var health: ComponentHealth { state.withLock { $0.deviceAvailable } ? .simulated : .unavailable }
+
+    /// Simulates unplugging (`false`) and plugging back (`true`) the output device, so the health
+    /// reports and their pushes can be exercised without hardware.
+    public func setDeviceAvailable(_ available: Bool) {
+        state.withLock { $0.deviceAvailable = available }
+    }
 
     public func setReportHandler(_ handler: @escaping @Sendable (PlaybackReport) -> Void) {
         state.withLock { $0.report = handler }

@@ -220,9 +220,14 @@ public final class RealtimeGateway: Service {
     /// Pushes health changes to every client until cancelled: `health_error` for each component
     /// that stops working, then a fresh `health_status` whenever anything changed.
     public func run() async throws {
+        // Ends at once on graceful shutdown rather than after the current sleep.
+        try? await cancelWhenGracefulShutdown { try await self.watchHealth() }
+    }
+
+    private func watchHealth() async throws {
         var last = await health.check()
-        while !Task.isCancelledOrShuttingDown {
-            try? await Task.sleep(for: healthInterval)
+        while !Task.isCancelled {
+            try await Task.sleep(for: healthInterval)
             let now = await health.check()
             guard now.components != last.components else { continue }
             for name in now.failing where last.components[name]?.isWorking ?? true {
@@ -262,8 +267,4 @@ extension BoxError {
     static func playlistNotFoundText(_ text: String) -> BoxError {
         BoxError(.notFound, "No playlist with id \(text).", details: ["playlist_id": text])
     }
-}
-
-extension Task where Success == Never, Failure == Never {
-    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 }
