@@ -191,6 +191,12 @@ def test_ping_current_state_and_health(daemon, transports):
         assert state["event_type"] == "state:player" and state["data"]["state"] == "stopped"
         assert wait_for(lambda: client.received("state:player"))
 
+        nfc = join(client, "join:nfc")
+        assert nfc == {"room": "nfc", "success": True, "server_seq": 0, "message": "Joined nfc"}
+        left = client.client.call("leave:nfc", {}, timeout=5)
+        assert left["room"] == "nfc" and left["success"] is True
+        assert wait_for(lambda: client.received("ack:leave"))
+
         health = client.client.call("health_check", {}, timeout=5)
         assert health["status"] == "healthy"
         assert health["components"] == {"database": "connected", "storage": "available", "audio": "simulated",
