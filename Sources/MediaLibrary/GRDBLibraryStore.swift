@@ -38,6 +38,32 @@ public final class GRDBLibraryStore: LibraryStore {
         try database.pool.read { db in try PlaylistRepository.all(db) }
     }
 
+    public func setting<Value>(_ key: SettingKey<Value>) throws -> Value {
+        try database.pool.read { db in try SettingsRepository.value(db, key) }
+    }
+
+    public func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws {
+        try database.pool.write { db in try SettingsRepository.set(db, key, to: value, now: now) }
+    }
+
+    public func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary] {
+        try database.pool.write { db in
+            let previous = try TagRepository.link(db, tag: tag, to: playlist, force: force, now: now)
+            guard previous != playlist else { return [] }
+            return try [playlist, previous].compactMap { id in try id.flatMap { try PlaylistRepository.summary(db, id: $0) } }
+        }
+    }
+
+    public func unlinkTag(_ tag: TagID, now: EpochMillis) throws -> PlaylistSummary {
+        try database.pool.write { db in
+            guard let playlist = try TagRepository.playlist(db, for: tag) else {
+                throw BoxError(.notFound, "Tag \(tag) is not linked to any playlist.", details: ["tag_id": tag.hex])
+            }
+            try TagRepository.unlink(db, tag: tag)
+            return try PlaylistRepository.summary(db, id: playlist)!
+        }
+    }
+
     public func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary {
         try database.pool.write { db in
             try PlaylistRepository.create(db, title: title, description: description, now: now)

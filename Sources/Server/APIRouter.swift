@@ -9,6 +9,8 @@ public enum APIRouter {
         SystemRoutes(dependencies: dependencies).register(on: router)
         PlaylistRoutes(dependencies: dependencies).register(on: router)
         PlayerRoutes(dependencies: dependencies).register(on: router)
+        SettingsRoutes(dependencies: dependencies).register(on: router)
+        TagRoutes(dependencies: dependencies).register(on: router)
         return router
     }
 }

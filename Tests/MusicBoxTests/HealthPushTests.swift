@@ -2,12 +2,20 @@ import Audio
 import BoxConfig
 import Daemon
 import Foundation
+import Synchronization
 import Testing
 
 /// A Socket.IO client over raw Engine.IO long-polling: enough to watch pushed events from Swift.
-struct PollingClient {
+/// Events of a poll that were not asked for yet stay queued for the next wait.
+final class PollingClient: Sendable {
     let daemon: InProcessDaemon
     let sid: String
+    private let pending = Mutex<[String]>([])
+
+    init(daemon: InProcessDaemon, sid: String) {
+        self.daemon = daemon
+        self.sid = sid
+    }
 
     static func connect(_ daemon: InProcessDaemon) async throws -> PollingClient {
         let open = try await daemon.request("GET", "/socket.io/?EIO=4&transport=polling")
@@ -19,22 +27,20 @@ struct PollingClient {
         return client
     }
 
-    /// The Socket.IO events of the next poll, as `[name, payload]` arrays.
-    func poll() async throws -> [[Any]] {
-        let reply = try await daemon.request("GET", "/socket.io/?EIO=4&transport=polling&sid=\(sid)")
-        return String(decoding: reply.body, as: UTF8.self).split(separator: "\u{1e}").compactMap { packet in
-            guard packet.hasPrefix("42") else { return nil }
-            return try? JSONSerialization.jsonObject(with: Data(packet.dropFirst(2).utf8)) as? [Any]
-        }
-    }
-
-    /// Polls until an event named `name` arrives whose payload satisfies `match`.
-    func waitForEvent(_ name: String, where match: ([String: Any]) -> Bool) async throws -> [String: Any] {
+    /// Polls until an event named `name` arrives whose payload satisfies `match`; returns the payload as JSON text.
+    func waitForEvent(_ name: String, where match: @Sendable ([String: Any]) -> Bool) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            for event in try await poll() where event.first as? String == name {
-                if let payload = event.dropFirst().first as? [String: Any], match(payload) { return payload }
+            while let packet = pending.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                guard let event = try? JSONSerialization.jsonObject(with: Data(packet.utf8)) as? [Any],
+                    event.first as? String == name, let payload = event.dropFirst().first as? [String: Any], match(payload)
+                else { continue }
+                return payload
             }
+            let reply = try await daemon.request("GET", "/socket.io/?EIO=4&transport=polling&sid=\(sid)")
+            let packets = String(decoding: reply.body, as: UTF8.self).split(separator: "\u{1e}")
+                .filter { $0.hasPrefix("42") }.map { String($0.dropFirst(2)) }
+            pending.withLock { $0 += packets }
         }
         throw HTTPClientError(description: "no \(name) event within 10 s")
     }

@@ -223,6 +223,9 @@ def test_socket_operations_are_idempotent_and_acknowledged(daemon):
         bad = client.client.call("player:volume", {"volume": "loud", "client_op_id": "v-1"}, timeout=5)
         assert bad["error_type"] == "validation_error" and "volume" in bad["message"]
         assert wait_for(lambda: len(client.received("err:op")) == 2)
+        malformed = client.client.call("playlist:create", {"title": "x", "client_op_id": ""}, timeout=5)
+        assert malformed["error_type"] == "validation_error" and malformed["client_op_id"] is None
+        assert requests.get(f"{daemon.url}/api/playlists", timeout=5).json()["data"]["total"] == 1
 
         # HTTP replays too: the same client_op_id gets the same answer and nothing happens twice.
         one = requests.post(f"{daemon.url}/api/playlists", json={"title": "Twice", "client_op_id": "h-1"}, timeout=5).json()
@@ -331,3 +334,53 @@ def test_sigterm_tells_clients_and_exits_cleanly(daemon, transports):
     daemon.proc.send_signal(signal.SIGTERM)
     assert wait_for(lambda: client.disconnects, timeout=3)
     assert daemon.proc.wait(timeout=10) == 0
+
+
+def test_player_settings_and_tag_routes(daemon):
+    """CONTRACT §7 routes drive the manager; each change reaches `playlists` as the matching state event."""
+    playlist_id = daemon.seed_playlist("Stories", [120_000, 120_000])
+    url = daemon.url
+    client = Recorder(url, ["websocket"])
+    try:
+        join(client, "join:playlists")
+        nothing = requests.post(f"{url}/api/player/play", timeout=5)
+        assert nothing.status_code == 409 and nothing.json()["error_type"] == "conflict"
+        started = requests.post(f"{url}/api/playlists/{playlist_id}/start", json={"track_index": 1}, timeout=5).json()
+        assert started["data"]["track_index"] == 1 and started["data"]["state"] == "playing"
+        assert requests.post(f"{url}/api/player/next", timeout=5).status_code == 409  # last track, no repeat
+        assert requests.post(f"{url}/api/player/repeat", json={"mode": "all"}, timeout=5).json()["data"]["can_next"] is True
+        assert requests.post(f"{url}/api/player/next", timeout=5).json()["data"]["track_index"] == 0
+        bad = requests.post(f"{url}/api/player/repeat", json={"mode": "sometimes"}, timeout=5)
+        assert bad.status_code == 400 and bad.json()["details"]["field"] == "mode"
+        assert requests.post(f"{url}/api/player/volume", json={"volume": 101}, timeout=5).status_code == 400
+        seek = requests.post(f"{url}/api/player/seek", json={"position_ms": 60_000}, timeout=5).json()
+        assert 60_000 <= seek["data"]["position_ms"] < 61_000
+        status = requests.get(f"{url}/api/player/status", timeout=5).json()
+        assert status["server_seq"] == seek["server_seq"] and status["data"]["active_playlist_id"] == playlist_id
+
+        # Lowering max_volume turns the box down at once; clients see it in state:player.
+        saved = requests.put(f"{url}/api/settings", json={"max_volume": 40}, timeout=5).json()
+        assert saved["data"] == {"max_volume": 40, "startup_volume": 50}
+        assert wait_for(lambda: any(e["server_seq"] == saved["server_seq"] for e in state_events(client, "state:player")))
+        player = next(e for e in state_events(client, "state:player") if e["server_seq"] == saved["server_seq"])
+        assert player["data"]["max_volume"] == 40 and player["data"]["volume"] == 40
+        assert requests.post(f"{url}/api/player/volume", json={"volume": 90}, timeout=5).json()["data"]["volume"] == 40
+        assert requests.get(f"{url}/api/settings", timeout=5).json()["data"]["max_volume"] == 40
+
+        # Tag links: conflict names the other playlist; force moves it; clients see nfc_tag_id.
+        other = requests.post(f"{url}/api/playlists", json={"title": "Other"}, timeout=5).json()["data"]["id"]
+        linked = requests.post(f"{url}/api/nfc/associate", json={"tag_id": "04A224B1", "playlist_id": playlist_id}, timeout=5).json()
+        assert linked["data"] == {"tag_id": "04a224b1", "playlist_id": playlist_id, "previous_playlist_id": None}
+        conflict = requests.post(f"{url}/api/nfc/associate", json={"tag_id": "04:a2:24:b1", "playlist_id": other}, timeout=5)
+        assert conflict.status_code == 409 and conflict.json()["details"]["conflict_playlist_id"] == playlist_id
+        moved = requests.post(f"{url}/api/nfc/associate", json={"tag_id": "04a224b1", "playlist_id": other, "force": True},
+                              timeout=5).json()
+        assert wait_for(lambda: any(e["server_seq"] == moved["server_seq"] for e in state_events(client, "state:playlists")))
+        collection = next(e for e in state_events(client, "state:playlists") if e["server_seq"] == moved["server_seq"])
+        tags = {p["id"]: p["nfc_tag_id"] for p in collection["data"]["playlists"]}
+        assert tags == {playlist_id: None, other: "04a224b1"}
+        assert requests.delete(f"{url}/api/nfc/associate/04a224b1", timeout=5).status_code == 200
+        assert requests.delete(f"{url}/api/nfc/associate/04a224b1", timeout=5).status_code == 404
+        assert requests.post(f"{url}/api/nfc/associate", json={"tag_id": "zz", "playlist_id": other}, timeout=5).status_code == 400
+    finally:
+        client.close()

@@ -61,7 +61,11 @@ public actor StateManager {
         log = EventLog(capacity: max(1, options.eventLogCapacity))
         journal = OperationJournal(lifetime: options.operationLifetime, capacity: options.operationCapacity)
         ticker = PositionTicker(engine: engine, publisher: publisher, ids: eventIDs, clock: clock, interval: options.positionInterval)
-        let initialPlayer = Player()
+        // The parents' volume settings; a damaged value falls back to the default rather than stopping the box.
+        var initialPlayer = Player()
+        initialPlayer.maxVolume = (try? store.setting(BoxSettings.maxVolume)) ?? BoxSettings.maxVolume.defaultValue
+        let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
+        initialPlayer.volume = min(startup, initialPlayer.maxVolume)
         player = initialPlayer
         engine.setVolume(initialPlayer.volume, muted: initialPlayer.muted)
         ticker.start()
@@ -75,6 +79,8 @@ public actor StateManager {
     /// Stops the position ticker's thread.
     public nonisolated func shutdown() { ticker.shutdown() }
 
+    deinit { ticker.shutdown() }
+
     // MARK: Reading where things stand
 
     /// The number of the last committed change (0 before the first).
@@ -84,6 +90,16 @@ public actor StateManager {
     public func playlistSeq(_ id: PlaylistID) -> UInt64 { playlistSeqs[id] ?? 0 }
 
     public var playerState: PlayerState { livePlayerState }
+
+    /// The settings in effect.
+    public func settings() throws(BoxError) -> SettingsSnapshot {
+        do {
+            return SettingsSnapshot(maxVolume: player.maxVolume, startupVolume: try store.setting(BoxSettings.startupVolume))
+        } catch {
+            logger.error("reading settings failed: \(error)")
+            throw BoxError(.storageError, "The box could not read its settings.")
+        }
+    }
 
     /// The sequenced events still in the replay log, oldest first.
     public var loggedEvents: [StateEvent] { log.all }
@@ -140,10 +156,10 @@ public actor StateManager {
         for change in changes { library.apply(change) }
         var newPlayer = context.player
         followLibrary(changes, player: &newPlayer)
-        if newPlayer != player {
-            player = newPlayer
-            changes.append(.player(livePlayerState))
-        }
+        // Published when what clients see changed, not on internal bookkeeping (a new tag on the active playlist).
+        let visibleChange = newPlayer.state(positionMs: newPlayer.positionMs) != player.state(positionMs: player.positionMs)
+        player = newPlayer
+        if visibleChange { changes.append(.player(livePlayerState)) }
         let sequenced = changes.map { commit($0, at: context.now) }
         ticker.update(player, serverSeq: serverSeq)
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)

@@ -13,6 +13,14 @@ public protocol LibraryStore: Sendable {
     // MARK: State manager only
     /// Every playlist with its tracks, read once at start into the state manager's memory.
     func loadLibrary() throws -> [PlaylistDetail]
+    /// A setting's stored value, or its default.
+    func setting<Value>(_ key: SettingKey<Value>) throws -> Value
+    func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws
+    /// Links an NFC tag to a playlist (moving it from another only with `force`, else `conflict`).
+    /// Returns the summaries of the playlists whose tag changed: the target, and the one it left.
+    func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary]
+    /// Removes a tag's link; returns the summary of the playlist it left (`not_found` when unlinked).
+    func unlinkTag(_ tag: TagID, now: EpochMillis) throws -> PlaylistSummary
     func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary
     /// Changes the given fields; `nil` leaves a field as it is. Throws `not_found`.
     func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary

@@ -52,6 +52,9 @@ extension RealtimeGateway {
             let fields = OperationFields(arguments.first)
             let opID = fields.clientOpID
             do {
+                if opID == nil, fields.value("client_op_id") != nil {
+                    throw BoxError.validation(field: "client_op_id", "client_op_id must be 1 to 128 printable characters.")
+                }
                 let operation = try make(fields)
                 reply.acknowledge(await operation.run(self.operations, opID, socket))
             } catch {
@@ -82,9 +85,12 @@ struct OperationFields: Sendable {
 
     init(_ value: SocketValue?) { object = value?.objectValue ?? [:] }
 
-    /// A malformed `client_op_id` is ignored here (nothing to echo); the operation still runs.
+    /// The operation's `client_op_id`, when well-formed (the same rule as HTTP); a malformed one
+    /// refuses the operation, without echoing it.
     var clientOpID: String? {
-        guard let text = object["client_op_id"]?.stringValue, !text.isEmpty, text.count <= 128 else { return nil }
+        guard let text = object["client_op_id"]?.stringValue, !text.isEmpty, text.count <= 128,
+            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return nil }
         return text
     }
 

@@ -1,0 +1,77 @@
+import Hummingbird
+import MusicBoxCore
+
+/// `/api/settings`: the parents' settings, changed through the state manager.
+struct SettingsRoutes<Context: RequestContext> {
+    let dependencies: APIDependencies
+    var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
+
+    func register(on router: Router<Context>) {
+        router.get("api/settings", use: get)
+        router.put("api/settings", use: update)
+        router.patch("api/settings", use: update)
+    }
+
+    @Sendable func get(_ request: Request, context: Context) async throws -> Response {
+        try JSONResponse.success(try await dependencies.state.settings(), message: "Settings")
+    }
+
+    struct UpdateBody: Decodable {
+        var max_volume: Int?
+        var startup_volume: Int?
+        var client_op_id: String?
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        let input = try await body.decode(UpdateBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let committed = try await dependencies.perform(
+            UpdateSettings(maxVolume: input.max_volume, startupVolume: input.startup_volume), clientOpID: opID, request: request
+        )
+        return try JSONResponse.success(committed.value, message: "Settings saved", serverSeq: committed.serverSeq, clientOpID: opID)
+    }
+}
+
+/// `/api/nfc/associate`: link a tag to a playlist by its id (the scan sessions of CONTRACT §5
+/// arrive with the NFC reader).
+struct TagRoutes<Context: RequestContext> {
+    let dependencies: APIDependencies
+    var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
+
+    func register(on router: Router<Context>) {
+        router.post("api/nfc/associate", use: link)
+        router.delete("api/nfc/associate/:tag_id", use: unlink)
+    }
+
+    struct LinkBody: Decodable {
+        var tag_id: String
+        var playlist_id: String
+        var force: Bool?
+        var client_op_id: String?
+    }
+
+    @Sendable func link(_ request: Request, context: Context) async throws -> Response {
+        let input = try await body.decode(LinkBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        guard let tag = TagID(input.tag_id) else {
+            throw OperationFailure(error: .validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex."), clientOpID: opID)
+        }
+        guard let playlist = PlaylistID(input.playlist_id) else {
+            throw OperationFailure(error: .playlistNotFoundText(input.playlist_id), clientOpID: opID)
+        }
+        let committed = try await dependencies.perform(
+            LinkTag(tag: tag, playlistID: playlist, force: input.force ?? false), clientOpID: opID, request: request
+        )
+        return try JSONResponse.success(committed.value, message: "Tag linked", serverSeq: committed.serverSeq, clientOpID: opID)
+    }
+
+    @Sendable func unlink(_ request: Request, context: Context) async throws -> Response {
+        let text = try context.parameters.require("tag_id")
+        let opID = try ClientOpID.validate(request.uri.queryParameters.get("client_op_id"))
+        guard let tag = TagID(text) else {
+            throw OperationFailure(error: .validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex."), clientOpID: opID)
+        }
+        let committed = try await dependencies.perform(UnlinkTag(tag: tag), clientOpID: opID, request: request)
+        return try JSONResponse.success(committed.value, message: "Tag unlinked", serverSeq: committed.serverSeq, clientOpID: opID)
+    }
+}
