@@ -46,6 +46,42 @@ public final class GRDBLibraryStore: LibraryStore {
         try database.pool.write { db in try SettingsRepository.set(db, key, to: value, now: now) }
     }
 
+    public func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
+        let (detail, files) = try database.pool.write { db in
+            guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
+            let own = Set(try TrackRepository.tracks(db, in: playlist).map(\.id))
+            if let stranger = tracks.first(where: { !own.contains($0) }) {
+                throw BoxError(.notFound, "Playlist \(playlist) has no track \(stranger).", details: ["track_id": stranger.description])
+            }
+            let files = try Set(tracks).map { try TrackRepository.delete(db, id: $0, now: now) }
+            return (try PlaylistRepository.detail(db, id: playlist)!, files)
+        }
+        let failed = media.remove(files)
+        if !failed.isEmpty { logger.warning("could not remove \(failed.count) media file(s); they are removed at next start") }
+        return detail
+    }
+
+    public func reorderTracks(in playlist: PlaylistID, order: [TrackID], now: EpochMillis) throws -> PlaylistDetail {
+        try database.pool.write { db in
+            try TrackRepository.reorder(db, playlist: playlist, order: order, now: now)
+            return try PlaylistRepository.detail(db, id: playlist)!
+        }
+    }
+
+    public func moveTrack(_ track: TrackID, to playlist: PlaylistID, position: Int?, now: EpochMillis) throws -> [PlaylistDetail] {
+        try database.pool.write { db in
+            let source = try TrackRepository.move(db, track: track, to: playlist, position: position, now: now)
+            return try (source == playlist ? [playlist] : [source, playlist]).map { try PlaylistRepository.detail(db, id: $0)! }
+        }
+    }
+
+    public func updateTrack(_ track: TrackID, title: String?, artist: String?, album: String?, now: EpochMillis) throws -> PlaylistDetail {
+        try database.pool.write { db in
+            let updated = try TrackRepository.update(db, id: track, title: title, artist: artist, album: album, now: now)
+            return try PlaylistRepository.detail(db, id: updated.playlistID)!
+        }
+    }
+
     public func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary] {
         try database.pool.write { db in
             let previous = try TagRepository.link(db, tag: tag, to: playlist, force: force, now: now)

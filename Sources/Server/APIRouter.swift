@@ -8,6 +8,7 @@ public enum APIRouter {
         router.add(middleware: ErrorEnvelopeMiddleware())
         SystemRoutes(dependencies: dependencies).register(on: router)
         PlaylistRoutes(dependencies: dependencies).register(on: router)
+        TrackRoutes(dependencies: dependencies).register(on: router)
         PlayerRoutes(dependencies: dependencies).register(on: router)
         SettingsRoutes(dependencies: dependencies).register(on: router)
         TagRoutes(dependencies: dependencies).register(on: router)

@@ -384,3 +384,43 @@ def test_player_settings_and_tag_routes(daemon):
         assert requests.post(f"{url}/api/nfc/associate", json={"tag_id": "zz", "playlist_id": other}, timeout=5).status_code == 400
     finally:
         client.close()
+
+
+def test_track_edit_routes_reach_the_playlist_rooms(daemon):
+    first = daemon.seed_playlist("First", [30_000, 40_000, 50_000])
+    second = daemon.seed_playlist("Second", [60_000])
+    url = daemon.url
+    tracks = requests.get(f"{url}/api/playlists/{first}", timeout=5).json()["data"]["tracks"]
+    ids = [t["id"] for t in tracks]
+    client = Recorder(url, ["websocket"])
+    try:
+        join(client, "join:playlist", {"playlist_id": first})
+        join(client, "join:playlist", {"playlist_id": second})
+
+        reordered = requests.post(f"{url}/api/playlists/{first}/reorder", json={"track_ids": ids[::-1]}, timeout=5).json()
+        assert [t["id"] for t in reordered["data"]["tracks"]] == ids[::-1]
+        assert [t["track_number"] for t in reordered["data"]["tracks"]] == [1, 2, 3]
+        bad = requests.post(f"{url}/api/playlists/{first}/reorder", json={"track_ids": ids[:2]}, timeout=5)
+        assert bad.status_code == 400 and bad.json()["details"]["field"] == "track_ids"
+
+        edited = requests.patch(f"{url}/api/playlists/{first}/tracks/{ids[0]}", json={"title": "Renamed", "artist": "Dad"},
+                                timeout=5).json()
+        assert edited["data"]["title"] == "Renamed" and edited["data"]["artist"] == "Dad"
+        assert wait_for(lambda: any(e["server_seq"] == edited["server_seq"] for e in state_events(client, "state:track")))
+        track_event = state_events(client, "state:track")[-1]
+        assert track_event["data"]["id"] == ids[0] and track_event["playlist_id"] == first
+
+        moved = requests.post(f"{url}/api/playlists/move-track",
+                              json={"track_id": ids[1], "target_playlist_id": second, "position": 0}, timeout=5).json()
+        assert moved["data"]["playlist_id"] == second and moved["data"]["track_number"] == 1
+        assert wait_for(lambda: len([e for e in state_events(client, "state:playlist") if e["server_seq"] >= moved["server_seq"] - 1]) == 2)
+        latest = {e["data"]["id"]: e["data"] for e in state_events(client, "state:playlist")}
+        assert [t["id"] for t in latest[first]["tracks"]] == [ids[2], ids[0]]
+        assert [t["id"] for t in latest[second]["tracks"]][0] == ids[1]
+
+        deleted = requests.delete(f"{url}/api/playlists/{first}/tracks", json={"track_ids": [ids[2]]}, timeout=5).json()
+        assert [t["id"] for t in deleted["data"]["tracks"]] == [ids[0]]
+        assert requests.delete(f"{url}/api/playlists/{first}/tracks", json={"track_ids": [ids[2]]}, timeout=5).status_code == 404
+        assert requests.get(f"{url}/api/playlists/{first}", timeout=5).json()["data"]["track_count"] == 1
+    finally:
+        client.close()

@@ -55,6 +55,76 @@ public enum TrackRepository {
         return record.fileName
     }
 
+    /// Puts a playlist's tracks in the given order, which must name each of its tracks exactly once.
+    public static func reorder(_ db: Database, playlist: PlaylistID, order: [TrackID], now: EpochMillis) throws {
+        let current = try tracks(db, in: playlist).map(\.id)
+        guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
+        guard order.count == current.count, Set(order) == Set(current) else {
+            throw BoxError.validation(field: "track_ids", "track_ids must list each of the playlist's \(current.count) tracks exactly once.")
+        }
+        try renumber(db, [playlist.description: order.map(\.description)])
+        try touch(db, playlist: playlist, now: now)
+    }
+
+    /// Moves a track to another playlist (or within its own) at a 0-based `position` (the end by
+    /// default). Returns the playlist it came from.
+    public static func move(_ db: Database, track id: TrackID, to target: PlaylistID, position: Int?, now: EpochMillis) throws -> PlaylistID {
+        guard let record = try TrackRecord.fetchOne(db, key: id.description) else { throw BoxError.trackNotFound(id) }
+        guard try PlaylistRepository.exists(db, id: target) else { throw BoxError.playlistNotFound(target) }
+        guard let source = PlaylistID(record.playlistID) else { throw LibraryCorruption("track \(id) has playlist id \(record.playlistID)") }
+        var sourceOrder = try tracks(db, in: source).map(\.id.description).filter { $0 != record.id }
+        var targetOrder = source == target ? sourceOrder : try tracks(db, in: target).map(\.id.description)
+        let place = position ?? targetOrder.count
+        guard (0...targetOrder.count).contains(place) else {
+            throw BoxError.validation(field: "position", "position must be from 0 to \(targetOrder.count).")
+        }
+        targetOrder.insert(record.id, at: place)
+        if source == target { sourceOrder = targetOrder }
+        var orders = [source.description: sourceOrder]
+        orders[target.description] = targetOrder
+        try stepOut(db, Array(orders.keys))
+        // Its own number, clear of both playlists' stepped-out numbers, while it changes playlist.
+        try db.execute(sql: "UPDATE tracks SET playlist_id = ?, track_number = ? WHERE id = ?", arguments: [target.description, 2 * renumberOffset, record.id])
+        try assign(db, orders)
+        try touch(db, playlist: source, now: now)
+        try touch(db, playlist: target, now: now)
+        return source
+    }
+
+    /// Changes a track's shown fields; `nil` leaves a field as it is, an empty artist or album clears it.
+    public static func update(_ db: Database, id: TrackID, title: String?, artist: String?, album: String?, now: EpochMillis) throws -> Track {
+        guard var record = try TrackRecord.fetchOne(db, key: id.description) else { throw BoxError.trackNotFound(id) }
+        if let title { record.title = title }
+        if let artist { record.artist = artist.isEmpty ? nil : artist }
+        if let album { record.album = album.isEmpty ? nil : album }
+        try record.update(db)
+        if let playlist = PlaylistID(record.playlistID) { try touch(db, playlist: playlist, now: now) }
+        return try record.track()
+    }
+
+    /// Gives the tracks of each playlist the numbers 1…n in the order given. The rows first step
+    /// out of the way (SQLite checks UNIQUE row by row), then take their places.
+    private static func renumber(_ db: Database, _ orders: [String: [String]]) throws {
+        try stepOut(db, Array(orders.keys))
+        try assign(db, orders)
+    }
+
+    private static let renumberOffset = 1_000_000
+
+    private static func stepOut(_ db: Database, _ playlists: [String]) throws {
+        for playlist in playlists {
+            try db.execute(sql: "UPDATE tracks SET track_number = track_number + ? WHERE playlist_id = ?", arguments: [renumberOffset, playlist])
+        }
+    }
+
+    private static func assign(_ db: Database, _ orders: [String: [String]]) throws {
+        for (_, order) in orders {
+            for (index, track) in order.enumerated() {
+                try db.execute(sql: "UPDATE tracks SET track_number = ? WHERE id = ?", arguments: [index + 1, track])
+            }
+        }
+    }
+
     /// Tracks of a playlist with the same content (SHA-256), for duplicate warnings.
     public static func tracks(_ db: Database, in playlist: PlaylistID, withSHA256 sha256: String) throws -> [Track] {
         try TrackRecord

@@ -8,7 +8,8 @@ public enum Change: Sendable, Equatable {
     /// The playlist's tracks changed (added, removed, reordered): its new summary and every track.
     case playlistTracksChanged(PlaylistDetail)
     /// One track's fields changed (its title, say); its place in the playlist did not.
-    case trackUpdated(Track)
+    /// Carries the playlist after the change too (its `updated_at` moved).
+    case trackUpdated(Track, PlaylistDetail)
     case playlistDeleted(PlaylistID)
     /// The player's state changed (recorded by the state manager itself, after any command).
     case player(PlayerState)
@@ -18,7 +19,7 @@ public enum Change: Sendable, Equatable {
         switch self {
         case .playlistCreated(let playlist), .playlistUpdated(let playlist): playlist.id
         case .playlistTracksChanged(let detail): detail.summary.id
-        case .trackUpdated(let track): track.playlistID
+        case .trackUpdated(let track, _): track.playlistID
         case .playlistDeleted(let id): id
         case .player: nil
         }

@@ -27,10 +27,8 @@ public struct LibraryView: Sendable {
             playlists[summary.id, default: PlaylistDetail(summary: summary, tracks: [])].summary = summary
         case .playlistTracksChanged(let detail):
             playlists[detail.summary.id] = detail
-        case .trackUpdated(let track):
-            guard var detail = playlists[track.playlistID], let index = detail.tracks.firstIndex(where: { $0.id == track.id }) else { return }
-            detail.tracks[index] = track
-            playlists[track.playlistID] = detail
+        case .trackUpdated(_, let detail):
+            playlists[detail.summary.id] = detail
         case .playlistDeleted(let id):
             // The store closes the gap in positions; so does the view.
             guard let removed = playlists.removeValue(forKey: id) else { return }

@@ -222,12 +222,8 @@ public actor StateManager {
         case .playlistUpdated, .playlistTracksChanged:
             guard let id = change.change.playlistID, let detail = library.playlist(id) else { return [collection] }
             return [collection, event(.playlist(detail), [.playlist(id)])]
-        case .trackUpdated(let track):
-            var events = [event(.track(track), [.playlist(track.playlistID)])]
-            if let detail = library.playlist(track.playlistID) {
-                events.append(event(.playlist(detail), [.playlist(track.playlistID)]))
-            }
-            return events
+        case .trackUpdated(let track, let detail):
+            return [event(.track(track), [.playlist(track.playlistID)]), event(.playlist(detail), [.playlist(track.playlistID)]), collection]
         case .playlistDeleted(let id):
             return [event(.playlistDeleted(id), [.playlists, .playlist(id)]), collection]
         case .player(let state):

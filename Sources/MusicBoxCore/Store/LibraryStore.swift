@@ -16,6 +16,16 @@ public protocol LibraryStore: Sendable {
     /// A setting's stored value, or its default.
     func setting<Value>(_ key: SettingKey<Value>) throws -> Value
     func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws
+    /// Deletes tracks of one playlist (each must belong to it) and their files; returns the playlist after.
+    func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
+    /// Puts a playlist's tracks in a new order (a permutation of all of them); returns the playlist after.
+    func reorderTracks(in playlist: PlaylistID, order: [TrackID], now: EpochMillis) throws -> PlaylistDetail
+    /// Moves a track to a playlist at a 0-based position (the end by default); returns the playlists
+    /// after, the one it left first (just one when it moved within its playlist).
+    func moveTrack(_ track: TrackID, to playlist: PlaylistID, position: Int?, now: EpochMillis) throws -> [PlaylistDetail]
+    /// Changes a track's title, artist or album (`nil`: unchanged; empty artist/album: cleared).
+    /// Returns the playlist after, with the changed track in it.
+    func updateTrack(_ track: TrackID, title: String?, artist: String?, album: String?, now: EpochMillis) throws -> PlaylistDetail
     /// Links an NFC tag to a playlist (moving it from another only with `force`, else `conflict`).
     /// Returns the summaries of the playlists whose tag changed: the target, and the one it left.
     func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary]

@@ -17,6 +17,17 @@ extension APIDependencies {
     }
 }
 
+extension APIDependencies {
+    /// Performs an operation and answers with the contract's success envelope: the result as
+    /// `data`, its `server_seq`, and the `client_op_id` echoed.
+    func respond<Command: BoxCommand>(
+        to request: Request, with command: Command, clientOpID: String?, message: String, status: HTTPResponse.Status = .ok
+    ) async throws -> Response where Command.Output: Encodable {
+        let committed = try await perform(command, clientOpID: clientOpID, request: request)
+        return try JSONResponse.success(committed.value, message: message, status: status, serverSeq: committed.serverSeq, clientOpID: clientOpID)
+    }
+}
+
 enum OperationSupport {
     static let socketHeader = HTTPField.Name(OperationReporter.socketHeader)!
 }

@@ -41,8 +41,7 @@ struct PlayerRoutes<Context: RequestContext> {
     private func run<Command: BoxCommand>(_ command: Command, clientOpID: String?, _ request: Request, message: String) async throws -> Response
     where Command.Output == PlayerState {
         let opID = try ClientOpID.validate(clientOpID)
-        let committed = try await dependencies.perform(command, clientOpID: opID, request: request)
-        return try JSONResponse.success(committed.value, message: message, serverSeq: committed.serverSeq, clientOpID: opID)
+        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: message)
     }
 
     struct PlayBody: Decodable {

@@ -96,20 +96,11 @@ struct PlaylistRoutes<Context: RequestContext> {
         let id = try playlistID(context)
         let input = try await body.decodeIfPresent(StartBody.self, from: request) ?? StartBody()
         let opID = try ClientOpID.validate(input.client_op_id)
-        let committed = try await dependencies.perform(
-            PlayPlaylist(playlistID: id, trackIndex: input.track_index, positionMs: input.position_ms), clientOpID: opID, request: request
-        )
-        return try JSONResponse.success(committed.value, message: "Playing", serverSeq: committed.serverSeq, clientOpID: opID)
+        let command = PlayPlaylist(playlistID: id, trackIndex: input.track_index, positionMs: input.position_ms)
+        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Playing")
     }
 
-    /// A path id that is not a UUID cannot name a playlist: 404, like any unknown id.
-    private func playlistID(_ context: Context) throws -> PlaylistID {
-        let text = try context.parameters.require("id")
-        guard let id = PlaylistID(text) else {
-            throw BoxError(.notFound, "No playlist with id \(text).", details: ["playlist_id": text])
-        }
-        return id
-    }
+    private func playlistID(_ context: Context) throws -> PlaylistID { try PathID.playlist(context) }
 }
 
 /// Integer query parameters with a default and a range; anything else is a 400 naming the parameter.

@@ -25,10 +25,8 @@ struct SettingsRoutes<Context: RequestContext> {
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
         let input = try await body.decode(UpdateBody.self, from: request)
         let opID = try ClientOpID.validate(input.client_op_id)
-        let committed = try await dependencies.perform(
-            UpdateSettings(maxVolume: input.max_volume, startupVolume: input.startup_volume), clientOpID: opID, request: request
-        )
-        return try JSONResponse.success(committed.value, message: "Settings saved", serverSeq: committed.serverSeq, clientOpID: opID)
+        let command = UpdateSettings(maxVolume: input.max_volume, startupVolume: input.startup_volume)
+        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }
 }
 
@@ -59,10 +57,8 @@ struct TagRoutes<Context: RequestContext> {
         guard let playlist = PlaylistID(input.playlist_id) else {
             throw OperationFailure(error: .playlistNotFoundText(input.playlist_id), clientOpID: opID)
         }
-        let committed = try await dependencies.perform(
-            LinkTag(tag: tag, playlistID: playlist, force: input.force ?? false), clientOpID: opID, request: request
-        )
-        return try JSONResponse.success(committed.value, message: "Tag linked", serverSeq: committed.serverSeq, clientOpID: opID)
+        let command = LinkTag(tag: tag, playlistID: playlist, force: input.force ?? false)
+        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Tag linked")
     }
 
     @Sendable func unlink(_ request: Request, context: Context) async throws -> Response {
@@ -71,7 +67,6 @@ struct TagRoutes<Context: RequestContext> {
         guard let tag = TagID(text) else {
             throw OperationFailure(error: .validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex."), clientOpID: opID)
         }
-        let committed = try await dependencies.perform(UnlinkTag(tag: tag), clientOpID: opID, request: request)
-        return try JSONResponse.success(committed.value, message: "Tag unlinked", serverSeq: committed.serverSeq, clientOpID: opID)
+        return try await dependencies.respond(to: request, with: UnlinkTag(tag: tag), clientOpID: opID, message: "Tag unlinked")
     }
 }

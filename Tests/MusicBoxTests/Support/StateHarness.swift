@@ -60,7 +60,8 @@ struct StateHarness {
         manager = try StateManager(
             store: store, engine: engine, publisher: recorder, options: options,
             clock: WallClock { Date(timeIntervalSince1970: 1_700_000_000) },
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: ProcessInfo.processInfo.environment["TEST_LOG"] == nil
+                ? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) : Logger(label: "test")
         )
     }
 

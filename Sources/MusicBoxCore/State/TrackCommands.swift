@@ -1,0 +1,86 @@
+// Track edits. Each republishes the whole playlist (`state:playlist`) and the collection
+// (`state:playlists`, whose counts and durations change); an edit of one track's fields also
+// sends `state:track`. The player follows edits of the playlist it plays.
+
+/// Removes tracks (and their files) from a playlist.
+public struct DeleteTracks: BoxCommand {
+    public var playlistID: PlaylistID
+    public var trackIDs: [TrackID]
+
+    public init(playlistID: PlaylistID, trackIDs: [TrackID]) {
+        self.playlistID = playlistID
+        self.trackIDs = trackIDs
+    }
+
+    public func run(in context: inout CommandContext) throws -> PlaylistDetail {
+        guard !trackIDs.isEmpty else { throw BoxError.validation(field: "track_ids", "track_ids must name at least one track.") }
+        let detail = try context.store.deleteTracks(trackIDs, from: playlistID, now: context.now)
+        context.record(.playlistTracksChanged(detail))
+        return detail
+    }
+}
+
+/// Puts a playlist's tracks in a new order: `trackIDs` lists every track once.
+public struct ReorderTracks: BoxCommand {
+    public var playlistID: PlaylistID
+    public var trackIDs: [TrackID]
+
+    public init(playlistID: PlaylistID, trackIDs: [TrackID]) {
+        self.playlistID = playlistID
+        self.trackIDs = trackIDs
+    }
+
+    public func run(in context: inout CommandContext) throws -> PlaylistDetail {
+        let detail = try context.store.reorderTracks(in: playlistID, order: trackIDs, now: context.now)
+        context.record(.playlistTracksChanged(detail))
+        return detail
+    }
+}
+
+/// Moves a track into a playlist (another one, or another place in its own) at a 0-based position.
+public struct MoveTrack: BoxCommand {
+    public var trackID: TrackID
+    public var targetPlaylistID: PlaylistID
+    public var position: Int?
+
+    public init(trackID: TrackID, targetPlaylistID: PlaylistID, position: Int? = nil) {
+        self.trackID = trackID
+        self.targetPlaylistID = targetPlaylistID
+        self.position = position
+    }
+
+    public func run(in context: inout CommandContext) throws -> Track {
+        let details = try context.store.moveTrack(trackID, to: targetPlaylistID, position: position, now: context.now)
+        for detail in details { context.record(.playlistTracksChanged(detail)) }
+        guard let moved = details.last?.tracks.first(where: { $0.id == trackID }) else { throw BoxError.trackNotFound(trackID) }
+        return moved
+    }
+}
+
+/// Changes a track's title, artist or album (an empty artist or album clears it).
+public struct UpdateTrack: BoxCommand {
+    public var trackID: TrackID
+    public var title: String?
+    public var artist: String?
+    public var album: String?
+
+    public init(trackID: TrackID, title: String? = nil, artist: String? = nil, album: String? = nil) {
+        self.trackID = trackID
+        self.title = title
+        self.artist = artist
+        self.album = album
+    }
+
+    public func run(in context: inout CommandContext) throws -> Track {
+        guard title != nil || artist != nil || album != nil else {
+            throw BoxError.validation(field: "title", "Give a new title, artist or album.")
+        }
+        let title = try self.title.map { try TextRules.title($0) }
+        let artist = try self.artist.map { $0.trimmingWhitespace().isEmpty ? "" : try TextRules.title($0, field: "artist") }
+        let album = try self.album.map { $0.trimmingWhitespace().isEmpty ? "" : try TextRules.title($0, field: "album") }
+        let detail = try context.store.updateTrack(trackID, title: title, artist: artist, album: album, now: context.now)
+        guard let track = detail.tracks.first(where: { $0.id == trackID }) else { throw BoxError.trackNotFound(trackID) }
+        context.record(.trackUpdated(track, detail))
+        return track
+    }
+}

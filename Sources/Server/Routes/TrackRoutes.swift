@@ -1,0 +1,98 @@
+import Hummingbird
+import MusicBoxCore
+
+/// Track edits (CONTRACT §7): reorder, delete, move between playlists, and edit one track's fields.
+struct TrackRoutes<Context: RequestContext> {
+    let dependencies: APIDependencies
+    var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
+
+    func register(on router: Router<Context>) {
+        router.post("api/playlists/move-track", use: move)
+        router.post("api/playlists/:id/reorder", use: reorder)
+        router.delete("api/playlists/:id/tracks", use: delete)
+        router.patch("api/playlists/:id/tracks/:track_id", use: update)
+    }
+
+    struct TrackListBody: Decodable {
+        var track_ids: [String]
+        var client_op_id: String?
+    }
+
+    @Sendable func reorder(_ request: Request, context: Context) async throws -> Response {
+        try await trackList(request, context, message: "Tracks reordered") { ReorderTracks(playlistID: $0, trackIDs: $1) }
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        try await trackList(request, context, message: "Tracks deleted") { DeleteTracks(playlistID: $0, trackIDs: $1) }
+    }
+
+    /// The operations on a list of a playlist's tracks (`{track_ids}`).
+    private func trackList<Command: BoxCommand>(
+        _ request: Request, _ context: Context, message: String, _ make: (PlaylistID, [TrackID]) -> Command
+    ) async throws -> Response where Command.Output: Encodable {
+        let playlist = try PathID.playlist(context)
+        let input = try await body.decode(TrackListBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let tracks = try TrackIDs.parse(input.track_ids, clientOpID: opID)
+        return try await dependencies.respond(to: request, with: make(playlist, tracks), clientOpID: opID, message: message)
+    }
+
+    struct MoveBody: Decodable {
+        var track_id: String
+        var target_playlist_id: String
+        var position: Int?
+        var client_op_id: String?
+    }
+
+    @Sendable func move(_ request: Request, context: Context) async throws -> Response {
+        let input = try await body.decode(MoveBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let track = try TrackIDs.parse([input.track_id], clientOpID: opID)[0]
+        guard let target = PlaylistID(input.target_playlist_id) else {
+            throw OperationFailure(error: .playlistNotFoundText(input.target_playlist_id), clientOpID: opID)
+        }
+        let command = MoveTrack(trackID: track, targetPlaylistID: target, position: input.position)
+        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Track moved")
+    }
+
+    struct UpdateBody: Decodable {
+        var title: String?
+        var artist: String?
+        var album: String?
+        var client_op_id: String?
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let input = try await body.decode(UpdateBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let text = try context.parameters.require("track_id")
+        let track = try TrackIDs.parse([text], clientOpID: opID)[0]
+        guard let current = try await dependencies.library.playlist(playlist), current.tracks.contains(where: { $0.id == track }) else {
+            throw OperationFailure(error: .trackNotFound(track), clientOpID: opID)
+        }
+        let command = UpdateTrack(trackID: track, title: input.title, artist: input.artist, album: input.album)
+        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Track updated")
+    }
+}
+
+enum TrackIDs {
+    /// Track ids from a body; one that is not a UUID cannot name a track: 404, like any unknown id.
+    static func parse(_ texts: [String], clientOpID: String?) throws -> [TrackID] {
+        try texts.map { text in
+            guard let id = TrackID(text) else {
+                throw OperationFailure(error: BoxError(.notFound, "No track with id \(text).", details: ["track_id": text]), clientOpID: clientOpID)
+            }
+            return id
+        }
+    }
+}
+
+enum PathID {
+    /// A path id that is not a UUID cannot name a playlist: 404, like any unknown id.
+    static func playlist<Context: RequestContext>(_ context: Context) throws -> PlaylistID {
+        let text = try context.parameters.require("id")
+        guard let id = PlaylistID(text) else { throw BoxError.playlistNotFoundText(text) }
+        return id
+    }
+}
