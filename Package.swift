@@ -51,10 +51,17 @@ let package = Package(
         .target(
             name: "Audio",
             dependencies: [
-                "MusicBoxCore",
+                "MusicBoxCore", "CALSA", "CFFmpeg",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
+        ),
+        // C libraries of the audio engine (Debian: libasound2-dev; libavformat-dev, libavcodec-dev,
+        // libswresample-dev, libavutil-dev).
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]
         ),
         // The configuration file: schema, defaults, environment overrides, validation.
         .target(

@@ -1,0 +1,210 @@
+import CFFmpeg
+import MusicBoxCore
+
+/// Decodes one audio file with FFmpeg into ``PCMFormat`` chunks: MP3, AAC/M4A, ALAC, FLAC,
+/// Ogg Vorbis, Opus, WAV — whatever libavformat opens and libavcodec decodes — resampled and
+/// remixed by libswresample to the output's rate and channels.
+///
+/// Not thread-safe: one decoder belongs to one decoding thread. What does not open or decode is
+/// refused with `unsupported_format`, naming the reason.
+public final class AudioFileDecoder {
+    public let path: String
+    public let output: PCMFormat
+    /// Duration from the container, in ms (0 when the container does not say).
+    public let durationMs: Int64
+    /// Title, artist and album from the file's tags, when present.
+    public let tags: [String: String]
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private var resampler: OpaquePointer?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private let streamIndex: Int32
+    private let timeBase: AVRational
+    private var state = State.reading
+
+    private enum State {
+        /// Packets still come from the file.
+        case reading
+        /// The file is read; the decoder and resampler are giving back what they hold.
+        case draining
+        case finished
+    }
+
+    public init(path: String, output: PCMFormat = .standard) throws(BoxError) {
+        self.path = path
+        self.output = output
+        var format: UnsafeMutablePointer<AVFormatContext>?
+        var status = avformat_open_input(&format, path, nil, nil)
+        guard status >= 0, let format else { throw Self.refusal(path, "cannot be opened", status) }
+        self.format = format
+        status = avformat_find_stream_info(format, nil)
+        guard status >= 0 else {
+            avformat_close_input(&self.format)
+            throw Self.refusal(path, "has no readable stream information", status)
+        }
+        var decoderPointer: UnsafePointer<AVCodec>?
+        streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoderPointer, 0)
+        guard streamIndex >= 0, let decoder = decoderPointer, let stream = format.pointee.streams[Int(streamIndex)] else {
+            avformat_close_input(&self.format)
+            throw Self.refusal(path, "has no audio stream this box can decode", streamIndex)
+        }
+        timeBase = stream.pointee.time_base
+        durationMs = Self.duration(of: format, stream: stream)
+        tags = Self.tags(format.pointee.metadata, stream.pointee.metadata)
+
+        codec = avcodec_alloc_context3(decoder)
+        packet = av_packet_alloc()
+        frame = av_frame_alloc()
+        guard let codec, packet != nil, frame != nil else {
+            release()
+            throw BoxError(.internalError, "Out of memory while opening \(path).")
+        }
+        status = avcodec_parameters_to_context(codec, stream.pointee.codecpar)
+        if status >= 0 { status = avcodec_open2(codec, decoder, nil) }
+        guard status >= 0 else {
+            release()
+            throw Self.refusal(path, "cannot be decoded", status)
+        }
+        var outLayout = AVChannelLayout()
+        av_channel_layout_default(&outLayout, Int32(output.channels))
+        var swr: OpaquePointer?
+        status = swr_alloc_set_opts2(
+            &swr, &outLayout, AV_SAMPLE_FMT_S16, Int32(output.sampleRate),
+            &codec.pointee.ch_layout, codec.pointee.sample_fmt, codec.pointee.sample_rate, 0, nil
+        )
+        av_channel_layout_uninit(&outLayout)
+        resampler = swr
+        if status >= 0 { status = swr_init(swr) }
+        guard status >= 0 else {
+            release()
+            throw Self.refusal(path, "has a sample format that cannot be converted", status)
+        }
+    }
+
+    deinit { release() }
+
+    /// The next piece of decoded audio (interleaved samples, a whole number of frames), or `nil`
+    /// at the end. A file that breaks off mid-way ends where it breaks; one whose data cannot be
+    /// decoded at all throws `unsupported_format`.
+    public func nextChunk() throws(BoxError) -> [Int16]? {
+        while true {
+            switch state {
+            case .finished:
+                return nil
+            case .draining:
+                if let samples = try receiveFrames(), !samples.isEmpty { return samples }
+                // The decoder is empty; flush what the resampler still holds.
+                state = .finished
+                let rest = convert(nil, count: 0)
+                return rest.isEmpty ? nil : rest
+            case .reading:
+                if let samples = try receiveFrames(), !samples.isEmpty { return samples }
+                try feedPacket()
+            }
+        }
+    }
+
+    /// Reads the next packet of our stream into the decoder (or starts draining at the end).
+    private func feedPacket() throws(BoxError) {
+        guard let format, let packet, let codec else { return }
+        let status = av_read_frame(format, packet)
+        if status < 0 {
+            // End of file, or a truncated file: either way decode what was read.
+            avcodec_send_packet(codec, nil)
+            state = .draining
+            return
+        }
+        defer { av_packet_unref(packet) }
+        guard packet.pointee.stream_index == streamIndex else { return }
+        let sent = avcodec_send_packet(codec, packet)
+        // A damaged packet is skipped (the decoder resynchronises), as players do.
+        if sent < 0, sent != musicbox_averror_eagain() { return }
+    }
+
+    /// Everything the decoder has ready, converted; `nil` when it needs more input.
+    private func receiveFrames() throws(BoxError) -> [Int16]? {
+        guard let codec, let frame else { return nil }
+        var samples: [Int16] = []
+        while true {
+            let status = avcodec_receive_frame(codec, frame)
+            if status == musicbox_averror_eagain() || status == musicbox_averror_eof() { break }
+            if status < 0 { throw Self.refusal(path, "stopped decoding", status) }
+            samples += convert(frame, count: Int(frame.pointee.nb_samples))
+            av_frame_unref(frame)
+        }
+        return samples.isEmpty ? nil : samples
+    }
+
+    /// Resamples `count` input frames (or flushes, with `nil`).
+    private func convert(_ frame: UnsafeMutablePointer<AVFrame>?, count: Int) -> [Int16] {
+        guard let resampler else { return [] }
+        let capacity = Int(swr_get_out_samples(resampler, Int32(count))) + 32
+        guard capacity > 0 else { return [] }
+        var samples = [Int16](repeating: 0, count: capacity * output.channels)
+        let produced = samples.withUnsafeMutableBytes { raw -> Int32 in
+            var out: UnsafeMutablePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            guard let frame else { return swr_convert(resampler, &out, Int32(capacity), nil, 0) }
+            return swr_convert(resampler, &out, Int32(capacity), Self.constPlanes(frame), Int32(count))
+        }
+        guard produced > 0 else { return [] }
+        samples.removeLast(samples.count - Int(produced) * output.channels)
+        return samples
+    }
+
+    /// The frame's sample planes as `swr_convert` takes them (the same pointers, read-only).
+    private static func constPlanes(_ frame: UnsafeMutablePointer<AVFrame>) -> UnsafeMutablePointer<UnsafePointer<UInt8>?>? {
+        UnsafeMutableRawPointer(frame.pointee.extended_data).map { $0.assumingMemoryBound(to: UnsafePointer<UInt8>?.self) }
+    }
+
+    /// Jumps to `positionMs`; the next chunk starts there (to the decoder's seek precision).
+    public func seek(toMs positionMs: Int64) throws(BoxError) {
+        guard let format, let codec else { return }
+        let target = av_rescale_q(positionMs, AVRational(num: 1, den: 1000), timeBase)
+        let status = av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD)
+        guard status >= 0 else { throw Self.refusal(path, "cannot seek to \(positionMs) ms", status) }
+        avcodec_flush_buffers(codec)
+        state = .reading
+    }
+
+    private func release() {
+        if frame != nil { av_frame_free(&frame) }
+        if packet != nil { av_packet_free(&packet) }
+        if resampler != nil { swr_free(&resampler) }
+        if codec != nil { avcodec_free_context(&codec) }
+        if format != nil { avformat_close_input(&format) }
+    }
+
+    // MARK: File facts
+
+    private static func duration(of format: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>) -> Int64 {
+        if stream.pointee.duration != musicbox_av_nopts_value(), stream.pointee.duration > 0 {
+            return av_rescale_q(stream.pointee.duration, stream.pointee.time_base, AVRational(num: 1, den: 1000))
+        }
+        if format.pointee.duration != musicbox_av_nopts_value(), format.pointee.duration > 0 {
+            return format.pointee.duration / Int64(musicbox_av_time_base() / 1000)
+        }
+        return 0
+    }
+
+    private static func tags(_ dictionaries: OpaquePointer?...) -> [String: String] {
+        var found: [String: String] = [:]
+        for dictionary in dictionaries {
+            for key in ["title", "artist", "album"] where found[key] == nil {
+                if let entry = av_dict_get(dictionary, key, nil, 0), let value = entry.pointee.value {
+                    let text = String(cString: value)
+                    if !text.isEmpty { found[key] = text }
+                }
+            }
+        }
+        return found
+    }
+
+    private static func refusal(_ path: String, _ what: String, _ status: Int32) -> BoxError {
+        var buffer = [CChar](repeating: 0, count: 256)
+        av_strerror(status, &buffer, buffer.count)
+        let reason = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return BoxError(.unsupportedFormat, "The file \(what): \(reason).", details: ["path": path])
+    }
+}
