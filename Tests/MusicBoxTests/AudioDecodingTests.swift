@@ -89,7 +89,8 @@ struct AudioDecodingTests {
         let bytes = try Data(contentsOf: capture)
         let captured = bytes.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
         #expect(captured.count == written.count)
-        #expect(captured == written)
+        let identical = captured == written
+        #expect(identical)
         #expect(abs(Self.frequency(of: captured, format: .standard) - 523) < 5)
     }
 

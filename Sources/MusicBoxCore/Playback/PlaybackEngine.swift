@@ -21,7 +21,12 @@ public enum PlaybackReport: Sendable, Equatable {
 /// must be cheap and thread-safe.
 public protocol PlaybackEngine: AnyObject, Sendable {
     /// Replaces whatever is loaded with `item`, starting at `positionMs`, playing or held paused.
+    /// When the engine already went on into `item` by itself (gapless, see ``prepareNext(_:)``),
+    /// loading it at 0 changes nothing.
     func load(_ item: PlaybackItem, at positionMs: Int64, playing: Bool)
+    /// The track that follows the current one, so the engine can open and decode it ahead and
+    /// play it without a gap. `nil`: playback ends after the current track.
+    func prepareNext(_ item: PlaybackItem?)
     func resume()
     func pause()
     /// Stops and unloads.
@@ -35,6 +40,11 @@ public protocol PlaybackEngine: AnyObject, Sendable {
     func setReportHandler(_ handler: @escaping @Sendable (PlaybackReport) -> Void)
     /// How the engine's output is doing, for health reports.
     var health: ComponentHealth { get }
+}
+
+extension PlaybackEngine {
+    /// Engines without gapless playback ignore the hint.
+    public func prepareNext(_ item: PlaybackItem?) {}
 }
 
 /// The state of one part of the box for `health_status` (CONTRACT §4).

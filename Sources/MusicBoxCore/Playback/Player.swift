@@ -22,6 +22,14 @@ public struct Player: Sendable, Equatable {
 
     public var current: Track? { order.indices.contains(index) ? order[index] : nil }
 
+    /// What plays after the current track ends, by the repeat mode.
+    public var upcoming: Track? {
+        guard let current else { return nil }
+        if repeatMode == .one { return current }
+        if index + 1 < order.count { return order[index + 1] }
+        return repeatMode == .all ? order.first : nil
+    }
+
     /// Whether "next" has somewhere to go.
     public var canNext: Bool { !order.isEmpty && (index + 1 < order.count || repeatMode == .all) }
     /// Whether "previous" goes to another track (it always can restart the current one).

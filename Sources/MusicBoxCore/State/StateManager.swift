@@ -69,11 +69,15 @@ public actor StateManager {
         player = initialPlayer
         engine.setVolume(initialPlayer.volume, muted: initialPlayer.muted)
         ticker.start()
-        let engineReports: @Sendable (PlaybackReport) -> Void = { [weak self] report in
-            guard let self else { return }
-            Task { await self.handle(report) }
+        // Reports are handled one at a time, in the order the engine sent them.
+        let (reports, reporter) = AsyncStream.makeStream(of: PlaybackReport.self)
+        engine.setReportHandler { reporter.yield($0) }
+        Task { [weak self] in
+            for await report in reports {
+                guard let self else { return }
+                await self.handle(report)
+            }
         }
-        engine.setReportHandler(engineReports)
     }
 
     /// Stops the position ticker's thread.
@@ -162,6 +166,7 @@ public actor StateManager {
         if visibleChange { changes.append(.player(livePlayerState)) }
         let sequenced = changes.map { commit($0, at: context.now) }
         ticker.update(player, serverSeq: serverSeq)
+        engine.prepareNext(player.status == .stopped ? nil : player.upcoming.map(PlaybackItem.init))
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)
     }
 

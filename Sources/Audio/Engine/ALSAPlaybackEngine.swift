@@ -1,0 +1,407 @@
+import Foundation
+import Logging
+import MusicBoxCore
+import Synchronization
+
+/// Plays through ALSA the way Music Player Daemon does: a decoder thread fills a bounded queue of
+/// decoded chunks, an output thread feeds the device; the state manager only sends commands and
+/// receives reports.
+///
+/// - **Gapless**: when a track's last frame is decoded the decoder goes straight on with the track
+///   announced by ``prepareNext(_:)``; the output never stops between them.
+/// - **Position** is what was heard: frames written minus the device's delay, per track segment.
+/// - **End of track** is reported when its last frame has been *played*, once.
+/// - **Volume**: software gain on a cubic curve (volume 50 → amplitude × 0.125), so equal steps
+///   sound like equal steps; muted is silence.
+/// - **Device**: opened by name on the output thread; a device that cannot be opened or fails
+///   makes `health` unavailable and is retried every `retryInterval`.
+public final class ALSAPlaybackEngine: PlaybackEngine {
+    public struct Configuration: Sendable {
+        public var device = "default"
+        public var format = PCMFormat.standard
+        /// The ALSA buffer: how much is written ahead of what is heard.
+        public var latencyMs = 100
+        /// How much decoded audio waits between decoder and output.
+        public var queueMs = 1000
+        public var retryInterval: Duration = .seconds(3)
+        public init(device: String = "default") { self.device = device }
+    }
+
+    /// Where a track's file is, from its id (the media folder; `nil` when the track is gone).
+    public typealias FileResolver = @Sendable (TrackID) -> String?
+
+    private struct State {
+        var running = true
+        /// Bumped by every load, seek, pause and stop: chunks and jobs of older generations are dropped.
+        var generation: UInt64 = 0
+        var playing = false
+        var current: PlaybackItem?
+        /// The manager's word on what follows `after` (the track current when it said so).
+        var next: (after: TrackID, item: PlaybackItem?)?
+        /// Decoder job: what to decode from where, for which generation.
+        var job: (item: PlaybackItem, fromMs: Int64, generation: UInt64)?
+        /// Position while nothing is being heard (paused, before the first frame).
+        var heldPositionMs: Int64 = 0
+        /// Output bookkeeping, written by the output thread.
+        var segments: [Segment] = []
+        var playedFrames: Int64 = 0
+        /// The track the engine went on into by itself, until the manager loads it.
+        var continuedInto: TrackID?
+        var volume = 50
+        var muted = false
+        var deviceAvailable = false
+        var report: (@Sendable (PlaybackReport) -> Void)?
+    }
+
+    /// A stretch of the output that belongs to one track.
+    private struct Segment {
+        var track: TrackKey
+        /// The output frame counter when its first frame was written.
+        var outputStart: Int64
+        /// Where in the track that first frame was.
+        var trackStartFrame: Int64
+        /// The output frame counter after its last frame, once known.
+        var outputEnd: Int64?
+        /// What the decoder went on with after it.
+        var successor: PlaybackItem?
+        var reported = false
+    }
+
+    public let configuration: Configuration
+    private let resolve: FileResolver
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let queue: ChunkQueue
+    private let jobSignal = NSCondition()
+
+    public init(configuration: Configuration, resolve: @escaping FileResolver, logger: Logger = Logger(label: "musicboxd.audio")) {
+        self.configuration = configuration
+        self.resolve = resolve
+        self.logger = logger
+        queue = ChunkQueue(
+            capacityFrames: configuration.format.sampleRate * configuration.queueMs / 1000,
+            channels: configuration.format.channels
+        )
+        startThread("musicboxd.audio.decoder") { [self] in decodeLoop() }
+        startThread("musicboxd.audio.output") { [self] in outputLoop() }
+    }
+
+    /// Ends both threads.
+    public func shutdown() {
+        state.withLock { $0.running = false }
+        queue.close()
+        signalJob()
+    }
+
+    private func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.qualityOfService = .userInteractive
+        thread.start()
+    }
+
+    // MARK: PlaybackEngine
+
+    public var health: ComponentHealth { state.withLock { $0.deviceAvailable } ? .available : .unavailable }
+
+    public func setReportHandler(_ handler: @escaping @Sendable (PlaybackReport) -> Void) {
+        state.withLock { $0.report = handler }
+    }
+
+    public func load(_ item: PlaybackItem, at positionMs: Int64, playing: Bool) {
+        let continued = state.withLock { state -> Bool in
+            guard positionMs == 0, playing, state.continuedInto == item.track.id else { return false }
+            state.continuedInto = nil
+            state.current = item
+            return true
+        }
+        if continued { return }
+        restart(item: item, fromMs: positionMs, playing: playing)
+    }
+
+    public func prepareNext(_ item: PlaybackItem?) {
+        state.withLock { state in
+            guard let current = state.current?.track.id else { return }
+            state.next = (current, item)
+        }
+    }
+
+    public func resume() {
+        let (item, position) = state.withLock { ($0.current, $0.heldPositionMs) }
+        guard let item else { return }
+        restart(item: item, fromMs: position, playing: true)
+    }
+
+    public func pause() {
+        let position = position()
+        state.withLock { state in
+            state.heldPositionMs = position
+            state.playing = false
+            state.generation += 1
+            state.job = nil
+            state.continuedInto = nil
+        }
+        queue.clear()
+    }
+
+    public func stop() {
+        state.withLock { state in
+            state.current = nil
+            state.heldPositionMs = 0
+            state.playing = false
+            state.generation += 1
+            state.job = nil
+            state.continuedInto = nil
+        }
+        queue.clear()
+    }
+
+    public func seek(to positionMs: Int64) {
+        let (item, playing) = state.withLock { ($0.current, $0.playing) }
+        guard let item else { return }
+        restart(item: item, fromMs: positionMs, playing: playing)
+    }
+
+    public func setVolume(_ volume: Int, muted: Bool) {
+        state.withLock { state in
+            state.volume = volume
+            state.muted = muted
+        }
+    }
+
+    public func position() -> Int64 {
+        state.withLock { state in
+            guard state.playing, let segment = state.segments.last(where: { $0.outputStart <= state.playedFrames && $0.track.id == state.current?.track.id }) else {
+                return state.heldPositionMs
+            }
+            let frames = segment.trackStartFrame + (state.playedFrames - segment.outputStart)
+            return configuration.format.milliseconds(forFrames: frames)
+        }
+    }
+
+    /// Starts `item` from `fromMs` in a new generation: the queue and the device buffer are dropped.
+    private func restart(item: PlaybackItem, fromMs: Int64, playing: Bool) {
+        state.withLock { state in
+            state.generation += 1
+            state.current = item
+            state.playing = playing
+            state.heldPositionMs = fromMs
+            state.continuedInto = nil
+            state.job = playing ? (item, fromMs, state.generation) : nil
+        }
+        queue.clear()
+        signalJob()
+    }
+
+    private func signalJob() {
+        jobSignal.lock()
+        jobSignal.broadcast()
+        jobSignal.unlock()
+    }
+
+    // MARK: Decoder thread
+
+    private enum DecoderTask {
+        case decode(PlaybackItem, fromMs: Int64, generation: UInt64)
+        case idle
+        case exit
+    }
+
+    private func takeTask() -> DecoderTask {
+        state.withLock { state in
+            guard state.running else { return .exit }
+            guard let job = state.job else { return .idle }
+            state.job = nil
+            return .decode(job.item, fromMs: job.fromMs, generation: job.generation)
+        }
+    }
+
+    private func decodeLoop() {
+        while true {
+            // Checked and waited under the signal's lock, so a job set meanwhile is never missed.
+            jobSignal.lock()
+            var task = takeTask()
+            while case .idle = task {
+                _ = jobSignal.wait(until: Date(timeIntervalSinceNow: 0.5))
+                task = takeTask()
+            }
+            jobSignal.unlock()
+            guard case .decode(let item, let fromMs, let generation) = task else { return }
+            decode(item, fromMs: fromMs, generation: generation)
+        }
+    }
+
+    /// What follows `track`, once the manager has said (it does right after loading a track);
+    /// `.some(nil)` when nothing follows, `nil` when the generation ended meanwhile.
+    private func waitForNext(after track: TrackID, generation: UInt64) -> PlaybackItem?? {
+        while true {
+            let answer = state.withLock { state -> PlaybackItem??? in
+                guard state.generation == generation, state.running else { return .some(nil) }
+                guard let next = state.next, next.after == track else { return nil }
+                return .some(.some(next.item))
+            }
+            if let answer { return answer }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+    }
+
+    private func isStale(_ generation: UInt64) -> Bool {
+        state.withLock { $0.generation != generation || !$0.running }
+    }
+
+    /// Decodes `item` and then, gaplessly, whatever was prepared next, until the generation changes.
+    private func decode(_ first: PlaybackItem, fromMs: Int64, generation: UInt64) {
+        var item = first
+        var start = fromMs
+        var instance = 0
+        let stale = { self.isStale(generation) }
+        while !stale() {
+            instance += 1
+            let key = TrackKey(id: item.track.id, generation: generation, instance: instance)
+            do throws(BoxError) {
+                guard let path = resolve(item.track.id) else {
+                    throw BoxError(.notFound, "The file of track \(item.track.id) is missing.", details: ["track_id": item.track.id.description])
+                }
+                let decoder = try AudioFileDecoder(path: path, output: configuration.format)
+                if start > 0 { try decoder.seek(toMs: start) }
+                var frame = configuration.format.frames(forMilliseconds: start)
+                while let samples = try decoder.nextChunk() {
+                    guard queue.push(.samples(track: key, startFrame: frame, samples: samples), isStale: stale) else { return }
+                    frame += Int64(samples.count / configuration.format.channels)
+                }
+                // Gapless: go on with what the manager says follows, in the same generation.
+                guard let successor = waitForNext(after: item.track.id, generation: generation) else { return }
+                guard queue.push(.endOfTrack(key, next: successor), isStale: stale) else { return }
+                guard let successor else { return }
+                item = successor
+                start = 0
+            } catch {
+                logger.warning("cannot play track \(item.track.id): \(error.message)")
+                _ = queue.push(.failure(key, error), isStale: stale)
+                return
+            }
+        }
+    }
+
+    // MARK: Output thread
+
+    private func outputLoop() {
+        var output: ALSAOutput?
+        var outputGeneration: UInt64 = .max
+        var written: Int64 = 0
+        var nextAttempt = ContinuousClock.now
+        while state.withLock({ $0.running }) {
+            if output == nil {
+                guard ContinuousClock.now >= nextAttempt else {
+                    Thread.sleep(forTimeInterval: 0.05)
+                    continue
+                }
+                do {
+                    output = try ALSAOutput(device: configuration.device, format: configuration.format, latencyMs: configuration.latencyMs)
+                    state.withLock { $0.deviceAvailable = true }
+                    logger.notice("audio device \(configuration.device) open: \(configuration.format)")
+                } catch {
+                    if state.withLock({ $0.deviceAvailable }) || nextAttempt == .now {
+                        logger.error("\(error.message) Retrying every \(configuration.retryInterval).")
+                    }
+                    state.withLock { $0.deviceAvailable = false }
+                    nextAttempt = ContinuousClock.now + configuration.retryInterval
+                    continue
+                }
+            }
+            guard let device = output else { continue }
+
+            // Taken before the generation is read, so a chunk of a load that just happened is not
+            // mistaken for a stale one.
+            let chunk = queue.pop(timeout: 0.05)
+            let (generation, gain) = state.withLock { ($0.generation, Self.gain(volume: $0.volume, muted: $0.muted)) }
+            if generation != outputGeneration {
+                // A new load, seek, pause or stop: what the device still holds is not wanted.
+                device.drop()
+                written = 0
+                outputGeneration = generation
+                state.withLock { state in
+                    state.segments = []
+                    state.playedFrames = 0
+                }
+            }
+            switch chunk {
+            case .samples(let key, let startFrame, var samples)? where key.generation == generation:
+                state.withLock { state in
+                    if state.segments.last?.track != key {
+                        state.segments.append(Segment(track: key, outputStart: written, trackStartFrame: startFrame))
+                    }
+                }
+                if gain != 1 { Self.apply(gain: gain, to: &samples) }
+                do {
+                    try device.write(samples)
+                    written += Int64(samples.count / configuration.format.channels)
+                } catch {
+                    logger.error("\(error.message) Reopening.")
+                    output = nil
+                    state.withLock { $0.deviceAvailable = false }
+                    nextAttempt = ContinuousClock.now + configuration.retryInterval
+                }
+            case .endOfTrack(let key, let successor)? where key.generation == generation:
+                // Nothing follows: let the device play out what it holds before the end is reported.
+                if successor == nil { device.drain() }
+                state.withLock { state in
+                    if let index = state.segments.lastIndex(where: { $0.track == key }) {
+                        state.segments[index].outputEnd = written
+                        state.segments[index].successor = successor
+                    }
+                }
+            case .failure(let key, let error)? where key.generation == generation:
+                // The chain of tracks breaks here: what was decoded before still plays.
+                device.drain()
+                report(.failed(key.id, error))
+            default:
+                break
+            }
+            let delay = Int64(output?.delayFrames() ?? 0)
+            reportPlayedSegments(played: max(0, written - delay), generation: generation)
+        }
+    }
+
+    /// Updates what was heard and reports each track whose last frame has been played, once.
+    /// A track the decoder continued into becomes the current one.
+    private func reportPlayedSegments(played: Int64, generation: UInt64) {
+        let finished = state.withLock { state -> [TrackID] in
+            guard state.generation == generation else { return [] }
+            state.playedFrames = played
+            var done: [TrackID] = []
+            for index in state.segments.indices where !state.segments[index].reported {
+                guard let end = state.segments[index].outputEnd, end <= played else { continue }
+                state.segments[index].reported = true
+                done.append(state.segments[index].track.id)
+                if let successor = state.segments[index].successor {
+                    state.continuedInto = successor.track.id
+                    state.current = successor
+                } else {
+                    state.playing = false
+                    state.heldPositionMs = 0
+                }
+            }
+            return done
+        }
+        for track in finished { report(.finished(track)) }
+    }
+
+    private func report(_ report: PlaybackReport) {
+        state.withLock { $0.report }?(report)
+    }
+
+    /// Cubic: perceived loudness grows roughly with the cube root of amplitude.
+    static func gain(volume: Int, muted: Bool) -> Double {
+        guard !muted else { return 0 }
+        let linear = Double(min(100, max(0, volume))) / 100
+        return linear * linear * linear
+    }
+
+    static func apply(gain: Double, to samples: inout [Int16]) {
+        let factor = Int32((gain * 65536).rounded())
+        for index in samples.indices {
+            samples[index] = Int16(clamping: (Int32(samples[index]) * factor) >> 16)
+        }
+    }
+}
