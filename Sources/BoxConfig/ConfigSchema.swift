@@ -83,6 +83,7 @@ public enum ConfigSchema {
         "server": "HTTP API, web UI and Socket.IO.",
         "storage": "Where the box keeps its database and audio files.",
         "hardware": "Which devices the daemon drives.",
+        "audio": "Sound output (ALSA).",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
@@ -113,6 +114,16 @@ public enum ConfigSchema {
             documentation: "\"auto\" drives each device that is present and simulates the rest; \"real\" drives real devices only (a missing one shows as unavailable in health); \"sim\" simulates everything.",
             read: { .string($0.hardware.mode.rawValue) },
             write: { $0.hardware.mode = HardwareMode(rawValue: $1.text) ?? .auto }
+        ),
+        ConfigSetting(
+            key: "audio.device", kind: .text(allowEmpty: false),
+            documentation: "ALSA device to play on: \"default\", \"plughw:1,0\" for a USB DAC, \"dmix\" to share the card (aplay -L lists them). In hardware mode \"auto\" a device that does not open at start means simulated audio.",
+            read: { .string($0.audio.device) }, write: { $0.audio.device = $1.text }
+        ),
+        ConfigSetting(
+            key: "audio.latency_ms", kind: .integer(20...2000),
+            documentation: "ALSA buffer in milliseconds: larger survives a busy CPU without dropouts, smaller reacts faster to pause and skip.",
+            read: { .integer($0.audio.latencyMs) }, write: { $0.audio.latencyMs = $1.integer }
         ),
         ConfigSetting(
             key: "realtime.event_log_size", kind: .integer(1000...1_000_000),

@@ -17,6 +17,11 @@ public struct DaemonConfig: Sendable, Equatable {
         public var mode = HardwareMode.auto
     }
 
+    public struct Audio: Sendable, Equatable {
+        public var device = "default"
+        public var latencyMs = 100
+    }
+
     public struct Realtime: Sendable, Equatable {
         public var eventLogSize = 1000
         public var healthIntervalMs = 5000
@@ -29,6 +34,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var server = Server()
     public var storage = Storage()
     public var hardware = Hardware()
+    public var audio = Audio()
     public var realtime = Realtime()
     public var log = Log()
 

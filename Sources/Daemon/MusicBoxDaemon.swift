@@ -19,7 +19,7 @@ public final class MusicBoxDaemon: Sendable {
     public let database: LibraryDatabase
     public let store: GRDBLibraryStore
     public let state: StateManager
-    public let engine: SimulatedPlaybackEngine
+    public let engine: any PlaybackEngine
     private let logger: Logger
     private let serviceGroup: ServiceGroup
     private let boundPort: BoundPort
@@ -52,8 +52,7 @@ public final class MusicBoxDaemon: Sendable {
         // Socket.IO on the same port: polling as routes, WebSocket upgrades through the server builder.
         let io = SocketIOServer(logger: logger.with(label: "musicboxd.socketio"))
         let realtimeLogger = logger.with(label: "musicboxd.realtime")
-        // No ALSA engine yet (its own issue): every mode plays through the paced simulation.
-        engine = SimulatedPlaybackEngine()
+        engine = Self.makeEngine(config: config, store: store, logger: logger.with(label: "musicboxd.audio"))
         var options = StateManager.Options()
         options.eventLogCapacity = config.realtime.eventLogSize
         do {
@@ -102,10 +101,32 @@ public final class MusicBoxDaemon: Sendable {
         )
     }
 
+    /// `sim`: the paced simulation. `real`: ALSA on `audio.device`, retried while it is missing.
+    /// `auto`: ALSA when the device opens now, the simulation otherwise.
+    static func makeEngine(config: DaemonConfig, store: GRDBLibraryStore, logger: Logger) -> any PlaybackEngine {
+        var alsa = ALSAPlaybackEngine.Configuration(device: config.audio.device)
+        alsa.latencyMs = config.audio.latencyMs
+        switch config.hardware.mode {
+        case .sim:
+            return SimulatedPlaybackEngine()
+        case .auto:
+            do {
+                _ = try ALSAOutput(device: alsa.device, format: alsa.format, latencyMs: alsa.latencyMs)
+            } catch {
+                logger.notice("no audio device (\(error.message)); simulating audio")
+                return SimulatedPlaybackEngine()
+            }
+            fallthrough
+        case .real:
+            return ALSAPlaybackEngine(configuration: alsa, resolve: { store.mediaPath(for: $0) }, logger: logger)
+        }
+    }
+
     /// Runs until a shutdown signal or ``shutdown()``, then closes the database cleanly.
     public func run() async throws {
         defer {
             state.shutdown()
+            (engine as? ALSAPlaybackEngine)?.shutdown()
             do {
                 try database.close()
                 logger.info("database closed")

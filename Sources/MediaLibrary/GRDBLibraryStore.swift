@@ -32,6 +32,13 @@ public final class GRDBLibraryStore: LibraryStore {
         _ = try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    /// The path of a track's audio file, for the playback engine (`nil` when the track is gone).
+    /// A synchronous read of the reader pool; the engine calls it from its decoder thread.
+    public func mediaPath(for track: TrackID) -> String? {
+        guard let name = try? database.pool.read({ db in try TrackRepository.storedFileName(db, id: track) }) else { return nil }
+        return try? media.url(of: name).path
+    }
+
     // MARK: Writes
 
     public func loadLibrary() throws -> [PlaylistDetail] {

@@ -56,7 +56,8 @@ struct HealthPushTests {
         let client = try await PollingClient.connect(daemon)
         _ = try await client.waitForEvent("connection_status") { _ in true }
 
-        daemon.daemon.engine.setDeviceAvailable(false)
+        let engine = try #require(daemon.daemon.engine as? SimulatedPlaybackEngine)
+        engine.setDeviceAvailable(false)
         let error = try await client.waitForEvent("health_error") { $0["component"] as? String == "audio" }
         #expect(error["error"] as? String == "audio is unavailable")
         let degraded = try await client.waitForEvent("health_status") { $0["status"] as? String == "degraded" }
@@ -64,7 +65,7 @@ struct HealthPushTests {
         let http = try JSONSerialization.jsonObject(with: try await daemon.request("GET", "/api/health").body) as? [String: Any]
         #expect((http?["data"] as? [String: Any])?["status"] as? String == "degraded")
 
-        daemon.daemon.engine.setDeviceAvailable(true)
+        engine.setDeviceAvailable(true)
         let healthy = try await client.waitForEvent("health_status") { $0["status"] as? String == "healthy" }
         #expect((healthy["components"] as? [String: String])?["audio"] == "simulated")
         try await daemon.stop()

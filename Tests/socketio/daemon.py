@@ -15,7 +15,8 @@ from conftest import ROOT
 
 
 class Daemon:
-    def __init__(self, *extra, env_extra=None):
+    def __init__(self, *extra, env_extra=None, hardware="sim"):
+        self.hardware = hardware
         self.binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(ROOT, ".build", "debug", "musicboxd")
         if not os.access(self.binary, os.X_OK):
             pytest.fail(f"{self.binary} is missing: run `swift build` first")
@@ -28,7 +29,7 @@ class Daemon:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [self.binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", self.data, "--hardware", "sim",
+            [self.binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", self.data, "--hardware", self.hardware,
              *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env)
         deadline = time.time() + 30
@@ -48,8 +49,9 @@ class Daemon:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=10)
 
-    def seed_playlist(self, title, durations_ms):
-        """Stops the daemon, writes a playlist with tracks straight into its SQLite file, starts it again.
+    def seed_playlist(self, title, durations_ms, files=None):
+        """Stops the daemon, writes a playlist with tracks straight into its SQLite file (and, given
+        `files`, copies them into the media folder as those tracks' audio), starts it again.
         (Uploads arrive with their own issue; until then this is how tests get playable tracks.)"""
         self.terminate()
         playlist_id = str(uuid.uuid4())
@@ -60,10 +62,15 @@ class Daemon:
                        (playlist_id, title, "", position, now, now))
             for number, duration in enumerate(durations_ms, start=1):
                 track_id = str(uuid.uuid4())
+                extension = "mp3"
+                if files:
+                    source = files[number - 1]
+                    extension = source.rsplit(".", 1)[1]
+                    shutil.copy(source, os.path.join(self.data, "media", f"{track_id}.{extension}"))
                 db.execute(
                     "INSERT INTO tracks (id, playlist_id, track_number, title, duration_ms, file_name, original_filename,"
                     " file_size, sha256, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (track_id, playlist_id, number, f"{title} {number}", duration, f"{track_id}.mp3", f"{number}.mp3",
+                    (track_id, playlist_id, number, f"{title} {number}", duration, f"{track_id}.{extension}", f"{number}.{extension}",
                      1000, "00", now))
         self.start()
         return playlist_id

@@ -1,0 +1,70 @@
+"""The real binary playing real files through real ALSA (its `file` plugin: no sound card needed)."""
+import array
+import os
+import subprocess
+import tempfile
+import time
+
+import requests
+
+from daemon import Daemon
+from helpers import wait_for
+
+
+def tone(path, frequency, seconds, codec=()):
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    f"sine=frequency={frequency}:duration={seconds}:sample_rate=48000", "-ac", "2", *codec, path],
+                   check=True)
+    return path
+
+
+def frequency(samples, rate=48_000):
+    left = samples[::2]
+    middle = left[len(left) // 10: len(left) * 9 // 10]
+    crossings = sum(1 for a, b in zip(middle, middle[1:]) if (a < 0) != (b < 0))
+    return crossings / 2 / (len(middle) / rate)
+
+
+def test_playlist_plays_through_alsa_in_order():
+    work = tempfile.mkdtemp(prefix="musicboxd-audio-")
+    capture = os.path.join(work, "out.raw")
+    files = [tone(os.path.join(work, "a.mp3"), 440, 0.6), tone(os.path.join(work, "b.flac"), 660, 0.6),
+             tone(os.path.join(work, "c.ogg"), 880, 0.6, ("-c:a", "libvorbis"))]
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": f"file:FILE={capture},FORMAT=raw",
+                                               "HOME": work, "XDG_RUNTIME_DIR": work})
+    try:
+        playlist = daemon.seed_playlist("Tones", [600, 600, 600], files=files)
+        # The output thread opens the device by itself, soon after start.
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
+                        == "available")
+        requests.post(f"{daemon.url}/api/player/volume", json={"volume": 100}, timeout=5).raise_for_status()
+        played = requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).json()
+        assert played["data"]["state"] == "playing"
+        # The file plugin is not paced: the three tracks play as fast as they decode, then the player stops.
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "stopped",
+                        timeout=10)
+        time.sleep(0.2)
+        samples = array.array("h")
+        with open(capture, "rb") as raw:
+            samples.frombytes(raw.read())
+        seconds = len(samples) / 2 / 48_000
+        assert 1.75 < seconds < 1.9, seconds  # 3 × 0.6 s, codec padding aside, no gaps added
+        third = len(samples) // 3 // 2 * 2
+        found = [frequency(samples[i * third:(i + 1) * third]) for i in range(3)]
+        for measured, expected in zip(found, [440, 660, 880]):
+            assert abs(measured - expected) < expected * 0.02, found
+    finally:
+        daemon.stop()
+
+
+def test_missing_audio_device_is_reported_unavailable():
+    work = tempfile.mkdtemp(prefix="musicboxd-audio-")
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "no_such_device", "HOME": work,
+                                               "XDG_RUNTIME_DIR": work})
+    try:
+        reply = requests.get(f"{daemon.url}/api/health", timeout=5)
+        assert reply.status_code == 200
+        data = reply.json()["data"]
+        assert data["status"] == "degraded" and data["components"]["audio"] == "unavailable"
+    finally:
+        daemon.stop()
