@@ -171,7 +171,10 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
 
     public func position() -> Int64 {
         state.withLock { state in
-            guard state.playing, let segment = state.segments.last(where: { $0.outputStart <= state.playedFrames && $0.track.id == state.current?.track.id }) else {
+            // Only what this generation has made heard counts; before its first frame, the held position.
+            guard state.playing, let segment = state.segments.last(where: {
+                $0.track.generation == state.generation && $0.outputStart <= state.playedFrames && $0.track.id == state.current?.track.id
+            }) else {
                 return state.heldPositionMs
             }
             let frames = segment.trackStartFrame + (state.playedFrames - segment.outputStart)
@@ -187,6 +190,8 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
             state.playing = playing
             state.heldPositionMs = fromMs
             state.continuedInto = nil
+            state.segments = []
+            state.playedFrames = 0
             state.job = playing ? (item, fromMs, state.generation) : nil
         }
         queue.clear()
@@ -328,7 +333,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
             switch chunk {
             case .samples(let key, let startFrame, var samples)? where key.generation == generation:
                 state.withLock { state in
-                    if state.segments.last?.track != key {
+                    if state.generation == key.generation, state.segments.last?.track != key {
                         state.segments.append(Segment(track: key, outputStart: written, trackStartFrame: startFrame))
                     }
                 }

@@ -47,6 +47,9 @@ public final class ALSAOutput {
             }
             if result >= 0 {
                 written += Int(result)
+                // Start at once rather than when the buffer is full: sound comes sooner after a tap,
+                // and a device whose threshold is above its buffer (PulseAudio's plugin) never stalls.
+                if snd_pcm_state(pcm) == SND_PCM_STATE_PREPARED { snd_pcm_start(pcm) }
                 continue
             }
             // Underrun or suspend: recover silently (counted) and go on writing.
