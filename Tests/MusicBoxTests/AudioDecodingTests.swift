@@ -124,6 +124,19 @@ struct AudioDecodingTests {
         #expect(seconds > 0.3 && seconds < 0.7, "decoded \(seconds) s of a cut file")
     }
 
+    @Test("seeking lands on the asked position within 20 ms, in every format", arguments: tones)
+    func seekPrecision(_ tone: Tone) throws {
+        let dir = try TemporaryDirectory()
+        let file = try Self.makeTone(tone, in: dir)
+        let whole = try Self.decodeAll(try AudioFileDecoder(path: file.path))
+        let decoder = try AudioFileDecoder(path: file.path)
+        try decoder.seek(toMs: 600)
+        let rest = try Self.decodeAll(decoder)
+        // What remains after the seek is the end of the whole decode: the seek landed where that part starts.
+        let landedMs = Double(whole.count - rest.count) / 2 / 48
+        #expect(abs(landedMs - 600) <= 20, "landed at \(landedMs) ms")
+    }
+
     @Test("seeking lands at the asked position")
     func seek() throws {
         let dir = try TemporaryDirectory()

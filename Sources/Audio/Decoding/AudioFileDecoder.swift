@@ -22,7 +22,13 @@ public final class AudioFileDecoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private let streamIndex: Int32
     private let timeBase: AVRational
+    /// The stream's first timestamp (an MP3's encoder delay makes it non-zero): position 0.
+    private let startTime: Int64
     private var state = State.reading
+    /// After a seek: the target, until the first decoded frame says where the decoder landed.
+    private var seekTargetMs: Int64?
+    /// Output frames still to drop to reach the seek target exactly.
+    private var framesToSkip = 0
 
     private enum State {
         /// Packets still come from the file.
@@ -51,6 +57,7 @@ public final class AudioFileDecoder {
             throw Self.refusal(path, "has no audio stream this box can decode", streamIndex)
         }
         timeBase = stream.pointee.time_base
+        startTime = stream.pointee.start_time == musicbox_av_nopts_value() ? 0 : stream.pointee.start_time
         durationMs = Self.duration(of: format, stream: stream)
         tags = Self.tags(format.pointee.metadata, stream.pointee.metadata)
 
@@ -131,7 +138,22 @@ public final class AudioFileDecoder {
             let status = avcodec_receive_frame(codec, frame)
             if status == musicbox_averror_eagain() || status == musicbox_averror_eof() { break }
             if status < 0 { throw Self.refusal(path, "stopped decoding", status) }
-            samples += convert(frame, count: Int(frame.pointee.nb_samples))
+            if let target = seekTargetMs {
+                // Seeking lands on a packet boundary at or before the target; drop the difference.
+                seekTargetMs = nil
+                let landed = frame.pointee.best_effort_timestamp
+                if landed != musicbox_av_nopts_value() {
+                    let landedMs = av_rescale_q(landed - startTime, timeBase, AVRational(num: 1, den: 1000))
+                    framesToSkip = max(0, Int(output.frames(forMilliseconds: target - landedMs)))
+                }
+            }
+            var converted = convert(frame, count: Int(frame.pointee.nb_samples))
+            if framesToSkip > 0 {
+                let drop = min(framesToSkip, converted.count / output.channels)
+                converted.removeFirst(drop * output.channels)
+                framesToSkip -= drop
+            }
+            samples += converted
             av_frame_unref(frame)
         }
         return samples.isEmpty ? nil : samples
@@ -158,13 +180,17 @@ public final class AudioFileDecoder {
         UnsafeMutableRawPointer(frame.pointee.extended_data).map { $0.assumingMemoryBound(to: UnsafePointer<UInt8>?.self) }
     }
 
-    /// Jumps to `positionMs`; the next chunk starts there (to the decoder's seek precision).
+    /// Jumps to `positionMs`; the next chunk starts there, to the sample (what precedes the target
+    /// in the packet the demuxer lands on is decoded and dropped).
     public func seek(toMs positionMs: Int64) throws(BoxError) {
         guard let format, let codec else { return }
-        let target = av_rescale_q(positionMs, AVRational(num: 1, den: 1000), timeBase)
+        let target = startTime + av_rescale_q(positionMs, AVRational(num: 1, den: 1000), timeBase)
         let status = av_seek_frame(format, streamIndex, target, AVSEEK_FLAG_BACKWARD)
         guard status >= 0 else { throw Self.refusal(path, "cannot seek to \(positionMs) ms", status) }
         avcodec_flush_buffers(codec)
+        if let resampler { swr_init(resampler) }
+        seekTargetMs = positionMs
+        framesToSkip = 0
         state = .reading
     }
 
