@@ -8,6 +8,7 @@ import time
 import requests
 
 from daemon import Daemon
+from paced_audio import paced_audio  # noqa: F401 (fixture)
 from helpers import wait_for
 
 
@@ -66,5 +67,45 @@ def test_missing_audio_device_is_reported_unavailable():
         assert reply.status_code == 200
         data = reply.json()["data"]
         assert data["status"] == "degraded" and data["components"]["audio"] == "unavailable"
+    finally:
+        daemon.stop()
+
+
+def test_position_follows_a_paced_device(paced_audio):
+    """Through a device that plays in real time, the reported position advances with the clock:
+    over 10 s it stays within a 50 ms band around (time since play − a constant output latency);
+    after a seek it starts at the target and advances the same way."""
+    from helpers import Recorder
+    long_tone = tone(os.path.join(paced_audio.dir, "long.flac"), 440, 30)
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
+    try:
+        playlist = daemon.seed_playlist("Long", [30_000], files=[long_tone])
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
+                        == "available")
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        ticks = []
+        client.client.on("state:track_position", lambda event: ticks.append(event))
+        started = time.time() * 1000
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        time.sleep(10.3)
+        # Server timestamps, so the client's own delays do not count.
+        playing = [(t["timestamp"] - started, t["data"]["position_ms"]) for t in ticks if t["data"]["is_playing"]]
+        lag = [elapsed - position for elapsed, position in playing]
+        print("lag of position behind the clock (ms):", [round(x) for x in lag])
+        assert len(playing) >= 49
+        assert 0 <= min(lag) and max(lag) < 400            # output latency, bounded
+        assert max(lag[3:]) - min(lag[3:]) <= 50           # no drift, no jumps over 10 s
+
+        count = len(ticks)
+        seek_at = time.time() * 1000
+        requests.post(f"{daemon.url}/api/player/seek", json={"position_ms": 20_000}, timeout=5).raise_for_status()
+        time.sleep(2.2)
+        after = [(t["timestamp"] - seek_at, t["data"]["position_ms"]) for t in ticks[count:] if t["data"]["is_playing"]]
+        assert after and all(position >= 20_000 for _, position in after)
+        lag = [elapsed - (position - 20_000) for elapsed, position in after]
+        print(f"after seek: lag {min(lag):.0f}..{max(lag):.0f} ms")
+        assert max(lag[3:]) - min(lag[3:]) <= 50 and max(lag) < 400
+        client.close()
     finally:
         daemon.stop()

@@ -44,7 +44,10 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         var heldPositionMs: Int64 = 0
         /// Output bookkeeping, written by the output thread.
         var segments: [Segment] = []
+        /// Frames heard when last measured, when that was, and frames written by then.
         var playedFrames: Int64 = 0
+        var measuredAt = ContinuousClock.now
+        var writtenFrames: Int64 = 0
         /// The track the engine went on into by itself, until the manager loads it.
         var continuedInto: TrackID?
         var volume = 50
@@ -171,13 +174,19 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
 
     public func position() -> Int64 {
         state.withLock { state in
+            // Between measurements (one per write, up to a chunk apart) the device keeps playing at
+            // its rate, up to what was written.
+            let elapsed = ContinuousClock.now - state.measuredAt
+            let elapsedFrames = Int64(Double(elapsed.components.seconds) * Double(configuration.format.sampleRate)
+                + Double(elapsed.components.attoseconds) / 1e18 * Double(configuration.format.sampleRate))
+            let played = state.playedFrames > 0 ? min(state.writtenFrames, state.playedFrames + elapsedFrames) : 0
             // Only what this generation has made heard counts; before its first frame, the held position.
             guard state.playing, let segment = state.segments.last(where: {
-                $0.track.generation == state.generation && $0.outputStart <= state.playedFrames && $0.track.id == state.current?.track.id
+                $0.track.generation == state.generation && $0.outputStart <= played && $0.track.id == state.current?.track.id
             }) else {
                 return state.heldPositionMs
             }
-            let frames = segment.trackStartFrame + (state.playedFrames - segment.outputStart)
+            let frames = segment.trackStartFrame + (played - segment.outputStart)
             return configuration.format.milliseconds(forFrames: frames)
         }
     }
@@ -192,6 +201,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
             state.continuedInto = nil
             state.segments = []
             state.playedFrames = 0
+            state.writtenFrames = 0
             state.job = playing ? (item, fromMs, state.generation) : nil
         }
         queue.clear()
@@ -328,6 +338,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 state.withLock { state in
                     state.segments = []
                     state.playedFrames = 0
+                    state.writtenFrames = 0
                 }
             }
             switch chunk {
@@ -364,16 +375,18 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 break
             }
             let delay = Int64(output?.delayFrames() ?? 0)
-            reportPlayedSegments(played: max(0, written - delay), generation: generation)
+            reportPlayedSegments(played: max(0, written - delay), written: written, generation: generation)
         }
     }
 
     /// Updates what was heard and reports each track whose last frame has been played, once.
     /// A track the decoder continued into becomes the current one.
-    private func reportPlayedSegments(played: Int64, generation: UInt64) {
+    private func reportPlayedSegments(played: Int64, written: Int64, generation: UInt64) {
         let finished = state.withLock { state -> [TrackID] in
             guard state.generation == generation else { return [] }
             state.playedFrames = played
+            state.writtenFrames = written
+            state.measuredAt = .now
             var done: [TrackID] = []
             for index in state.segments.indices where !state.segments[index].reported {
                 guard let end = state.segments[index].outputEnd, end <= played else { continue }
