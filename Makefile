@@ -15,7 +15,7 @@ APT_PACKAGES := pkg-config libsqlite3-dev libasound2-dev libavformat-dev libavco
 VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency fuzz sample-config clean
+.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio fuzz sample-config clean
 
 all: build
 
@@ -79,6 +79,11 @@ bench-latency: pydeps
 	$(SWIFT) build -c release --product musicboxd
 	$(VENV)/bin/python -m pip install --quiet -r Benchmarks/socketio/requirements.txt
 	$(VENV)/bin/python Benchmarks/event_latency.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+
+## CPU per second of audio (decode, resample, volume, ALSA) next to ffmpeg's decoder; peak RSS.
+bench-audio: pydeps
+	$(SWIFT) build -c release --product musicboxd
+	$(VENV)/bin/python Benchmarks/audio_cost.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
 
 bench-socketio: pydeps
 	$(SWIFT) build -c release --product SocketIOTestServer
