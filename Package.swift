@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "Audio",
             dependencies: [
-                "MusicBoxCore", "CALSA", "CFFmpeg",
+                "MusicBoxCore", "CALSA", "CALSASupport", "CFFmpeg",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -59,6 +59,8 @@ let package = Package(
         // C libraries of the audio engine (Debian: libasound2-dev; libavformat-dev, libavcodec-dev,
         // libswresample-dev, libavutil-dev).
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // A few lines of C for what Swift cannot write: alsa-lib's variadic error handler.
+        .target(name: "CALSASupport", dependencies: ["CALSA"], linkerSettings: [.linkedLibrary("asound")]),
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]

@@ -104,6 +104,7 @@ public final class MusicBoxDaemon: Sendable {
     /// `sim`: the paced simulation. `real`: ALSA on `audio.device`, retried while it is missing.
     /// `auto`: ALSA when the device opens now, the simulation otherwise.
     static func makeEngine(config: DaemonConfig, store: GRDBLibraryStore, logger: Logger) -> any PlaybackEngine {
+        if config.hardware.mode != .sim { ALSAMessages.routeToLog(logger) }
         var alsa = ALSAPlaybackEngine.Configuration(device: config.audio.device)
         alsa.latencyMs = config.audio.latencyMs
         switch config.hardware.mode {

@@ -1,5 +1,7 @@
 import Audio
 import Foundation
+import Logging
+import Synchronization
 import MusicBoxCore
 import Testing
 
@@ -151,5 +153,32 @@ struct AudioDecodingTests {
         #expect(Self.frequency(of: after, format: .standard) > 1000)
         let seconds = Double(after.count / 2) / 48_000
         #expect(abs(seconds - 0.4) < 0.03, "\(seconds) s left after seeking to 0.6 s")
+    }
+}
+
+/// Collects log messages, for tests that check what was logged.
+struct CollectingLogHandler: LogHandler {
+    final class Messages: Sendable {
+        let list = Mutex<[String]>([])
+    }
+    let messages = Messages()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) { messages.list.withLock { $0.append("\(event.level) \(event.message)") } }
+}
+
+@Suite("alsa-lib messages")
+struct ALSAMessageTests {
+    @Test("alsa-lib's own complaints land in our log instead of on stderr")
+    func routed() throws {
+        let handler = CollectingLogHandler()
+        ALSAMessages.routeToLog(Logger(label: "test") { _ in handler })
+        #expect(throws: BoxError.self) { try ALSAOutput(device: "no_such_device") }
+        let logged = handler.messages.list.withLock { $0 }
+        #expect(logged.contains { $0.hasPrefix("warning alsa-lib: Unknown PCM no_such_device") }, "\(logged)")
     }
 }
