@@ -75,6 +75,26 @@ struct PlayerTests {
         _ = try await manager.perform(Stop())
     }
 
+    @Test("a lost output pauses; its return resumes only what the loss paused")
+    func lostOutput() async throws {
+        var playlist: PlaylistDetail!
+        let harness = try StateHarness { playlist = try StateHarness.seedPlaylist($0, title: "Songs", durations: [60_000]) }
+        let manager = harness.manager
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        #expect(try await manager.perform(OutputLost()).value.status == .paused)
+        #expect(try await manager.perform(OutputRestored()).value.status == .playing)
+        // Lost, then a person stops: the device's return leaves it stopped.
+        _ = try await manager.perform(OutputLost())
+        _ = try await manager.perform(Stop())
+        #expect(try await manager.perform(OutputRestored()).value.status == .stopped)
+        // Paused by a person before the loss: stays paused.
+        _ = try await manager.perform(Play())
+        _ = try await manager.perform(Pause())
+        _ = try await manager.perform(OutputLost())
+        #expect(try await manager.perform(OutputRestored()).value.status == .paused)
+        manager.shutdown()
+    }
+
     @Test("deleting the playing playlist unloads the player")
     func deletingActivePlaylist() async throws {
         var playlist: PlaylistDetail!

@@ -27,10 +27,17 @@ class PacedAudio:
                        f'pcm.paced {{\n type file\n slave.pcm "pulse"\n file "{self.capture}"\n format "raw"\n}}\n')
         self.env = {"HOME": self.dir, "XDG_RUNTIME_DIR": self.dir, "PULSE_RUNTIME_PATH": os.path.join(self.dir, "pulse"),
                     "ALSA_CONFIG_PATH": self.alsa_config}
+        self.keepalive = None
+        self.start_server()
+
+    def start_server(self):
+        """Starts the sound server (again): like plugging the device in."""
         env = {**os.environ, **self.env}
+        socket = os.path.join(self.dir, "pulse", "native")
+        if os.path.exists(socket):
+            os.remove(socket)
         self.server = subprocess.Popen(["pulseaudio", "-n", "-F", os.path.join(self.dir, "box.pa"), "--daemonize=no",
                                         "--exit-idle-time=-1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        socket = os.path.join(self.dir, "pulse", "native")
         deadline = time.time() + 10
         while not os.path.exists(socket):
             if time.time() > deadline or self.server.poll() is not None:
@@ -42,11 +49,15 @@ class PacedAudio:
         subprocess.run(["pacat", "-p", "--raw", "--latency-msec=20"], input=bytes(35_280), env=env, timeout=15,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def stop(self):
+    def kill_server(self):
+        """Kills the sound server: like unplugging the device."""
         for proc in (self.keepalive, self.server):
-            if proc.poll() is None:
+            if proc and proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
+
+    def stop(self):
+        self.kill_server()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

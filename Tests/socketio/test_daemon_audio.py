@@ -109,3 +109,36 @@ def test_position_follows_a_paced_device(paced_audio):
         client.close()
     finally:
         daemon.stop()
+
+
+def test_lost_output_pauses_and_its_return_resumes(paced_audio):
+    """A USB DAC unplugged mid-song: the player pauses where the child was, health says audio is
+    unavailable, and when the device is back playback resumes from there by itself."""
+    from helpers import Recorder
+    long_tone = tone(os.path.join(paced_audio.dir, "long.flac"), 440, 30)
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
+    try:
+        playlist = daemon.seed_playlist("Long", [30_000], files=[long_tone])
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
+                        == "available")
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        time.sleep(1.5)
+        paced_audio.kill_server()
+        status = lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert wait_for(lambda: status()["state"] == "paused", timeout=10)
+        held = status()["position_ms"]
+        assert 1000 <= held <= 2500, held
+        assert requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"] == "unavailable"
+        time.sleep(1)
+        assert status()["position_ms"] == held
+
+        paced_audio.start_server()
+        assert wait_for(lambda: status()["state"] == "playing", timeout=15)
+        time.sleep(1)
+        resumed = status()["position_ms"]
+        assert held < resumed < held + 2000, (held, resumed)
+        client.close()
+    finally:
+        daemon.stop()

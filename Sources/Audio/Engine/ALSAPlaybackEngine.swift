@@ -305,6 +305,9 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         var outputGeneration: UInt64 = .max
         var written: Int64 = 0
         var nextAttempt = ContinuousClock.now
+        /// Whether the device failed while in use (its return is reported), and whether opening was tried.
+        var lostOutput = false
+        var triedOnce = false
         while state.withLock({ $0.running }) {
             if output == nil {
                 guard ContinuousClock.now >= nextAttempt else {
@@ -315,10 +318,13 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                     output = try ALSAOutput(device: configuration.device, format: configuration.format, latencyMs: configuration.latencyMs)
                     state.withLock { $0.deviceAvailable = true }
                     logger.notice("audio device \(configuration.device) open: \(configuration.format)")
-                } catch {
-                    if state.withLock({ $0.deviceAvailable }) || nextAttempt == .now {
-                        logger.error("\(error.message) Retrying every \(configuration.retryInterval).")
+                    if lostOutput {
+                        lostOutput = false
+                        report(.outputRestored)
                     }
+                } catch {
+                    if !triedOnce { logger.error("\(error.message) Retrying every \(configuration.retryInterval).") }
+                    triedOnce = true
                     state.withLock { $0.deviceAvailable = false }
                     nextAttempt = ContinuousClock.now + configuration.retryInterval
                     continue
@@ -353,10 +359,12 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                     try device.write(samples)
                     written += Int64(samples.count / configuration.format.channels)
                 } catch {
-                    logger.error("\(error.message) Reopening.")
+                    logger.error("\(error.message) Reopening every \(configuration.retryInterval).")
                     output = nil
                     state.withLock { $0.deviceAvailable = false }
                     nextAttempt = ContinuousClock.now + configuration.retryInterval
+                    lostOutput = true
+                    report(.outputLost(error))
                 }
             case .endOfTrack(let key, let successor)? where key.generation == generation:
                 // Nothing follows: let the device play out what it holds before the end is reported.

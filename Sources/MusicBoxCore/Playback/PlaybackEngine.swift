@@ -9,8 +9,12 @@ public struct PlaybackItem: Sendable, Equatable {
 public enum PlaybackReport: Sendable, Equatable {
     /// The last frame of the track has been played.
     case finished(TrackID)
-    /// The track cannot be played (unreadable, undecodable, device lost).
+    /// The track cannot be played (unreadable, undecodable).
     case failed(TrackID, BoxError)
+    /// The output device went away (a USB DAC unplugged); the engine keeps trying to reopen it.
+    case outputLost(BoxError)
+    /// The output device is back.
+    case outputRestored
 }
 
 /// The seam between the state manager and whatever makes sound: ALSA on the box, a paced

@@ -17,6 +17,8 @@ public struct Player: Sendable, Equatable {
     public var repeatMode = RepeatMode.none
     public var shuffle = false
     public var sleepTimerEndsAt: EpochMillis?
+    /// Paused because the output device went away, so its return resumes playback.
+    public var heldByLostOutput = false
 
     public init() {}
 

@@ -175,6 +175,30 @@ public struct TrackFinished: BoxCommand {
     }
 }
 
+/// The output device went away: pause where the listener was, to resume when it returns.
+public struct OutputLost: BoxCommand {
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        if context.player.status == .playing {
+            context.player.pause(on: context.engine)
+            context.player.heldByLostOutput = true
+        }
+        return context.playerState
+    }
+}
+
+/// The output device is back: resume what its loss paused (and nothing a person paused).
+public struct OutputRestored: BoxCommand {
+    public init() {}
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        if context.player.heldByLostOutput, context.player.status == .paused {
+            context.player.resume(on: context.engine)
+        }
+        context.player.heldByLostOutput = false
+        return context.playerState
+    }
+}
+
 enum PositionRule {
     static func check(_ positionMs: Int64, duration: Int64) throws -> Int64 {
         guard positionMs >= 0 else { throw BoxError.validation(field: "position_ms", "position_ms must not be negative.") }

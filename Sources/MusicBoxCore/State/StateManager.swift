@@ -160,6 +160,10 @@ public actor StateManager {
         for change in changes { library.apply(change) }
         var newPlayer = context.player
         followLibrary(changes, player: &newPlayer)
+        // A person pressing play or stop meanwhile decides; the device's return must not override it.
+        if !(command is OutputLost), !(command is OutputRestored), newPlayer.status != player.status {
+            newPlayer.heldByLostOutput = false
+        }
         // Published when what clients see changed, not on internal bookkeeping (a new tag on the active playlist).
         let visibleChange = newPlayer.state(positionMs: newPlayer.positionMs) != player.state(positionMs: player.positionMs)
         player = newPlayer
@@ -190,6 +194,12 @@ public actor StateManager {
         case .failed(let track, let error):
             logger.warning("track \(track) cannot be played: \(error.message); skipping it")
             _ = try? perform(TrackFinished(trackID: track))
+        case .outputLost(let error):
+            logger.error("audio output lost: \(error.message); playback paused until it returns")
+            _ = try? perform(OutputLost())
+        case .outputRestored:
+            logger.notice("audio output is back")
+            _ = try? perform(OutputRestored())
         }
     }
 
