@@ -142,3 +142,38 @@ def test_lost_output_pauses_and_its_return_resumes(paced_audio):
         client.close()
     finally:
         daemon.stop()
+
+
+def test_an_unplayable_track_is_announced_and_skipped():
+    """A text file uploaded as .mp3 (or a file cut short, or gone): listeners get `playback:error`
+    naming the track and the reason, and the next track plays."""
+    from helpers import Recorder
+    work = tempfile.mkdtemp(prefix="musicboxd-audio-")
+    capture = os.path.join(work, "out.raw")
+    fake = os.path.join(work, "list.mp3")
+    with open(fake, "w") as text:
+        text.write("milk, bread, apples\n" * 50)
+    files = [fake, tone(os.path.join(work, "b.flac"), 660, 0.6)]
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": f"file:FILE={capture},FORMAT=raw",
+                                               "HOME": work, "XDG_RUNTIME_DIR": work})
+    try:
+        playlist = daemon.seed_playlist("Mixed", [600, 600], files=files)
+        first = requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).json()["data"]["tracks"][0]
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert wait_for(lambda: client.received("playback:error"), timeout=10)
+        (event,) = client.received("playback:error")[0]
+        assert event["event_type"] == "playback:error"
+        assert event["data"]["track_id"] == first["id"] and event["data"]["playlist_id"] == playlist
+        assert event["data"]["error_type"] == "unsupported_format" and event["data"]["message"]
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "stopped",
+                        timeout=10)
+        samples = array.array("h")
+        with open(capture, "rb") as raw:
+            samples.frombytes(raw.read())
+        assert 0.55 < len(samples) / 2 / 48_000 < 0.65
+        assert abs(frequency(samples) - 660) < 10
+        client.close()
+    finally:
+        daemon.stop()

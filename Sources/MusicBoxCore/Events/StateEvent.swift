@@ -8,6 +8,11 @@ public enum StateEventType: String, Sendable, CaseIterable {
     case playlist = "state:playlist"
     case track = "state:track"
     case playlistDeleted = "state:playlist_deleted"
+    /// A track could not be played and was skipped (ephemeral, like position ticks).
+    case playbackError = "playback:error"
+
+    /// Sent with the current `server_seq`, never logged or replayed.
+    public var isEphemeral: Bool { self == .trackPosition || self == .playbackError }
 }
 
 /// What a `state:*` event carries in `data`.
@@ -19,6 +24,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
     case playlist(PlaylistDetail)
     case track(Track)
     case playlistDeleted(PlaylistID)
+    case playbackError(PlaybackProblem)
 
     public var type: StateEventType {
         switch self {
@@ -28,6 +34,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .playlist: .playlist
         case .track: .track
         case .playlistDeleted: .playlistDeleted
+        case .playbackError: .playbackError
         }
     }
 
@@ -42,6 +49,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .playlist(let detail): try detail.encode(to: encoder)
         case .track(let track): try track.encode(to: encoder)
         case .playlistDeleted(let id): try DeletedData(playlist_id: id).encode(to: encoder)
+        case .playbackError(let problem): try problem.encode(to: encoder)
         }
     }
 }
@@ -100,5 +108,36 @@ public struct StateEvent: Sendable, Equatable, Encodable {
         try container.encode(payload, forKey: .data)
         try container.encode(timestamp, forKey: .timestamp)
         try container.encode(eventID, forKey: .eventID)
+    }
+}
+
+/// `playback:error`: a track that could not be played, so the phone can say why it was skipped.
+public struct PlaybackProblem: Sendable, Equatable, Encodable {
+    public var trackID: TrackID
+    public var playlistID: PlaylistID?
+    public var title: String?
+    public var error: BoxError
+
+    public init(trackID: TrackID, playlistID: PlaylistID?, title: String?, error: BoxError) {
+        self.trackID = trackID
+        self.playlistID = playlistID
+        self.title = title
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case title, message
+        case trackID = "track_id"
+        case playlistID = "playlist_id"
+        case errorType = "error_type"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(trackID, forKey: .trackID)
+        try container.encode(playlistID, forKey: .playlistID)
+        try container.encode(title, forKey: .title)
+        try container.encode(error.code.rawValue, forKey: .errorType)
+        try container.encode(error.message, forKey: .message)
     }
 }

@@ -193,6 +193,12 @@ public actor StateManager {
             _ = try? perform(TrackFinished(trackID: track))
         case .failed(let track, let error):
             logger.warning("track \(track) cannot be played: \(error.message); skipping it")
+            // Told to the listeners (ephemeral: not a change of state), then skipped like a finished track.
+            let known = player.order.first { $0.id == track }
+            publisher.publish(StateEvent(
+                payload: .playbackError(PlaybackProblem(trackID: track, playlistID: player.playlist?.id, title: known?.title, error: error)),
+                serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis, eventID: eventIDs.next(), rooms: [.playlists]
+            ))
             _ = try? perform(TrackFinished(trackID: track))
         case .outputLost(let error):
             logger.error("audio output lost: \(error.message); playback paused until it returns")

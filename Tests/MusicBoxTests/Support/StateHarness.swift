@@ -11,7 +11,7 @@ final class EventRecorder: EventPublisher {
     private let events = Mutex<[StateEvent]>([])
     func publish(_ event: StateEvent) { events.withLock { $0.append(event) } }
     var all: [StateEvent] { events.withLock { $0 } }
-    var sequenced: [StateEvent] { all.filter { $0.type != .trackPosition } }
+    var sequenced: [StateEvent] { all.filter { !$0.type.isEphemeral } }
     var ticks: [StateEvent] { all.filter { $0.type == .trackPosition } }
     func clear() { events.withLock { $0.removeAll() } }
 }
