@@ -11,8 +11,6 @@ public struct PCMFormat: Sendable, Equatable, CustomStringConvertible {
 
     public static let standard = PCMFormat()
 
-    public var bytesPerFrame: Int { channels * MemoryLayout<Int16>.size }
-
     public func frames(forMilliseconds ms: Int64) -> Int64 { ms * Int64(sampleRate) / 1000 }
     public func milliseconds(forFrames frames: Int64) -> Int64 { frames * 1000 / Int64(sampleRate) }
 

@@ -73,13 +73,6 @@ final class ChunkQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Wakes every waiter (after the caller changed what `isStale` answers).
-    func wake() {
-        condition.lock()
-        condition.broadcast()
-        condition.unlock()
-    }
-
     func close() {
         condition.lock()
         closed = true

@@ -17,8 +17,9 @@ public struct Player: Sendable, Equatable {
     public var repeatMode = RepeatMode.none
     public var shuffle = false
     public var sleepTimerEndsAt: EpochMillis?
-    /// Paused because the output device went away, so its return resumes playback.
-    public var heldByLostOutput = false
+    /// Paused because the output device went away, so its return resumes playback. Any other
+    /// transition (a person pressing play, pause or stop meanwhile) clears it: their choice wins.
+    public internal(set) var heldByLostOutput = false
 
     public init() {}
 
@@ -48,18 +49,25 @@ public struct Player: Sendable, Equatable {
         )
     }
 
+    /// `state:player` now: while playing the position is the engine's, otherwise where it was held.
+    public func liveState(on engine: any PlaybackEngine) -> PlayerState {
+        state(positionMs: status == .playing ? engine.position() : positionMs)
+    }
+
     // MARK: Changes, each mirrored on the engine
 
     /// Loads the track at `index` of the order and plays it (or holds it paused) from `positionMs`.
     mutating func load(index: Int, at positionMs: Int64, playing: Bool, on engine: any PlaybackEngine) {
         self.index = index
         self.positionMs = positionMs
+        heldByLostOutput = false
         status = playing ? .playing : .paused
         guard let track = current else { return stop(on: engine) }
         engine.load(PlaybackItem(track: track), at: positionMs, playing: playing)
     }
 
     mutating func pause(on engine: any PlaybackEngine) {
+        heldByLostOutput = false
         guard status == .playing else { return }
         positionMs = engine.position()
         engine.pause()
@@ -67,6 +75,7 @@ public struct Player: Sendable, Equatable {
     }
 
     mutating func resume(on engine: any PlaybackEngine) {
+        heldByLostOutput = false
         guard current != nil else { return }
         switch status {
         case .playing: return
@@ -78,6 +87,7 @@ public struct Player: Sendable, Equatable {
 
     /// Stops, keeping the playlist and track so that "play" starts that track again.
     mutating func stop(on engine: any PlaybackEngine) {
+        heldByLostOutput = false
         if status != .stopped { engine.stop() }
         status = .stopped
         positionMs = 0

@@ -191,10 +191,7 @@ public struct OutputLost: BoxCommand {
 public struct OutputRestored: BoxCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
-        if context.player.heldByLostOutput, context.player.status == .paused {
-            context.player.resume(on: context.engine)
-        }
-        context.player.heldByLostOutput = false
+        if context.player.heldByLostOutput { context.player.resume(on: context.engine) }
         return context.playerState
     }
 }

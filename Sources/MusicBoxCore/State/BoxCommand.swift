@@ -30,7 +30,7 @@ public struct CommandContext {
 
     /// The player as `state:player` shows it now, with the engine's live position.
     public var playerState: PlayerState {
-        player.state(positionMs: player.status == .playing ? engine.position() : player.positionMs)
+        player.liveState(on: engine)
     }
 }
 

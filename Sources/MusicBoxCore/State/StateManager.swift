@@ -160,10 +160,6 @@ public actor StateManager {
         for change in changes { library.apply(change) }
         var newPlayer = context.player
         followLibrary(changes, player: &newPlayer)
-        // A person pressing play or stop meanwhile decides; the device's return must not override it.
-        if !(command is OutputLost), !(command is OutputRestored), newPlayer.status != player.status {
-            newPlayer.heldByLostOutput = false
-        }
         // Published when what clients see changed, not on internal bookkeeping (a new tag on the active playlist).
         let visibleChange = newPlayer.state(positionMs: newPlayer.positionMs) != player.state(positionMs: player.positionMs)
         player = newPlayer
@@ -253,7 +249,7 @@ public actor StateManager {
     }
 
     private var livePlayerState: PlayerState {
-        player.state(positionMs: player.status == .playing ? engine.position() : player.positionMs)
+        player.liveState(on: engine)
     }
 
     // MARK: Joining rooms and catching up
