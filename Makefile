@@ -8,14 +8,29 @@ CONFIG       ?= debug
 PORT         ?= 8080
 DATA_DIR     ?= ./data
 # Debian packages the build and the tests need (one list; `make deps` installs the missing ones).
-APT_PACKAGES := pkg-config libsqlite3-dev libasound2-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg \
+APT_PACKAGES := pkg-config libsqlite3-dev libasound2-dev dpkg-dev nasm zlib1g-dev ffmpeg \
                 pulseaudio pulseaudio-utils libasound2-plugins \
                 python3 python3-venv curl chromium chromium-driver
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio fuzz sample-config clean
+# FFmpeg, built from Debian's own source package with only what a music box decodes (audio
+# demuxers, decoders and parsers; no video, network or devices) and linked in statically.
+# Debian's shared libavcodec pulls in some 150 libraries (x265, librsvg, gnutls, …), which alone
+# cost ~29 MiB of resident memory; this build costs ~2. See README "Audio formats".
+FFMPEG_DIR   := $(CURDIR)/.build/ffmpeg
+FFMPEG_SRC   := $(CURDIR)/.build/ffmpeg-src
+FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --disable-doc --disable-network \
+                --disable-debug --disable-avdevice --disable-avfilter --disable-swscale --disable-postproc \
+                --enable-pic --enable-static --disable-shared --enable-zlib --enable-protocol=file \
+                --enable-demuxer=mp3,mov,flac,ogg,wav,aac,matroska,aiff,w64 \
+                --enable-decoder=mp3,mp3float,aac,aac_latm,alac,flac,vorbis,opus,pcm_s16le,pcm_s24le,pcm_s32le,pcm_f32le,pcm_f64le,pcm_u8,pcm_s16be,pcm_s24be,pcm_s32be,pcm_f32be,pcm_alaw,pcm_mulaw \
+                --enable-parser=mpegaudio,aac,aac_latm,flac,vorbis,opus
+# SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
+export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
+
+.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio fuzz sample-config clean
 
 all: build
 
@@ -27,6 +42,30 @@ deps:
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@# Source packages (for FFmpeg): derive deb-src entries from the configured deb ones if there are none.
+	@if ! apt-get source --print-uris -qq ffmpeg >/dev/null 2>&1; then \
+		echo "enabling Debian source packages (for FFmpeg)"; \
+		stanzas=$$(for f in /etc/apt/sources.list.d/*.sources; do [ -e "$$f" ] && sed 's/^Types: deb$$/Types: deb-src/' "$$f" && echo; done); \
+		lines=$$(sed -n 's/^deb /deb-src /p' /etc/apt/sources.list 2>/dev/null); \
+		[ -z "$$stanzas" ] || echo "$$stanzas" | $(SUDO) tee /etc/apt/sources.list.d/musicboxd-deb-src.sources >/dev/null; \
+		[ -z "$$lines" ] || echo "$$lines" | $(SUDO) tee /etc/apt/sources.list.d/musicboxd-deb-src.list >/dev/null; \
+		$(SUDO) apt-get update -qq; \
+	fi
+	@$(MAKE) --no-print-directory ffmpeg
+
+## The minimal static FFmpeg (once; `rm -rf .build/ffmpeg` to rebuild).
+ffmpeg: $(FFMPEG_DIR)/.built
+$(FFMPEG_DIR)/.built:
+	rm -rf $(FFMPEG_SRC) $(FFMPEG_DIR) && mkdir -p $(FFMPEG_SRC)
+	cd $(FFMPEG_SRC) && apt-get source --download-only -qq ffmpeg 2>&1 | grep -v "unsandboxed" || true
+	cd $(FFMPEG_SRC) && dpkg-source -x --no-check ffmpeg_*.dsc src >/dev/null
+	@echo "building FFmpeg's audio decoders (about a minute on 2 cores)"
+	cd $(FFMPEG_SRC)/src && { ./configure --prefix=$(FFMPEG_DIR) $(FFMPEG_FLAGS) && $(MAKE) -j$$(nproc) && $(MAKE) install; } \
+		>$(FFMPEG_SRC)/build.log 2>&1 || { tail -40 $(FFMPEG_SRC)/build.log; exit 1; }
+	@# SwiftPM reads Libs and refuses -pthread (glibc has threads built in).
+	sed -i 's/ -pthread//' $(FFMPEG_DIR)/lib/pkgconfig/*.pc
+	rm -rf $(FFMPEG_SRC)
+	touch $@
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)

@@ -33,6 +33,36 @@ def peak_rss_kib(pid):
     return int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1))
 
 
+def resident_by_part(pid):
+    """Where the resident memory is now (KiB), from /proc/PID/smaps: our own heap and stacks, the
+    daemon's code (FFmpeg is linked in), the Swift runtime and Foundation, system libraries, and
+    what ALSA's PulseAudio plugin loads on a machine with PulseAudio (the test machine; not a box)."""
+    parts = {"heap and stacks": 0, "musicboxd code": 0, "Swift runtime + Foundation": 0,
+             "PulseAudio ALSA plugin": 0, "system libraries": 0}
+    pulse_libs = ("pulse", "libX11", "libxcb", "libXau", "libXdmcp", "libsndfile", "libvorbis", "libogg", "libFLAC",
+                  "libopus", "libmpg123", "libmp3lame", "libasyncns", "libsystemd", "libgcrypt", "libgpg-error",
+                  "liblz4", "liblzma", "libzstd", "libcap", "libdbus", "libapparmor", "libbsd", "libmd", "libasound_module")
+    part = None
+    for line in open(f"/proc/{pid}/smaps"):
+        fields = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+$", fields[0]):
+            path = fields[5] if len(fields) > 5 else ""
+            name = os.path.basename(path)
+            if not path or path.startswith("["):
+                part = "heap and stacks"
+            elif name == "musicboxd":
+                part = "musicboxd code"
+            elif "/swift/" in path:
+                part = "Swift runtime + Foundation"
+            elif name.startswith(pulse_libs) or "/pulseaudio/" in path or "alsa-lib" in path:
+                part = "PulseAudio ALSA plugin"
+            else:
+                part = "system libraries"
+        elif fields[0] == "Rss:":
+            parts[part] += int(fields[1])
+    return parts
+
+
 def ffmpeg_cpu(path):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(["ffmpeg", "-loglevel", "error", "-threads", "1", "-i", path, "-f", "null", "-"], check=True)
@@ -95,7 +125,9 @@ def main():
                 ours.append((cpu_seconds(daemon.pid) - before) / SECONDS)
                 theirs.append(ffmpeg_cpu(source) / SECONDS)
             print(f"| {ext} | {min(ours) * 1000:.2f} ms/s | {min(theirs) * 1000:.2f} ms/s | {min(ours) / min(theirs):.2f}x |")
-        print(f"peak RSS of the daemon: {peak_rss_kib(daemon.pid) / 1024:.1f} MiB")
+        print(f"peak RSS of the daemon: {peak_rss_kib(daemon.pid) / 1024:.1f} MiB (target: under 40)")
+        for name, kib in resident_by_part(daemon.pid).items():
+            print(f"  {name}: {kib / 1024:.1f} MiB")
         daemon.terminate()
         daemon.wait()
     finally:

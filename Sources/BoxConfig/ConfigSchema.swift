@@ -126,6 +126,21 @@ public enum ConfigSchema {
             read: { .integer($0.audio.latencyMs) }, write: { $0.audio.latencyMs = $1.integer }
         ),
         ConfigSetting(
+            key: "audio.period_ms", kind: .integer(0...500),
+            documentation: "How often ALSA asks for more audio, in milliseconds; 0 lets the box use a quarter of the buffer. Raise it if a slow card underruns (health shows underruns).",
+            read: { .integer($0.audio.periodMs) }, write: { $0.audio.periodMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "audio.mixer_control", kind: .text(allowEmpty: true),
+            documentation: "A hardware volume control to turn instead of scaling samples, e.g. \"PCM\" on the Pi's headphone jack or \"Speaker\" on a USB adapter (amixer scontrols lists them). Empty: software volume.",
+            read: { .string($0.audio.mixerControl) }, write: { $0.audio.mixerControl = $1.text }
+        ),
+        ConfigSetting(
+            key: "audio.mixer_device", kind: .text(allowEmpty: false),
+            documentation: "The ALSA mixer holding that control: \"default\", or \"hw:1\" for the second card.",
+            read: { .string($0.audio.mixerDevice) }, write: { $0.audio.mixerDevice = $1.text }
+        ),
+        ConfigSetting(
             key: "realtime.event_log_size", kind: .integer(1000...1_000_000),
             documentation: "Events kept for clients that reconnect (sync:request). A client that missed more gets fresh snapshots instead. About 1 KiB each.",
             read: { .integer($0.realtime.eventLogSize) }, write: { $0.realtime.eventLogSize = $1.integer }

@@ -20,6 +20,11 @@ public struct DaemonConfig: Sendable, Equatable {
     public struct Audio: Sendable, Equatable {
         public var device = "default"
         public var latencyMs = 100
+        /// 0: a quarter of the buffer.
+        public var periodMs = 0
+        public var mixerDevice = "default"
+        /// Empty: software volume.
+        public var mixerControl = ""
     }
 
     public struct Realtime: Sendable, Equatable {

@@ -12,6 +12,7 @@
 // Function-like macros Swift cannot import.
 static inline int musicbox_averror_eof(void) { return AVERROR_EOF; }
 static inline int musicbox_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int musicbox_averror_enoent(void) { return AVERROR(ENOENT); }
 static inline int64_t musicbox_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int musicbox_av_time_base(void) { return AV_TIME_BASE; }
 #endif

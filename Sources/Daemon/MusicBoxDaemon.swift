@@ -107,12 +107,15 @@ public final class MusicBoxDaemon: Sendable {
         if config.hardware.mode != .sim { ALSAMessages.routeToLog(logger) }
         var alsa = ALSAPlaybackEngine.Configuration(device: config.audio.device)
         alsa.latencyMs = config.audio.latencyMs
+        alsa.periodMs = config.audio.periodMs > 0 ? config.audio.periodMs : nil
+        alsa.mixerControl = config.audio.mixerControl.isEmpty ? nil : config.audio.mixerControl
+        alsa.mixerDevice = config.audio.mixerDevice
         switch config.hardware.mode {
         case .sim:
             return SimulatedPlaybackEngine()
         case .auto:
             do {
-                _ = try ALSAOutput(device: alsa.device, format: alsa.format, latencyMs: alsa.latencyMs)
+                _ = try ALSAOutput(device: alsa.device, format: alsa.format, latencyMs: alsa.latencyMs, periodMs: alsa.periodMs)
             } catch {
                 logger.notice("no audio device (\(error.message)); simulating audio")
                 return SimulatedPlaybackEngine()

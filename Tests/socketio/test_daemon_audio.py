@@ -5,6 +5,7 @@ import subprocess
 import tempfile
 import time
 
+import pytest
 import requests
 
 from daemon import Daemon
@@ -144,21 +145,36 @@ def test_lost_output_pauses_and_its_return_resumes(paced_audio):
         daemon.stop()
 
 
-def test_an_unplayable_track_is_announced_and_skipped():
-    """A text file uploaded as .mp3 (or a file cut short, or gone): listeners get `playback:error`
-    naming the track and the reason, and the next track plays."""
+def broken_file(kind, work):
+    """A file a parent might upload by mistake: a text file named .mp3, an empty file, or a song
+    whose copy broke off half-way (its header still says one second)."""
+    path = os.path.join(work, f"broken-{kind}.mp3")
+    if kind == "text":
+        with open(path, "w") as text:
+            text.write("milk, bread, apples\n" * 50)
+    elif kind == "empty":
+        open(path, "wb").close()
+    else:
+        whole = open(tone(os.path.join(work, "whole.mp3"), 440, 1.0), "rb").read()
+        with open(path, "wb") as cut:
+            cut.write(whole[:len(whole) // 2])
+    return path
+
+
+@pytest.mark.parametrize("kind,error_type,played", [("text", "unsupported_format", 0), ("empty", "unsupported_format", 0),
+                                                     ("truncated", "unsupported_format", 0.5)])
+def test_an_unplayable_track_is_announced_and_skipped(kind, error_type, played):
+    """A broken file: listeners get `playback:error` naming the track and the reason, and the
+    next track plays. A file cut short first plays what it has."""
     from helpers import Recorder
     work = tempfile.mkdtemp(prefix="musicboxd-audio-")
     capture = os.path.join(work, "out.raw")
-    fake = os.path.join(work, "list.mp3")
-    with open(fake, "w") as text:
-        text.write("milk, bread, apples\n" * 50)
-    files = [fake, tone(os.path.join(work, "b.flac"), 660, 0.6)]
+    files = [broken_file(kind, work), tone(os.path.join(work, "b.flac"), 660, 0.6)]
     daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": f"file:FILE={capture},FORMAT=raw",
                                                "HOME": work, "XDG_RUNTIME_DIR": work})
     try:
-        playlist = daemon.seed_playlist("Mixed", [600, 600], files=files)
-        first = requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).json()["data"]["tracks"][0]
+        playlist = daemon.seed_playlist("Mixed", [1000, 600], files=files)
+        first, second = requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).json()["data"]["tracks"]
         client = Recorder(daemon.url, ["websocket"])
         client.client.call("join:playlists", {}, timeout=5)
         requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
@@ -166,14 +182,130 @@ def test_an_unplayable_track_is_announced_and_skipped():
         (event,) = client.received("playback:error")[0]
         assert event["event_type"] == "playback:error"
         assert event["data"]["track_id"] == first["id"] and event["data"]["playlist_id"] == playlist
-        assert event["data"]["error_type"] == "unsupported_format" and event["data"]["message"]
+        assert event["data"]["error_type"] == error_type and event["data"]["message"], event
+        if kind == "truncated":
+            assert "breaks off" in event["data"]["message"]
         assert wait_for(lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "stopped",
                         timeout=10)
+        # The second track became current and played.
+        players = [e["data"] for (e,) in client.received("state:player")]
+        assert any(p.get("active_track_id") == second["id"] for p in players)
         samples = array.array("h")
         with open(capture, "rb") as raw:
             samples.frombytes(raw.read())
-        assert 0.55 < len(samples) / 2 / 48_000 < 0.65
-        assert abs(frequency(samples) - 660) < 10
+        seconds = len(samples) / 2 / 48_000
+        assert played + 0.55 < seconds < played + 0.7, seconds
+        tail = samples[-int(0.5 * 48_000) * 2:]
+        assert abs(frequency(tail) - 660) < 10
+        assert requests.get(f"{daemon.url}/api/health", timeout=5).status_code == 200
         client.close()
+    finally:
+        daemon.stop()
+
+
+def test_a_file_deleted_during_playback_is_announced_and_skipped(paced_audio):
+    """The next song's file disappears while the current one plays (a parent tidying the media
+    folder by hand): when its turn comes listeners hear why it is skipped, and the one after plays."""
+    from helpers import Recorder
+    files = [tone(os.path.join(paced_audio.dir, f"{name}.flac"), freq, 1.5)
+             for name, freq in (("a", 440), ("b", 660), ("c", 880))]
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
+    try:
+        playlist = daemon.seed_playlist("Three", [1500, 1500, 1500], files=files)
+        tracks = requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).json()["data"]["tracks"]
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
+                        == "available")
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        time.sleep(0.2)
+        os.remove(os.path.join(daemon.data, "media", f"{tracks[1]['id']}.flac"))
+        assert wait_for(lambda: client.received("playback:error"), timeout=10)
+        (event,) = client.received("playback:error")[0]
+        assert event["data"]["track_id"] == tracks[1]["id"]
+        assert event["data"]["error_type"] == "not_found" and "missing" in event["data"]["message"]
+        status = lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert wait_for(lambda: status().get("active_track_id") == tracks[2]["id"], timeout=10)
+        assert wait_for(lambda: status()["state"] == "stopped", timeout=10)
+        samples = array.array("h")
+        with open(paced_audio.capture, "rb") as raw:
+            samples.frombytes(raw.read())
+        # The first and the third song, whole, one after the other.
+        assert 2.9 < len(samples) / 2 / 48_000 < 3.1
+        half = len(samples) // 2 // 2 * 2
+        assert abs(frequency(samples[:half]) - 440) < 10 and abs(frequency(samples[half:]) - 880) < 15
+        client.close()
+    finally:
+        daemon.stop()
+
+
+def largest_step(samples):
+    left = samples[::2]
+    return max(abs(b - a) for a, b in zip(left, left[1:]))
+
+
+def test_pause_resume_and_seek_make_no_click(paced_audio):
+    """Pausing cuts the waveform mid-swing; the box fades out over a few milliseconds instead
+    (and fades in when it resumes or seeks), so the played audio never jumps: its largest
+    sample-to-sample step stays that of the tone itself."""
+    song = tone(os.path.join(paced_audio.dir, "long.flac"), 440, 4)
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
+    try:
+        playlist = daemon.seed_playlist("Long", [4000], files=[song])
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
+                        == "available")
+        player = lambda action, **body: requests.post(f"{daemon.url}/api/player/{action}", json=body, timeout=5).raise_for_status()
+        player("volume", volume=100)
+        player("play", playlist_id=playlist)
+        time.sleep(1.0)
+        player("pause")
+        time.sleep(0.3)
+        player("toggle")
+        time.sleep(0.6)
+        player("seek", position_ms=3000)
+        status = lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert wait_for(lambda: status()["state"] == "stopped", timeout=10)
+        samples = array.array("h")
+        with open(paced_audio.capture, "rb") as raw:
+            samples.frombytes(raw.read())
+        peak = max(abs(x) for x in samples[::2])
+        natural = peak * 2 * 3.14159 * 440 / 48_000
+        seconds = len(samples) / 2 / 48_000
+        assert 2.4 < seconds < 3.0, seconds  # about 1 s, then 0.6 s, then the last second
+        assert largest_step(samples) <= natural * 1.15, (largest_step(samples), natural)
+        health = requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]
+        assert health["audio"]["device"] == "paced" and health["audio"]["underruns"] >= 0
+    finally:
+        daemon.stop()
+
+
+def test_volume_can_turn_a_hardware_mixer_control(paced_audio):
+    """With `audio.mixer_control` the volume goes to the card's control (here PulseAudio's
+    "Master" through ALSA's pulse mixer) and the samples pass at full scale."""
+    song = tone(os.path.join(paced_audio.dir, "short.flac"), 440, 0.8)
+    env = {"MUSICBOXD_AUDIO_DEVICE": "paced", "MUSICBOXD_AUDIO_MIXER_DEVICE": "pulse",
+           "MUSICBOXD_AUDIO_MIXER_CONTROL": "Master", **paced_audio.env}
+    daemon = Daemon(hardware="real", env_extra=env)
+    amixer = lambda: subprocess.run(["amixer", "-D", "pulse", "sget", "Master"], env={**os.environ, **paced_audio.env},
+                                    capture_output=True, text=True, check=True).stdout
+    try:
+        playlist = daemon.seed_playlist("Short", [800], files=[song])
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
+                        == "available")
+        player = lambda action, **body: requests.post(f"{daemon.url}/api/player/{action}", json=body, timeout=5).raise_for_status()
+        player("volume", volume=50)
+        player("play", playlist_id=playlist)
+        # Volume 50 is a quarter of the way... on the cubic curve: 0.125 of the control's range.
+        assert wait_for(lambda: "Playback 8192 [" in amixer(), timeout=5), amixer()
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "stopped",
+                        timeout=10)
+        samples = array.array("h")
+        with open(paced_audio.capture, "rb") as raw:
+            samples.frombytes(raw.read())
+        source = array.array("h", subprocess.run(["ffmpeg", "-v", "error", "-i", song, "-ar", "48000", "-f", "s16le", "-"],
+                                                 capture_output=True, check=True).stdout)
+        assert max(samples) >= max(source) * 0.98  # full scale: the control did the attenuating
+        player("volume", muted=True)
+        assert wait_for(lambda: "[off]" in amixer(), timeout=5), amixer()
     finally:
         daemon.stop()

@@ -29,6 +29,8 @@ public final class AudioFileDecoder {
     private var seekTargetMs: Int64?
     /// Output frames still to drop to reach the seek target exactly.
     private var framesToSkip = 0
+    /// Where the next chunk starts in the track, in output frames (to notice a file that breaks off).
+    private var nextFrame: Int64 = 0
 
     private enum State {
         /// Packets still come from the file.
@@ -38,12 +40,22 @@ public final class AudioFileDecoder {
         case finished
     }
 
+    /// FFmpeg's own messages ("decode_frame() failed") would go to stderr; what matters of them
+    /// reaches the log as our errors, which name the file and the reason.
+    private static let quietFFmpeg: Void = av_log_set_level(AV_LOG_FATAL)
+
     public init(path: String, output: PCMFormat = .standard) throws(BoxError) {
+        Self.quietFFmpeg
         self.path = path
         self.output = output
         var format: UnsafeMutablePointer<AVFormatContext>?
         var status = avformat_open_input(&format, path, nil, nil)
-        guard status >= 0, let format else { throw Self.refusal(path, "cannot be opened", status) }
+        guard status >= 0, let format else {
+            if status == musicbox_averror_enoent() {
+                throw BoxError(.notFound, "The audio file is missing from the media folder.", details: ["path": path, "reason": "missing"])
+            }
+            throw Self.refusal(path, "cannot be opened", status)
+        }
         self.format = format
         status = avformat_find_stream_info(format, nil)
         guard status >= 0 else {
@@ -93,9 +105,20 @@ public final class AudioFileDecoder {
     deinit { release() }
 
     /// The next piece of decoded audio (interleaved samples, a whole number of frames), or `nil`
-    /// at the end. A file that breaks off mid-way ends where it breaks; one whose data cannot be
-    /// decoded at all throws `unsupported_format`.
+    /// at the end. One whose data cannot be decoded at all throws `unsupported_format`. A file that
+    /// breaks off well before the length its header states gives what it has, then throws
+    /// `unsupported_format` with reason `truncated` instead of ending quietly: a parent learns
+    /// that the upload or the copy was cut short.
     public func nextChunk() throws(BoxError) -> [Int16]? {
+        guard let samples = try decodeChunk() else {
+            try checkComplete()
+            return nil
+        }
+        nextFrame += Int64(samples.count / output.channels)
+        return samples
+    }
+
+    private func decodeChunk() throws(BoxError) -> [Int16]? {
         while true {
             switch state {
             case .finished:
@@ -111,6 +134,27 @@ public final class AudioFileDecoder {
                 try feedPacket()
             }
         }
+    }
+
+    /// Throws when the audio ended more than 0.3 s (and 2%) short of the stated length.
+    /// Containers that only estimate their length (a CBR MP3 without a header) estimate it from
+    /// what is there, so a cut one of those just plays as a shorter song.
+    private func checkComplete() throws(BoxError) {
+        guard durationMs > 0 else { return }
+        let endedMs = output.milliseconds(forFrames: nextFrame)
+        let shortfall = durationMs - endedMs
+        guard shortfall > max(300, durationMs / 50) else { return }
+        throw BoxError(
+            .unsupportedFormat,
+            "The file breaks off at \(Self.clock(endedMs)) of its \(Self.clock(durationMs)); it was probably cut short while copying or uploading.",
+            details: ["path": path, "reason": "truncated", "ended_ms": String(endedMs), "duration_ms": String(durationMs)]
+        )
+    }
+
+    private static func clock(_ ms: Int64) -> String {
+        let seconds = ms / 1000
+        let rest = seconds % 60
+        return "\(seconds / 60):\(rest < 10 ? "0" : "")\(rest)"
     }
 
     /// Reads the next packet of our stream into the decoder (or starts draining at the end).
@@ -191,6 +235,7 @@ public final class AudioFileDecoder {
         if let resampler { swr_init(resampler) }
         seekTargetMs = positionMs
         framesToSkip = 0
+        nextFrame = output.frames(forMilliseconds: positionMs)
         state = .reading
     }
 

@@ -21,6 +21,15 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         public var format = PCMFormat.standard
         /// The ALSA buffer: how much is written ahead of what is heard.
         public var latencyMs = 100
+        /// How often the device asks for more (`nil`: a quarter of the buffer).
+        public var periodMs: Int?
+        /// Pause, stop, seek and skip fade out over this long, and playing from mid-track fades in
+        /// (no click where the waveform is cut).
+        public var fadeMs = 12
+        /// A hardware volume control to use instead of software gain (`nil`: software gain), and
+        /// the mixer it is on.
+        public var mixerControl: String?
+        public var mixerDevice = "default"
         /// How much decoded audio waits between decoder and output.
         public var queueMs = 1000
         public var retryInterval: Duration = .seconds(3)
@@ -53,6 +62,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         var volume = 50
         var muted = false
         var deviceAvailable = false
+        var statistics: OutputStatistics
         var report: (@Sendable (PlaybackReport) -> Void)?
     }
 
@@ -73,7 +83,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
     public let configuration: Configuration
     private let resolve: FileResolver
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let queue: ChunkQueue
     private let jobSignal = NSCondition()
 
@@ -81,6 +91,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         self.configuration = configuration
         self.resolve = resolve
         self.logger = logger
+        state = Mutex(State(statistics: OutputStatistics(device: configuration.device)))
         queue = ChunkQueue(
             capacityFrames: configuration.format.sampleRate * configuration.queueMs / 1000,
             channels: configuration.format.channels
@@ -106,6 +117,8 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
     // MARK: PlaybackEngine
 
     public var health: ComponentHealth { state.withLock { $0.deviceAvailable } ? .available : .unavailable }
+
+    public var statistics: OutputStatistics? { state.withLock { $0.statistics } }
 
     public func setReportHandler(_ handler: @escaping @Sendable (PlaybackReport) -> Void) {
         state.withLock { $0.report = handler }
@@ -308,6 +321,12 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         /// Whether the device failed while in use (its return is reported), and whether opening was tried.
         var lostOutput = false
         var triedOnce = false
+        let fadeFrames = Int(configuration.format.frames(forMilliseconds: Int64(configuration.fadeMs)))
+        /// During a fade-in: the 1-based frame of the ramp the next sample starts at (0: none).
+        var fadeInFrom = 0
+        var mixer: ALSAMixer?
+        var mixerFailed = false
+        var mixerGain = -1.0
         while state.withLock({ $0.running }) {
             if output == nil {
                 guard ContinuousClock.now >= nextAttempt else {
@@ -315,8 +334,12 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                     continue
                 }
                 do {
-                    output = try ALSAOutput(device: configuration.device, format: configuration.format, latencyMs: configuration.latencyMs)
-                    state.withLock { $0.deviceAvailable = true }
+                    output = try ALSAOutput(device: configuration.device, format: configuration.format,
+                                            latencyMs: configuration.latencyMs, periodMs: configuration.periodMs)
+                    state.withLock { state in
+                        state.deviceAvailable = true
+                        if lostOutput { state.statistics.reopened += 1 }
+                    }
                     logger.notice("audio device \(configuration.device) open: \(configuration.format)")
                     if lostOutput {
                         lostOutput = false
@@ -331,15 +354,35 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 }
             }
             guard let device = output else { continue }
+            if mixer == nil, let control = configuration.mixerControl, !mixerFailed {
+                do {
+                    mixer = try ALSAMixer(device: configuration.mixerDevice, control: control)
+                    logger.notice("volume on the mixer control \(control) of \(configuration.mixerDevice)")
+                } catch {
+                    mixerFailed = true
+                    logger.error("\(error.message) Using software volume.")
+                }
+            }
 
             // Taken before the generation is read, so a chunk of a load that just happened is not
             // mistaken for a stale one.
             let chunk = queue.pop(timeout: 0.05)
-            let (generation, gain) = state.withLock { ($0.generation, Self.gain(volume: $0.volume, muted: $0.muted)) }
+            let (generation, volumeGain) = state.withLock { ($0.generation, Self.gain(volume: $0.volume, muted: $0.muted)) }
+            // With a hardware control the samples pass untouched and the control follows the volume.
+            var gain = volumeGain
+            if let mixer {
+                if mixerGain != volumeGain {
+                    mixer.set(gain: volumeGain)
+                    mixerGain = volumeGain
+                }
+                gain = 1
+            }
             if generation != outputGeneration {
-                // A new load, seek, pause or stop: what the device still holds is not wanted.
-                device.drop()
+                // A new load, seek, pause or stop: what the device still holds is not wanted. What
+                // was being heard fades out rather than breaking off with a click.
+                if written > 0 { device.fadeOut(frames: fadeFrames) } else { device.drop() }
                 written = 0
+                fadeInFrom = 0
                 outputGeneration = generation
                 state.withLock { state in
                     state.segments = []
@@ -354,13 +397,24 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                         state.segments.append(Segment(track: key, outputStart: written, trackStartFrame: startFrame))
                     }
                 }
+                // Playing from mid-track (resume, seek): the first milliseconds fade in.
+                if written == 0, startFrame > 0 { fadeInFrom = 1 }
                 if gain != 1 { Self.apply(gain: gain, to: &samples) }
+                if fadeInFrom > 0 { fadeInFrom = Self.fadeIn(&samples, from: fadeInFrom, over: fadeFrames, channels: configuration.format.channels) }
                 do {
                     try device.write(samples)
                     written += Int64(samples.count / configuration.format.channels)
+                    state.withLock { state in
+                        state.statistics.underruns = device.underruns
+                        state.statistics.suspends = device.suspends
+                    }
                 } catch {
                     logger.error("\(error.message) Reopening every \(configuration.retryInterval).")
                     output = nil
+                    // The control went with the card; it is looked up again when the card returns.
+                    mixer = nil
+                    mixerFailed = false
+                    mixerGain = -1
                     state.withLock { $0.deviceAvailable = false }
                     nextAttempt = ContinuousClock.now + configuration.retryInterval
                     lostOutput = true
@@ -376,8 +430,11 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                     }
                 }
             case .failure(let key, let error)? where key.generation == generation:
-                // The chain of tracks breaks here: what was decoded before still plays.
+                // The chain of tracks breaks here: what was decoded before still plays, and the
+                // track before it is reported finished first, so the manager moves on to the
+                // broken one before it hears that it failed.
                 device.drain()
+                reportPlayedSegments(played: written, written: written, generation: generation)
                 report(.failed(key.id, error))
             default:
                 break
@@ -422,6 +479,23 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         guard !muted else { return 0 }
         let linear = Double(min(100, max(0, volume))) / 100
         return linear * linear * linear
+    }
+
+    /// Ramps `samples` up from frame `from` (1-based) of a `over`-frame fade-in; returns where the
+    /// next chunk goes on (0 when the fade is complete).
+    static func fadeIn(_ samples: inout [Int16], from: Int, over: Int, channels: Int) -> Int {
+        let frames = samples.count / channels
+        var step = from
+        for frame in 0 ..< frames {
+            guard step <= over else { return 0 }
+            let gain = Int32(65536 * step / (over + 1))
+            for channel in 0 ..< channels {
+                let index = frame * channels + channel
+                samples[index] = Int16((Int32(samples[index]) * gain) >> 16)
+            }
+            step += 1
+        }
+        return step <= over ? step : 0
     }
 
     static func apply(gain: Double, to samples: inout [Int16]) {

@@ -10,26 +10,73 @@ import MusicBoxCore
 public final class ALSAOutput {
     public let device: String
     public let format: PCMFormat
-    /// Underruns and suspends recovered since opening (shown in health).
-    public private(set) var recoveries = 0
+    /// Underruns (EPIPE) and suspends (ESTRPIPE) recovered since opening (shown in health).
+    public private(set) var underruns = 0
+    public private(set) var suspends = 0
     private var pcm: OpaquePointer?
+    /// The last frames written (interleaved), as many as the device can hold: what a rewind takes
+    /// back, so it can be written again fading out.
+    private var recent: [Int16] = []
+    private let recentCapacity: Int
 
-    /// Opens the device and fixes its format; `latencyMs` is the whole ALSA buffer.
-    public init(device: String, format: PCMFormat = .standard, latencyMs: Int = 100) throws(BoxError) {
+    /// Opens the device and fixes its format. `latencyMs` is the whole ALSA buffer (how far
+    /// writing runs ahead of hearing); `periodMs` how often the device wakes us to refill it
+    /// (`nil`: a quarter of the buffer). The device may round both to what it supports.
+    public init(device: String, format: PCMFormat = .standard, latencyMs: Int = 100, periodMs: Int? = nil) throws(BoxError) {
         self.device = device
         self.format = format
+        recentCapacity = Int(format.frames(forMilliseconds: Int64(latencyMs))) * format.channels
         var handle: OpaquePointer?
-        var status = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, 0)
+        let status = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, 0)
         guard status >= 0, let handle else { throw Self.failure("open", device, status) }
-        status = snd_pcm_set_params(
-            handle, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED,
-            UInt32(format.channels), UInt32(format.sampleRate), 1, UInt32(latencyMs * 1000)
-        )
-        guard status >= 0 else {
+        do throws(BoxError) {
+            try Self.configure(handle, device: device, format: format, bufferUs: UInt32(latencyMs * 1000),
+                               periodUs: UInt32((periodMs ?? max(1, latencyMs / 4)) * 1000))
+        } catch {
             snd_pcm_close(handle)
-            throw Self.failure("set \(format) on", device, status)
+            throw error
         }
         pcm = handle
+    }
+
+    /// Hardware parameters (format, rate with ALSA's resampling allowed, buffer and period), then
+    /// software parameters: wake when a period is free.
+    private static func configure(_ pcm: OpaquePointer, device: String, format: PCMFormat, bufferUs: UInt32, periodUs: UInt32) throws(BoxError) {
+        var hw: OpaquePointer?
+        guard snd_pcm_hw_params_malloc(&hw) >= 0, let hw else { throw BoxError(.internalError, "Out of memory opening \(device).") }
+        defer { snd_pcm_hw_params_free(hw) }
+        var rate = UInt32(format.sampleRate)
+        var buffer = bufferUs
+        var period = periodUs
+        var direction: Int32 = 0
+        let steps: [(String, () -> Int32)] = [
+            ("read the parameters of", { snd_pcm_hw_params_any(pcm, hw) }),
+            ("allow resampling on", { snd_pcm_hw_params_set_rate_resample(pcm, hw, 1) }),
+            ("set interleaved access on", { snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED) }),
+            ("set 16-bit samples on", { snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE) }),
+            ("set \(format.channels) channels on", { snd_pcm_hw_params_set_channels(pcm, hw, UInt32(format.channels)) }),
+            ("set \(format.sampleRate) Hz on", { snd_pcm_hw_params_set_rate_near(pcm, hw, &rate, &direction) }),
+            ("set a \(bufferUs / 1000) ms buffer on", { snd_pcm_hw_params_set_buffer_time_near(pcm, hw, &buffer, &direction) }),
+            ("set a \(periodUs / 1000) ms period on", { snd_pcm_hw_params_set_period_time_near(pcm, hw, &period, &direction) }),
+            ("apply the parameters to", { snd_pcm_hw_params(pcm, hw) }),
+        ]
+        for (action, step) in steps {
+            let status = step()
+            guard status >= 0 else { throw failure(action, device, status) }
+        }
+        guard rate == UInt32(format.sampleRate) else {
+            throw BoxError(.hardwareUnavailable, "The audio device \(device) cannot play \(format.sampleRate) Hz (it offers \(rate) Hz); use a plughw: device.",
+                           details: ["device": device])
+        }
+        var periodFrames = snd_pcm_uframes_t(0)
+        snd_pcm_hw_params_get_period_size(hw, &periodFrames, &direction)
+        var sw: OpaquePointer?
+        guard snd_pcm_sw_params_malloc(&sw) >= 0, let sw else { throw BoxError(.internalError, "Out of memory opening \(device).") }
+        defer { snd_pcm_sw_params_free(sw) }
+        snd_pcm_sw_params_current(pcm, sw)
+        snd_pcm_sw_params_set_avail_min(pcm, sw, periodFrames)
+        let status = snd_pcm_sw_params(pcm, sw)
+        guard status >= 0 else { throw failure("apply software parameters to", device, status) }
     }
 
     deinit {
@@ -38,6 +85,12 @@ public final class ALSAOutput {
 
     /// Writes every frame of `samples` (interleaved), waiting while the device buffer is full.
     public func write(_ samples: [Int16]) throws(BoxError) {
+        try writeFrames(samples)
+        recent += samples
+        if recent.count > recentCapacity { recent.removeFirst(recent.count - recentCapacity) }
+    }
+
+    private func writeFrames(_ samples: [Int16]) throws(BoxError) {
         guard let pcm else { throw BoxError(.hardwareUnavailable, "The audio device \(device) is closed.") }
         let frames = samples.count / format.channels
         var written = 0
@@ -55,7 +108,7 @@ public final class ALSAOutput {
             // Underrun or suspend: recover silently (counted) and go on writing.
             let recovered = snd_pcm_recover(pcm, Int32(result), 1)
             guard recovered >= 0 else { throw Self.failure("write to", device, Int32(result)) }
-            recoveries += 1
+            if Int32(result) == -ESTRPIPE { suspends += 1 } else { underruns += 1 }
         }
     }
 
@@ -71,13 +124,55 @@ public final class ALSAOutput {
         guard let pcm else { return }
         snd_pcm_drain(pcm)
         snd_pcm_prepare(pcm)
+        recent.removeAll(keepingCapacity: true)
     }
 
-    /// Drops what is buffered at once (stop, seek, skip).
+    /// Drops what is buffered at once.
     public func drop() {
         guard let pcm else { return }
         snd_pcm_drop(pcm)
         snd_pcm_prepare(pcm)
+        recent.removeAll(keepingCapacity: true)
+    }
+
+    /// Stops within about `frames` without a click (pause, stop, seek, skip): takes back what the
+    /// device has not played yet (`snd_pcm_rewind`), writes its first `frames` again fading to
+    /// silence, and lets that play out. A device that cannot rewind is dropped at once.
+    /// Returns how many frames faded out (0: dropped).
+    @discardableResult
+    public func fadeOut(frames: Int) -> Int {
+        guard let pcm else { return 0 }
+        // A couple of milliseconds stay where they are: the device may be reading them right now.
+        let guardFrames = Int(format.frames(forMilliseconds: 2))
+        let rewindable = Int(snd_pcm_rewindable(pcm)) - guardFrames
+        let held = recent.count / format.channels
+        guard rewindable > 0, held > 0 else {
+            drop()
+            return 0
+        }
+        let rewound = Int(snd_pcm_rewind(pcm, snd_pcm_uframes_t(min(rewindable, held))))
+        guard rewound > 0 else {
+            drop()
+            return 0
+        }
+        let start = (held - rewound) * format.channels
+        let count = min(frames, rewound)
+        var tail = Array(recent[start ..< start + count * format.channels])
+        for frame in 0 ..< count {
+            let gain = Int32(65536 * (count - frame) / (count + 1))
+            for channel in 0 ..< format.channels {
+                let index = frame * format.channels + channel
+                tail[index] = Int16((Int32(tail[index]) * gain) >> 16)
+            }
+        }
+        do { try writeFrames(tail) } catch {
+            drop()
+            return 0
+        }
+        snd_pcm_drain(pcm)
+        snd_pcm_prepare(pcm)
+        recent.removeAll(keepingCapacity: true)
+        return count
     }
 
     private static func failure(_ action: String, _ device: String, _ status: Int32) -> BoxError {

@@ -44,11 +44,33 @@ public protocol PlaybackEngine: AnyObject, Sendable {
     func setReportHandler(_ handler: @escaping @Sendable (PlaybackReport) -> Void)
     /// How the engine's output is doing, for health reports.
     var health: ComponentHealth { get }
+    /// Counters of the output for health reports (`nil`: the engine keeps none).
+    var statistics: OutputStatistics? { get }
 }
 
 extension PlaybackEngine {
     /// Engines without gapless playback ignore the hint.
     public func prepareNext(_ item: PlaybackItem?) {}
+    public var statistics: OutputStatistics? { nil }
+}
+
+/// What the audio output has been through since the daemon started, shown in health: a box that
+/// stutters says so here (underruns), and a hobbyist sees which device and period it settled on.
+public struct OutputStatistics: Sendable, Equatable, Encodable {
+    /// The ALSA device name.
+    public var device: String
+    /// Underruns (the device ran dry: a stutter) and suspends recovered from.
+    public var underruns: Int
+    public var suspends: Int
+    /// Times the device was lost (unplugged, failing) and reopened.
+    public var reopened: Int
+
+    public init(device: String, underruns: Int = 0, suspends: Int = 0, reopened: Int = 0) {
+        self.device = device
+        self.underruns = underruns
+        self.suspends = suspends
+        self.reopened = reopened
+    }
 }
 
 /// The state of one part of the box for `health_status` (CONTRACT §4).

@@ -15,13 +15,16 @@ public struct HealthReport: Sendable, Equatable, Encodable {
     public var status: Status
     public var components: [String: ComponentHealth]
     public var timestamp: EpochMillis
+    /// Counters of the audio output (underruns, suspends, reopenings), when the engine keeps them.
+    public var audio: OutputStatistics?
 
     /// Components whose failure makes the box unhealthy rather than degraded.
     static let essential: Set<String> = ["database", "storage"]
 
-    init(components: [String: ComponentHealth], timestamp: EpochMillis) {
+    init(components: [String: ComponentHealth], timestamp: EpochMillis, audio: OutputStatistics? = nil) {
         self.components = components
         self.timestamp = timestamp
+        self.audio = audio
         let failing = components.filter { !$0.value.isWorking }.keys
         status = failing.isEmpty ? .healthy : failing.contains(where: Self.essential.contains) ? .unhealthy : .degraded
     }
@@ -61,6 +64,6 @@ public struct HealthProbe: Sendable {
         let noDriver: ComponentHealth = hardwareMode == .real ? .unavailable : .simulated
         components["nfc"] = noDriver
         components["gpio"] = noDriver
-        return HealthReport(components: components, timestamp: Date().epochMillis)
+        return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics)
     }
 }
