@@ -65,6 +65,17 @@ let package = Package(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]
         ),
+        // NFC: tag readers behind MusicBoxCore's `TagReader` (libnfc on the box, simulated elsewhere).
+        .target(
+            name: "NFC",
+            dependencies: [
+                "MusicBoxCore", "CNFC",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // libnfc (Debian: libnfc-dev).
+        .systemLibrary(name: "CNFC", pkgConfig: "libnfc", providers: [.apt(["libnfc-dev"])]),
         // The configuration file: schema, defaults, environment overrides, validation.
         .target(
             name: "BoxConfig",
@@ -122,7 +133,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -143,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "MusicBoxTests",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "SocketIO",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "NFC", "SocketIO",
                 // Built so the process tests (exit codes, kill -9) can run the real binary.
                 "musicboxd",
                 .product(name: "Logging", package: "swift-log"),

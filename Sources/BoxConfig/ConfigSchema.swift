@@ -84,6 +84,7 @@ public enum ConfigSchema {
         "storage": "Where the box keeps its database and audio files.",
         "hardware": "Which devices the daemon drives.",
         "audio": "Sound output (ALSA).",
+        "nfc": "The NFC tag reader (libnfc) and what tags do.",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
@@ -139,6 +140,26 @@ public enum ConfigSchema {
             key: "audio.mixer_device", kind: .text(allowEmpty: false),
             documentation: "The ALSA mixer holding that control: \"default\", or \"hw:1\" for the second card.",
             read: { .string($0.audio.mixerDevice) }, write: { $0.audio.mixerDevice = $1.text }
+        ),
+        ConfigSetting(
+            key: "nfc.device", kind: .text(allowEmpty: false),
+            documentation: "libnfc connection string of the NFC reader: \"pn532_uart:/dev/ttyS0\", \"pn532_i2c:/dev/i2c-1\", \"pn532_spi:/dev/spidev0.0\", \"pn53x_usb\", \"acr122_usb\", or \"auto\" for the first reader libnfc finds (USB ones; serial readers must be named). In hardware mode \"auto\" a reader that does not open at start means a simulated one.",
+            read: { .string($0.nfc.device) }, write: { $0.nfc.device = $1.text }
+        ),
+        ConfigSetting(
+            key: "nfc.removal_grace_ms", kind: .integer(0...10_000),
+            documentation: "How long a tag must be gone before it counts as removed, in milliseconds. Shorter gaps (a wobbly tag, a hand over the reader) change nothing.",
+            read: { .integer($0.nfc.removalGraceMs) }, write: { $0.nfc.removalGraceMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "nfc.on_removal", kind: .choice(["pause", "keep_playing"]),
+            documentation: "What lifting the playing playlist's tag does: \"pause\" (putting it back continues) or \"keep_playing\".",
+            read: { .string($0.nfc.onRemoval) }, write: { $0.nfc.onRemoval = $1.text }
+        ),
+        ConfigSetting(
+            key: "nfc.start_over_after_hours", kind: .integer(0...8760),
+            documentation: "A playlist left longer ago than this starts from the beginning when its tag is placed, instead of resuming. A playlist that played to its end always starts over.",
+            read: { .integer($0.nfc.startOverAfterHours) }, write: { $0.nfc.startOverAfterHours = $1.integer }
         ),
         ConfigSetting(
             key: "realtime.event_log_size", kind: .integer(1000...1_000_000),

@@ -27,6 +27,15 @@ public struct DaemonConfig: Sendable, Equatable {
         public var mixerControl = ""
     }
 
+    public struct NFC: Sendable, Equatable {
+        /// libnfc connection string, or "auto".
+        public var device = "auto"
+        public var removalGraceMs = 1000
+        /// "pause" or "keep_playing".
+        public var onRemoval = "pause"
+        public var startOverAfterHours = 24
+    }
+
     public struct Realtime: Sendable, Equatable {
         public var eventLogSize = 1000
         public var healthIntervalMs = 5000
@@ -39,6 +48,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var server = Server()
     public var storage = Storage()
     public var hardware = Hardware()
+    public var nfc = NFC()
     public var audio = Audio()
     public var realtime = Realtime()
     public var log = Log()

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import MediaLibrary
 import MusicBoxCore
+import NFC
 import Server
 import SocketIO
 import ServiceLifecycle
@@ -55,6 +56,12 @@ public final class MusicBoxDaemon: Sendable {
         engine = Self.makeEngine(config: config, store: store, logger: logger.with(label: "musicboxd.audio"))
         var options = StateManager.Options()
         options.eventLogCapacity = config.realtime.eventLogSize
+        options.tags.removal = TagBehaviour.Removal(rawValue: config.nfc.onRemoval) ?? .pause
+        options.tags.startOverAfterMs = Int64(config.nfc.startOverAfterHours) * 3600 * 1000
+        let reader = TagService.makeReader(
+            mode: config.hardware.mode, device: config.nfc.device, graceMs: config.nfc.removalGraceMs,
+            logger: logger.with(label: "musicboxd.nfc")
+        )
         do {
             state = try StateManager(
                 store: store, engine: engine, publisher: RealtimePublisher(namespace: io.sockets, logger: realtimeLogger),
@@ -63,7 +70,7 @@ public final class MusicBoxDaemon: Sendable {
         } catch {
             throw DaemonStartError("cannot load the library from \(layout.databasePath): \(error)")
         }
-        let health = HealthProbe(library: store, engine: engine, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
+        let health = HealthProbe(library: store, engine: engine, tags: reader, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
         let gateway = RealtimeGateway(
             io: io, state: state, operations: operations, health: health,
@@ -77,7 +84,7 @@ public final class MusicBoxDaemon: Sendable {
                 hardwareMode: config.hardware.mode, dataDirectory: layout.root.path
             ),
             health: health, operations: operations,
-            maxJSONBodyBytes: config.server.maxJSONBodyBytes
+            maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader
         )
         let boundPort = BoundPort()
         self.boundPort = boundPort
@@ -97,7 +104,7 @@ public final class MusicBoxDaemon: Sendable {
         )
         serviceGroup = ServiceGroup(
             // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
-            configuration: .init(services: [gateway, app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
+            configuration: .init(services: [gateway, TagService(reader: reader, state: state), app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
         )
     }
 

@@ -89,6 +89,18 @@ public final class GRDBLibraryStore: LibraryStore {
         }
     }
 
+    public func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? {
+        try database.pool.read { db in try ResumeRepository.load(db, playlist: playlist) }
+    }
+
+    public func saveResumePoint(_ point: ResumePoint) throws {
+        try database.pool.write { db in try ResumeRepository.save(db, point) }
+    }
+
+    public func clearResumePoint(for playlist: PlaylistID) throws {
+        try database.pool.write { db in try ResumeRepository.clear(db, playlist: playlist) }
+    }
+
     public func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary] {
         try database.pool.write { db in
             let previous = try TagRepository.link(db, tag: tag, to: playlist, force: force, now: now)

@@ -11,11 +11,14 @@ public struct APIDependencies: Sendable {
     /// Tells the requesting Socket.IO client how its HTTP operation went (`ack:op`/`err:op`).
     public var operations: OperationReporter
     public var maxJSONBodyBytes: Int
+    /// The NFC reader, for `/api/nfc/status` (and the dev endpoints when it is a manual one).
+    public var tags: any TagReader
 
     public init(
         state: StateManager, library: any LibraryStore, system: SystemFacts, health: HealthProbe,
-        operations: OperationReporter, maxJSONBodyBytes: Int
+        operations: OperationReporter, maxJSONBodyBytes: Int, tags: any TagReader
     ) {
+        self.tags = tags
         self.state = state
         self.library = library
         self.system = system

@@ -10,9 +10,11 @@ public enum StateEventType: String, Sendable, CaseIterable {
     case playlistDeleted = "state:playlist_deleted"
     /// A track could not be played and was skipped (ephemeral, like position ticks).
     case playbackError = "playback:error"
+    /// A tag was placed on or lifted from the reader, and what the box did about it (ephemeral).
+    case tag = "nfc:tag"
 
     /// Sent with the current `server_seq`, never logged or replayed.
-    public var isEphemeral: Bool { self == .trackPosition || self == .playbackError }
+    public var isEphemeral: Bool { self == .trackPosition || self == .playbackError || self == .tag }
 }
 
 /// What a `state:*` event carries in `data`.
@@ -25,6 +27,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
     case track(Track)
     case playlistDeleted(PlaylistID)
     case playbackError(PlaybackProblem)
+    case tag(TagOutcome)
 
     public var type: StateEventType {
         switch self {
@@ -35,6 +38,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .track: .track
         case .playlistDeleted: .playlistDeleted
         case .playbackError: .playbackError
+        case .tag: .tag
         }
     }
 
@@ -50,6 +54,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .track(let track): try track.encode(to: encoder)
         case .playlistDeleted(let id): try DeletedData(playlist_id: id).encode(to: encoder)
         case .playbackError(let problem): try problem.encode(to: encoder)
+        case .tag(let outcome): try outcome.encode(to: encoder)
         }
     }
 }

@@ -12,6 +12,8 @@ public struct LibraryView: Sendable {
 
     public func playlist(_ id: PlaylistID) -> PlaylistDetail? { playlists[id] }
     public func contains(_ id: PlaylistID) -> Bool { playlists[id] != nil }
+    /// The playlist a tag is linked to.
+    public func playlist(taggedWith tag: TagID) -> PlaylistDetail? { playlists.values.first { $0.summary.nfcTagID == tag } }
     public var count: Int { playlists.count }
 
     /// Every playlist in the box's order.

@@ -30,6 +30,7 @@ public actor StateManager {
     private var player: Player
     private var log: EventLog
     private var journal: OperationJournal
+    private let options: Options
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -40,6 +41,9 @@ public actor StateManager {
         public var operationLifetime: Duration = .seconds(300)
         public var operationCapacity = 10_000
         public var positionInterval = PositionTicker.interval
+        /// While playing, where the listener is is saved this often (a power cut loses at most this).
+        public var resumeSaveInterval: Duration = .seconds(10)
+        public var tags = TagBehaviour()
         public init() {}
     }
 
@@ -54,6 +58,7 @@ public actor StateManager {
         self.publisher = publisher
         self.clock = clock
         self.logger = logger
+        self.options = options
         let epoch = String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))
         serverEpoch = epoch
         eventIDs = EventIDs(epoch: epoch)
@@ -76,6 +81,14 @@ public actor StateManager {
             for await report in reports {
                 guard let self else { return }
                 await self.handle(report)
+            }
+        }
+        let saveInterval = options.resumeSaveInterval
+        Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: saveInterval)
+                guard let self else { return }
+                await self.saveWhilePlaying()
             }
         }
     }
@@ -145,6 +158,8 @@ public actor StateManager {
     }
 
     private func run<Command: BoxCommand>(_ command: Command) throws(BoxError) -> Committed<Command.Output> {
+        let previous = player
+        let previousPositionMs = player.status == .playing ? engine.position() : player.positionMs
         var context = CommandContext(store: store, library: library, player: player, engine: engine, now: clock.millis)
         let value: Command.Output
         do {
@@ -162,6 +177,7 @@ public actor StateManager {
         followLibrary(changes, player: &newPlayer)
         // Published when what clients see changed, not on internal bookkeeping (a new tag on the active playlist).
         let visibleChange = newPlayer.state(positionMs: newPlayer.positionMs) != player.state(positionMs: player.positionMs)
+        keepResumePoint(from: previous, at: previousPositionMs, to: newPlayer, naturalEnd: command is TrackFinished)
         player = newPlayer
         if visibleChange { changes.append(.player(livePlayerState)) }
         let sequenced = changes.map { commit($0, at: context.now) }
@@ -180,6 +196,66 @@ public actor StateManager {
                 player.follow(detail, on: engine)
             }
         }
+    }
+
+    // MARK: Resume points
+
+    /// Remembers where a playlist was left when the listener leaves it: on a switch to another
+    /// playlist, a pause, a stop. A playlist that played to its end starts over next time.
+    private func keepResumePoint(from old: Player, at oldPositionMs: Int64, to new: Player, naturalEnd: Bool) {
+        guard let playlist = old.playlist, let track = old.current else { return }
+        if new.playlist?.id != playlist.id {
+            saveResumePoint(playlist.id, track: track.id, at: oldPositionMs)
+        } else if old.status == .playing, new.status == .paused, let current = new.current {
+            saveResumePoint(playlist.id, track: current.id, at: new.positionMs)
+        } else if old.status != .stopped, new.status == .stopped {
+            if naturalEnd {
+                do { try store.clearResumePoint(for: playlist.id) } catch { logger.error("forgetting where \(playlist.id) was failed: \(error)") }
+            } else {
+                saveResumePoint(playlist.id, track: track.id, at: oldPositionMs)
+            }
+        }
+    }
+
+    private func saveResumePoint(_ playlist: PlaylistID, track: TrackID, at positionMs: Int64) {
+        do {
+            try store.saveResumePoint(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: clock.millis))
+        } catch {
+            // The music goes on; the worst case is a resume from an older point.
+            logger.error("saving where \(playlist) was failed: \(error)")
+        }
+    }
+
+    /// Every few seconds while playing: a power cut loses at most that much.
+    private func saveWhilePlaying() {
+        guard player.status == .playing, let playlist = player.playlist, let track = player.current else { return }
+        saveResumePoint(playlist.id, track: track.id, at: engine.position())
+    }
+
+    // MARK: Tags
+
+    /// A settled tag event from the reader: plays, resumes or pauses as ``PlaceTag`` and
+    /// ``RemoveTag`` say, and tells listeners (`nfc:tag`, to the `nfc` and `playlists` rooms).
+    @discardableResult
+    public func tag(_ event: TagEvent) -> TagOutcome {
+        let outcome: TagOutcome
+        do {
+            switch event {
+            case .placed(let tag): outcome = try perform(PlaceTag(tag: tag, behaviour: options.tags)).value
+            case .removed(let tag): outcome = try perform(RemoveTag(tag: tag, behaviour: options.tags)).value
+            }
+        } catch {
+            logger.error("tag \(event) could not be handled: \(error.message)")
+            switch event {
+            case .placed(let tag): outcome = TagOutcome(tagID: tag, present: true, action: .none)
+            case .removed(let tag): outcome = TagOutcome(tagID: tag, present: false, action: .none)
+            }
+        }
+        publisher.publish(StateEvent(
+            payload: .tag(outcome), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
+            eventID: eventIDs.next(), rooms: [.nfc, .playlists]
+        ))
+        return outcome
     }
 
     /// A report from the engine's thread becomes a command like any other.

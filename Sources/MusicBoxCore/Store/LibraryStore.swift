@@ -36,6 +36,13 @@ public protocol LibraryStore: Sendable {
     func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary
     /// Deletes the playlist, its tracks, tag links and resume point, then its audio files. Throws `not_found`.
     func deletePlaylist(_ id: PlaylistID) throws
+    /// Where a playlist was left, if it was.
+    func resumePoint(for playlist: PlaylistID) throws -> ResumePoint?
+    /// Remembers where a playlist was left (replacing what was remembered). Committed to disk
+    /// before it returns: a power cut after it loses nothing.
+    func saveResumePoint(_ point: ResumePoint) throws
+    /// Forgets where a playlist was left: it starts over next time.
+    func clearResumePoint(for playlist: PlaylistID) throws
 }
 
 /// One page of the playlist list, with the real total for paging.

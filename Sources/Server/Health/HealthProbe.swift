@@ -37,14 +37,16 @@ public struct HealthReport: Sendable, Equatable, Encodable {
 public struct HealthProbe: Sendable {
     var library: any LibraryStore
     var engine: any PlaybackEngine
+    var tags: any TagReader
     var hardwareMode: HardwareMode
     var dataDirectory: String
     /// Below this much free space the storage counts as failing: uploads and resume points could not be saved.
     var minimumFreeBytes: Int64 = 16 * 1024 * 1024
 
-    public init(library: any LibraryStore, engine: any PlaybackEngine, hardwareMode: HardwareMode, dataDirectory: String) {
+    public init(library: any LibraryStore, engine: any PlaybackEngine, tags: any TagReader, hardwareMode: HardwareMode, dataDirectory: String) {
         self.library = library
         self.engine = engine
+        self.tags = tags
         self.hardwareMode = hardwareMode
         self.dataDirectory = dataDirectory
     }
@@ -60,10 +62,9 @@ public struct HealthProbe: Sendable {
         let disk = DiskSpace.measure(dataDirectory)
         components["storage"] = (disk?.free_bytes ?? 0) >= minimumFreeBytes ? .available : .unavailable
         components["audio"] = engine.health
-        // No NFC or GPIO driver exists yet (their own issues): simulated unless real hardware is demanded.
-        let noDriver: ComponentHealth = hardwareMode == .real ? .unavailable : .simulated
-        components["nfc"] = noDriver
-        components["gpio"] = noDriver
+        components["nfc"] = tags.health
+        // No GPIO driver exists yet (its own issue): simulated unless real hardware is demanded.
+        components["gpio"] = hardwareMode == .real ? .unavailable : .simulated
         return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics)
     }
 }

@@ -30,8 +30,8 @@ struct SettingsRoutes<Context: RequestContext> {
     }
 }
 
-/// `/api/nfc/associate`: link a tag to a playlist by its id (the scan sessions of CONTRACT §5
-/// arrive with the NFC reader).
+/// `/api/nfc/associate`: link a tag to a playlist by its id; `/api/nfc/status`: the reader and
+/// the tag on it. With a manual (simulated) reader, `/api/dev/nfc/place|remove` put tags on it.
 struct TagRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
@@ -39,6 +39,36 @@ struct TagRoutes<Context: RequestContext> {
     func register(on router: Router<Context>) {
         router.post("api/nfc/associate", use: link)
         router.delete("api/nfc/associate/:tag_id", use: unlink)
+        router.get("api/nfc/status", use: status)
+        if dependencies.tags is any ManualTagReader {
+            router.post("api/dev/nfc/place", use: place)
+            router.post("api/dev/nfc/remove", use: remove)
+        }
+    }
+
+    struct ReaderStatus: Encodable {
+        var reader: ComponentHealth
+        var tag_id: TagID?
+    }
+
+    @Sendable func status(_ request: Request, context: Context) async throws -> Response {
+        try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: dependencies.tags.currentTag), message: "NFC reader")
+    }
+
+    struct PlaceBody: Decodable {
+        var tag_id: String
+    }
+
+    @Sendable func place(_ request: Request, context: Context) async throws -> Response {
+        let input = try await body.decode(PlaceBody.self, from: request)
+        guard let tag = TagID(input.tag_id) else { throw BoxError.validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex.") }
+        (dependencies.tags as? any ManualTagReader)?.place(tag)
+        return try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: tag), message: "Tag placed")
+    }
+
+    @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
+        (dependencies.tags as? any ManualTagReader)?.remove()
+        return try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: nil), message: "Tag removed")
     }
 
     struct LinkBody: Decodable {

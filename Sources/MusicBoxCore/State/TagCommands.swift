@@ -1,0 +1,135 @@
+/// How the box answers tags: each a parents' choice, defaults as a child expects.
+public struct TagBehaviour: Sendable, Equatable {
+    public enum Removal: String, Sendable, Equatable, Codable {
+        /// Lifting the tag pauses; putting it back continues.
+        case pause
+        /// Lifting the tag changes nothing: it only starts things.
+        case keepPlaying = "keep_playing"
+    }
+
+    public var removal = Removal.pause
+    /// A playlist left longer ago than this starts over instead of resuming (24 h).
+    public var startOverAfterMs: Int64 = 24 * 3600 * 1000
+
+    public init() {}
+}
+
+/// What a tag did, told to listeners as `nfc:tag` (ephemeral): the web UI shows it, and offers
+/// "link this tag" for an unknown one.
+public struct TagOutcome: Sendable, Equatable, Encodable {
+    public enum Action: String, Sendable, Equatable, Encodable {
+        /// The linked playlist started from its beginning.
+        case started
+        /// The linked playlist continued where it was left (a resume point, or paused by a lift).
+        case resumed
+        /// The playlist was already playing: nothing changed (a tag put back, a second tap).
+        case continued
+        /// The tag is linked to no playlist.
+        case unknown
+        /// The linked playlist has no tracks yet.
+        case empty
+        /// The tag was lifted and the music paused.
+        case paused
+        /// The tag was lifted; nothing to do (another playlist plays, or `keep_playing`).
+        case none
+    }
+
+    public var tagID: TagID
+    public var present: Bool
+    public var action: Action
+    public var playlistID: PlaylistID?
+    public var playlistTitle: String?
+
+    public init(tagID: TagID, present: Bool, action: Action, playlist: PlaylistSummary? = nil) {
+        self.tagID = tagID
+        self.present = present
+        self.action = action
+        playlistID = playlist?.id
+        playlistTitle = playlist?.title
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case present, action
+        case tagID = "tag_id"
+        case playlistID = "playlist_id"
+        case playlistTitle = "playlist_title"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tagID, forKey: .tagID)
+        try container.encode(present, forKey: .present)
+        try container.encode(action, forKey: .action)
+        try container.encode(playlistID, forKey: .playlistID)
+        try container.encode(playlistTitle, forKey: .playlistTitle)
+    }
+}
+
+/// A tag came to rest on the reader: its playlist plays, resuming where it was left.
+///
+/// - the playlist already playing continues (a tag left lying, or put back, is no restart);
+/// - the playlist paused by lifting its tag continues where it paused;
+/// - otherwise it starts at its resume point (track and position), unless that is older than
+///   ``TagBehaviour/startOverAfterMs`` or its track is gone: then from the beginning. The
+///   playlist that played before keeps its own resume point (the manager saves it on the switch).
+public struct PlaceTag: BoxCommand {
+    public var tag: TagID
+    public var behaviour: TagBehaviour
+
+    public init(tag: TagID, behaviour: TagBehaviour = TagBehaviour()) {
+        self.tag = tag
+        self.behaviour = behaviour
+    }
+
+    public func run(in context: inout CommandContext) throws -> TagOutcome {
+        guard let detail = context.library.playlist(taggedWith: tag) else {
+            return TagOutcome(tagID: tag, present: true, action: .unknown)
+        }
+        let summary = detail.summary
+        guard !detail.tracks.isEmpty else { return TagOutcome(tagID: tag, present: true, action: .empty, playlist: summary) }
+        if context.player.playlist?.id == summary.id, context.player.current != nil {
+            switch context.player.status {
+            case .playing:
+                return TagOutcome(tagID: tag, present: true, action: .continued, playlist: summary)
+            case .paused:
+                context.player.resume(on: context.engine)
+                return TagOutcome(tagID: tag, present: true, action: .resumed, playlist: summary)
+            case .stopped:
+                break
+            }
+        }
+        if let point = try context.store.resumePoint(for: summary.id),
+           context.now - point.updatedAt < behaviour.startOverAfterMs,
+           let index = detail.tracks.firstIndex(where: { $0.id == point.trackID }) {
+            let track = detail.tracks[index]
+            // A point at the very end (or past a shortened file) starts that track again.
+            let position = track.durationMs > 0 && point.positionMs >= track.durationMs ? 0 : max(0, point.positionMs)
+            _ = try PlayPlaylist(playlistID: summary.id, trackIndex: index, positionMs: position).run(in: &context)
+            return TagOutcome(tagID: tag, present: true, action: .resumed, playlist: summary)
+        }
+        _ = try PlayPlaylist(playlistID: summary.id).run(in: &context)
+        return TagOutcome(tagID: tag, present: true, action: .started, playlist: summary)
+    }
+}
+
+/// A tag left the reader (for longer than the reader's grace time): its playlist pauses, when it
+/// is the one playing and the parents chose `pause`.
+public struct RemoveTag: BoxCommand {
+    public var tag: TagID
+    public var behaviour: TagBehaviour
+
+    public init(tag: TagID, behaviour: TagBehaviour = TagBehaviour()) {
+        self.tag = tag
+        self.behaviour = behaviour
+    }
+
+    public func run(in context: inout CommandContext) throws -> TagOutcome {
+        let summary = context.library.playlist(taggedWith: tag)?.summary
+        guard let summary, behaviour.removal == .pause, context.player.playlist?.id == summary.id,
+              context.player.status == .playing else {
+            return TagOutcome(tagID: tag, present: false, action: .none, playlist: summary)
+        }
+        context.player.pause(on: context.engine)
+        return TagOutcome(tagID: tag, present: false, action: .paused, playlist: summary)
+    }
+}

@@ -1,0 +1,213 @@
+"""The real binary reading tags through libnfc's real pn532_uart driver, from a PN532 emulated on a
+pseudo-terminal (pn532_emulator.py): no reader hardware needed."""
+import array
+import os
+import tempfile
+import time
+
+import pytest
+import requests
+
+from daemon import Daemon
+from helpers import Recorder, wait_for
+from paced_audio import paced_audio  # noqa: F401 (fixture)
+from pn532_emulator import PN532Emulator
+from test_daemon_audio import frequency, tone
+
+NTAG = "04a1b2c3d4e5f6"      # 7-byte UID (NTAG/Ultralight: presence by InDataExchange)
+CLASSIC = "8e2f4a19"          # 4-byte UID (MIFARE Classic: presence by InListPassiveTarget)
+
+
+@pytest.fixture
+def reader():
+    work = tempfile.mkdtemp(prefix="musicboxd-nfc-")
+    emulator = PN532Emulator(os.path.join(work, "pn532"))
+    yield emulator
+    emulator.close()
+
+
+def start_daemon(reader, audio_env=None, grace_ms=1000):
+    env = {"MUSICBOXD_NFC_DEVICE": f"pn532_uart:{reader.path}", "MUSICBOXD_NFC_REMOVAL_GRACE_MS": str(grace_ms),
+           "LIBNFC_AUTO_SCAN": "false"}
+    if audio_env is None:
+        work = tempfile.mkdtemp(prefix="musicboxd-nfc-audio-")
+        audio_env = {"MUSICBOXD_AUDIO_DEVICE": f"file:FILE={os.path.join(work, 'out.raw')},FORMAT=raw",
+                     "HOME": work, "XDG_RUNTIME_DIR": work}
+    return Daemon(hardware="real", env_extra={**env, **audio_env})
+
+
+def health(daemon):
+    return requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["nfc"]
+
+
+def tag_events(client):
+    return [args[0]["data"] for args in client.received("nfc:tag")]
+
+
+def test_reader_reports_each_placement_once_and_ignores_flicker(reader):
+    daemon = start_daemon(reader)
+    try:
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:nfc", {}, timeout=5)
+
+        reader.place(NTAG)
+        assert wait_for(lambda: tag_events(client), timeout=5)
+        (placed,) = tag_events(client)
+        assert placed["tag_id"] == NTAG and placed["present"] is True and placed["action"] == "unknown"
+        status = requests.get(f"{daemon.url}/api/nfc/status", timeout=5).json()["data"]
+        assert status == {"reader": "available", "tag_id": NTAG}
+
+        # Left lying for 30 s: never a second tap, and presence is checked at a modest rate.
+        checks_before = len(reader.commands)
+        time.sleep(30)
+        assert len(tag_events(client)) == 1
+        rate = (len(reader.commands) - checks_before) / 30
+        print(f"reader commands per second while a tag lies still: {rate:.1f}")
+        assert 2 < rate < 40
+
+        # Lifted for less than the grace time: nothing happened.
+        reader.remove()
+        time.sleep(0.4)
+        reader.place(NTAG)
+        time.sleep(1.5)
+        assert len(tag_events(client)) == 1
+
+        # Lifted for longer: one removal, about a grace time after it left.
+        lifted = time.time()
+        reader.remove()
+        assert wait_for(lambda: len(tag_events(client)) == 2, timeout=5)
+        assert time.time() - lifted >= 0.9
+        removed = tag_events(client)[1]
+        assert removed["tag_id"] == NTAG and removed["present"] is False
+        time.sleep(1.5)
+        assert len(tag_events(client)) == 2
+
+        # A 4-byte UID.
+        reader.place(CLASSIC)
+        assert wait_for(lambda: len(tag_events(client)) == 3, timeout=5)
+        assert tag_events(client)[2]["tag_id"] == CLASSIC and tag_events(client)[2]["present"] is True
+        time.sleep(1.5)
+        assert len(tag_events(client)) == 3
+        reader.remove()
+        assert wait_for(lambda: len(tag_events(client)) == 4, timeout=5)
+        client.close()
+    finally:
+        daemon.stop()
+
+
+def test_unplugged_reader_is_unavailable_and_recovers(reader):
+    daemon = start_daemon(reader)
+    try:
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        reader.unplug()
+        assert wait_for(lambda: health(daemon) == "unavailable", timeout=10)
+        overall = requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["status"]
+        assert overall == "degraded"
+        reader.plug()
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:nfc", {}, timeout=5)
+        reader.place(CLASSIC)
+        assert wait_for(lambda: tag_events(client), timeout=5)
+        assert tag_events(client)[0]["tag_id"] == CLASSIC
+        client.close()
+    finally:
+        daemon.stop()
+
+
+def test_missing_reader_at_start_is_unavailable_then_found(reader):
+    reader.unplug()
+    daemon = start_daemon(reader)
+    try:
+        assert health(daemon) == "unavailable"
+        reader.plug()
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+    finally:
+        daemon.stop()
+
+
+def player(daemon):
+    return requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+
+
+def test_tap_plays_lift_pauses_and_return_resumes(reader, paced_audio):
+    """A linked tag plays its playlist through ALSA; lifting it pauses (after the grace time);
+    putting it back continues where it paused; a kill -9 loses at most 10 s of the place."""
+    song = tone(os.path.join(paced_audio.dir, "long.flac"), 440, 40)
+    daemon = start_daemon(reader, audio_env={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
+    try:
+        playlist = daemon.seed_playlist("Lullabies", [40_000], files=[song])
+        requests.post(f"{daemon.url}/api/nfc/associate", json={"tag_id": NTAG, "playlist_id": playlist},
+                      timeout=5).raise_for_status()
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+
+        reader.place(NTAG)
+        assert wait_for(lambda: player(daemon)["state"] == "playing", timeout=5)
+        assert player(daemon)["active_playlist_id"] == playlist
+        players = [args[0]["data"] for args in client.received("state:player")]
+        assert any(p["state"] == "playing" and p["active_playlist_id"] == playlist for p in players)
+        assert tag_events(client)[0]["action"] == "started"
+        time.sleep(2)
+
+        reader.remove()
+        assert wait_for(lambda: player(daemon)["state"] == "paused", timeout=5)
+        held = player(daemon)["position_ms"]
+        assert 2500 <= held <= 4500, held
+        time.sleep(0.5)
+
+        reader.place(NTAG)
+        assert wait_for(lambda: player(daemon)["state"] == "playing", timeout=5)
+        resumed = player(daemon)["position_ms"]
+        assert held <= resumed <= held + 300, (held, resumed)
+        assert tag_events(client)[-1]["action"] == "resumed"
+        # The sound went on where it paused: the capture holds the tone, about as long as played.
+        samples = array.array("h")
+        with open(paced_audio.capture, "rb") as raw:
+            samples.frombytes(raw.read())
+        assert abs(frequency(samples) - 440) < 5
+
+        # Play past the 10 s save, then pull the plug (kill -9) and tap again after a restart.
+        time.sleep(9)
+        before_kill = player(daemon)["position_ms"]
+        client.close()
+        daemon.proc.kill()
+        daemon.proc.wait()
+        daemon.start()
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        reader.remove()
+        time.sleep(0.5)
+        reader.place(NTAG)
+        assert wait_for(lambda: player(daemon)["state"] == "playing", timeout=5)
+        after_restart = player(daemon)["position_ms"]
+        print(f"position before kill -9: {before_kill} ms, resumed at {after_restart} ms")
+        assert before_kill - 10_500 <= after_restart <= before_kill, (before_kill, after_restart)
+    finally:
+        daemon.stop()
+
+
+def test_switching_tags_keeps_each_playlists_place(reader, paced_audio):
+    first = tone(os.path.join(paced_audio.dir, "a.flac"), 440, 30)
+    second = tone(os.path.join(paced_audio.dir, "b.flac"), 660, 30)
+    daemon = start_daemon(reader, audio_env={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env}, grace_ms=300)
+    try:
+        one = daemon.seed_playlist("One", [30_000], files=[first])
+        two = daemon.seed_playlist("Two", [30_000], files=[second])
+        for tag, playlist in ((NTAG, one), (CLASSIC, two)):
+            requests.post(f"{daemon.url}/api/nfc/associate", json={"tag_id": tag, "playlist_id": playlist},
+                          timeout=5).raise_for_status()
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        reader.place(NTAG)
+        assert wait_for(lambda: player(daemon)["state"] == "playing", timeout=5)
+        time.sleep(2)
+        reader.place(CLASSIC)  # a different tag: switch
+        assert wait_for(lambda: player(daemon)["active_playlist_id"] == two, timeout=5)
+        assert player(daemon)["position_ms"] < 500
+        time.sleep(1)
+        reader.place(NTAG)     # back to the first: it continues where it was left
+        assert wait_for(lambda: player(daemon)["active_playlist_id"] == one, timeout=5)
+        assert 1800 <= player(daemon)["position_ms"] <= 2800, player(daemon)
+    finally:
+        daemon.stop()
