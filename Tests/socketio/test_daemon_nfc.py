@@ -56,7 +56,7 @@ def test_reader_reports_each_placement_once_and_ignores_flicker(reader):
         (placed,) = tag_events(client)
         assert placed["tag_id"] == NTAG and placed["present"] is True and placed["action"] == "unknown"
         status = requests.get(f"{daemon.url}/api/nfc/status", timeout=5).json()["data"]
-        assert status == {"reader": "available", "tag_id": NTAG}
+        assert status == {"reader": "available", "tag_id": NTAG, "session": None}
 
         # Left lying for 30 s: never a second tap, and presence is checked at a modest rate.
         checks_before = len(reader.commands)
@@ -209,5 +209,81 @@ def test_switching_tags_keeps_each_playlists_place(reader, paced_audio):
         reader.place(NTAG)     # back to the first: it continues where it was left
         assert wait_for(lambda: player(daemon)["active_playlist_id"] == one, timeout=5)
         assert 1800 <= player(daemon)["position_ms"] <= 2800, player(daemon)
+    finally:
+        daemon.stop()
+
+
+def test_linking_a_tag_over_socketio(reader):
+    """CONTRACT §5 with python-socketio and the emulated reader: success, duplicate then override,
+    stop, timeout. While a session listens a tapped tag is linked, not played."""
+    daemon = start_daemon(reader, grace_ms=300)
+    try:
+        one = daemon.seed_playlist("One", [60_000])
+        two = daemon.seed_playlist("Two", [60_000])
+        assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        client = Recorder(daemon.url, ["websocket"])
+        statuses = lambda: [args[0] for args in client.received("nfc_status")]
+        friendly = lambda: [args[0] for args in client.received("nfc_association_state")]
+        tag_of = lambda pid: requests.get(f"{daemon.url}/api/playlists/{pid}", timeout=5).json()["data"]["nfc_tag_id"]
+
+        # Success: the tapped tag is linked, and nothing plays.
+        ack = client.client.call("start_nfc_link", {"playlist_id": one, "timeout_s": 30}, timeout=5)
+        assert ack["success"] is True and ack["data"]["state"] == "listening", ack
+        session = ack["data"]["assoc_id"]
+        assert ack["data"]["timeout_at"].endswith("Z") and ack["data"]["started_at"] < ack["data"]["timeout_at"]
+        assert wait_for(lambda: statuses() and statuses()[-1]["state"] == "listening")
+        assert friendly()[-1]["message"]
+        reader.place(NTAG)
+        assert wait_for(lambda: statuses()[-1]["state"] == "success", timeout=5), statuses()
+        done = statuses()[-1]
+        assert done["assoc_id"] == session and done["tag_id"] == NTAG and done["playlist_id"] == one
+        assert isinstance(done["server_seq"], int)
+        assert tag_of(one) == NTAG
+        assert player(daemon)["state"] == "stopped"
+        reader.remove()
+        time.sleep(0.6)
+
+        # Duplicate, then override moves the tag.
+        ack = client.client.call("start_nfc_link", {"playlist_id": two}, timeout=5)
+        session = ack["data"]["assoc_id"]
+        reader.place(NTAG)
+        assert wait_for(lambda: statuses()[-1]["state"] == "duplicate", timeout=5), statuses()
+        assert statuses()[-1]["conflict_playlist_id"] == one
+        assert friendly()[-1]["existing_playlist"] == {"id": one, "title": "One"}
+        ack = client.client.call("override_nfc_tag", {"tag_id": NTAG, "playlist_id": two, "force": True}, timeout=5)
+        assert ack["success"] is True, ack
+        assert wait_for(lambda: statuses()[-1]["state"] == "success", timeout=5)
+        assert statuses()[-1]["assoc_id"] == session
+        assert tag_of(two) == NTAG and tag_of(one) is None
+        refused = client.client.call("override_nfc_tag", {"tag_id": NTAG, "playlist_id": one}, timeout=5)
+        assert refused["success"] is False and refused["error_type"] == "validation_error"
+        reader.remove()
+        time.sleep(0.6)
+
+        # Stop takes effect at once; a tap afterwards plays again.
+        ack = client.client.call("start_nfc_link", {"playlist_id": one}, timeout=5)
+        session = ack["data"]["assoc_id"]
+        stopped = client.client.call("stop_nfc_link", {"assoc_id": session}, timeout=5)
+        assert stopped["success"] is True and stopped["data"]["state"] == "stopped"
+        assert wait_for(lambda: statuses()[-1]["state"] == "stopped")
+        again = client.client.call("stop_nfc_link", {"assoc_id": session}, timeout=5)
+        assert again["success"] is False and again["error_type"] == "not_found"
+        reader.place(NTAG)
+        # (These playlists have no audio files: it starts, then its track is skipped as missing.)
+        assert wait_for(lambda: tag_events(client)[-1]["action"] == "started", timeout=5)
+        assert tag_events(client)[-1]["playlist_id"] == two
+        assert all(e["action"] == "linking" for e in tag_events(client)[:-1] if e["present"])
+
+        # Timeout, published when it happens; also over HTTP.
+        started = time.time()
+        reply = requests.post(f"{daemon.url}/api/nfc/scan", json={"playlist_id": one, "timeout_s": 5}, timeout=5)
+        assert reply.status_code == 200 and reply.json()["data"]["state"] == "listening"
+        assert requests.get(f"{daemon.url}/api/nfc/status", timeout=5).json()["data"]["session"]["state"] == "listening"
+        assert wait_for(lambda: statuses()[-1]["state"] == "timeout", timeout=10)
+        assert 4.5 <= time.time() - started <= 7
+        assert requests.get(f"{daemon.url}/api/nfc/status", timeout=5).json()["data"]["session"] is None
+        unknown = requests.delete(f"{daemon.url}/api/nfc/session/nope", timeout=5)
+        assert unknown.status_code == 404 and unknown.json()["error_type"] == "not_found"
+        client.close()
     finally:
         daemon.stop()

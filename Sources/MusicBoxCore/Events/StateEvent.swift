@@ -12,9 +12,16 @@ public enum StateEventType: String, Sendable, CaseIterable {
     case playbackError = "playback:error"
     /// A tag was placed on or lifted from the reader, and what the box did about it (ephemeral).
     case tag = "nfc:tag"
+    /// An association session changed (CONTRACT §5), and its friendly form.
+    case nfcStatus = "nfc_status"
+    case nfcAssociationState = "nfc_association_state"
 
     /// Sent with the current `server_seq`, never logged or replayed.
-    public var isEphemeral: Bool { self == .trackPosition || self == .playbackError || self == .tag }
+    public var isEphemeral: Bool { self != .player && self != .playlists && self != .playlist && self != .track && self != .playlistDeleted }
+
+    /// Sent as the payload alone, which carries `server_seq` itself (the §5 shapes), not in the
+    /// `state:*` envelope.
+    public var isBare: Bool { self == .nfcStatus || self == .nfcAssociationState }
 }
 
 /// What a `state:*` event carries in `data`.
@@ -28,6 +35,8 @@ public enum EventPayload: Sendable, Equatable, Encodable {
     case playlistDeleted(PlaylistID)
     case playbackError(PlaybackProblem)
     case tag(TagOutcome)
+    case nfcStatus(AssociationStatus)
+    case nfcAssociationState(AssociationStatus)
 
     public var type: StateEventType {
         switch self {
@@ -39,6 +48,8 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .playlistDeleted: .playlistDeleted
         case .playbackError: .playbackError
         case .tag: .tag
+        case .nfcStatus: .nfcStatus
+        case .nfcAssociationState: .nfcAssociationState
         }
     }
 
@@ -55,6 +66,8 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .playlistDeleted(let id): try DeletedData(playlist_id: id).encode(to: encoder)
         case .playbackError(let problem): try problem.encode(to: encoder)
         case .tag(let outcome): try outcome.encode(to: encoder)
+        case .nfcStatus(let status): try AssociationStatusPayload(status: status).encode(to: encoder)
+        case .nfcAssociationState(let status): try AssociationNoticePayload(status: status).encode(to: encoder)
         }
     }
 }
@@ -104,6 +117,7 @@ public struct StateEvent: Sendable, Equatable, Encodable {
     }
 
     public func encode(to encoder: any Encoder) throws {
+        if type.isBare { return try payload.encode(to: encoder) }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(type.rawValue, forKey: .eventType)
         try container.encode(serverSeq, forKey: .serverSeq)

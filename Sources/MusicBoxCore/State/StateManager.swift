@@ -31,6 +31,8 @@ public actor StateManager {
     private var log: EventLog
     private var journal: OperationJournal
     private let options: Options
+    /// The association session, while one is open.
+    private var association: AssociationStatus?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -238,6 +240,11 @@ public actor StateManager {
     /// ``RemoveTag`` say, and tells listeners (`nfc:tag`, to the `nfc` and `playlists` rooms).
     @discardableResult
     public func tag(_ event: TagEvent) -> TagOutcome {
+        if case .placed(let tag) = event, let session = association, !session.state.isOver {
+            let outcome = associate(tag, in: session)
+            publishTag(outcome)
+            return outcome
+        }
         let outcome: TagOutcome
         do {
             switch event {
@@ -251,11 +258,105 @@ public actor StateManager {
             case .removed(let tag): outcome = TagOutcome(tagID: tag, present: false, action: .none)
             }
         }
+        publishTag(outcome)
+        return outcome
+    }
+
+    private func publishTag(_ outcome: TagOutcome) {
         publisher.publish(StateEvent(
             payload: .tag(outcome), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
             eventID: eventIDs.next(), rooms: [.nfc, .playlists]
         ))
-        return outcome
+    }
+
+    // MARK: Association sessions (CONTRACT §5)
+
+    /// Opens a session: the next tag tapped is linked to `playlistID` instead of played. A session
+    /// already open is stopped first. It times out after `timeoutSeconds` (`timeout` is published then).
+    public func startAssociation(playlistID: PlaylistID, timeoutSeconds: Int = 60) throws(BoxError) -> AssociationStatus {
+        guard library.contains(playlistID) else { throw BoxError.playlistNotFound(playlistID) }
+        guard (5...600).contains(timeoutSeconds) else {
+            throw BoxError.validation(field: "timeout_s", "timeout_s must be from 5 to 600 seconds.")
+        }
+        if let open = association, !open.state.isOver { _ = try? stopAssociation(open.assocID) }
+        let now = clock.millis
+        let session = AssociationStatus(
+            assocID: UUID().uuidString.lowercased(), state: .listening, playlistID: playlistID,
+            startedAt: now, timeoutAt: now + Int64(timeoutSeconds) * 1000
+        )
+        publishAssociation(session)
+        let id = session.assocID
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(timeoutSeconds))
+            await self?.expireAssociation(id)
+        }
+        return association ?? session
+    }
+
+    /// Ends the session at once (`stopped`). `not_found` when it is unknown or already over.
+    public func stopAssociation(_ id: String) throws(BoxError) -> AssociationStatus {
+        guard var session = association, session.assocID == id, !session.state.isOver else {
+            throw BoxError(.notFound, "No open NFC linking session \(id).", details: ["assoc_id": id])
+        }
+        session.state = .stopped
+        publishAssociation(session)
+        return association ?? session
+    }
+
+    /// Moves a tag to a playlist although it plays another (`override_nfc_tag`); the open session
+    /// for that playlist, if any, ends in `success`.
+    public func overrideTag(_ tag: TagID, playlistID: PlaylistID) throws(BoxError) -> TagLink {
+        let link = try perform(LinkTag(tag: tag, playlistID: playlistID, force: true)).value
+        if var session = association, !session.state.isOver, session.playlistID == playlistID {
+            session.state = .success
+            session.tagID = tag
+            session.conflict = nil
+            publishAssociation(session)
+        }
+        return link
+    }
+
+    /// The open session, if any.
+    public var currentAssociation: AssociationStatus? { association.flatMap { $0.state.isOver ? nil : $0 } }
+
+    private func expireAssociation(_ id: String) {
+        guard var session = association, session.assocID == id, !session.state.isOver else { return }
+        session.state = .timeout
+        publishAssociation(session)
+    }
+
+    /// A tag tapped while a session is open: linked, or `duplicate` when it plays another playlist.
+    private func associate(_ tag: TagID, in session: AssociationStatus) -> TagOutcome {
+        var session = session
+        session.tagID = tag
+        let owner = library.playlist(taggedWith: tag)?.summary
+        if let owner, owner.id != session.playlistID {
+            session.state = .duplicate
+            session.conflict = owner
+        } else {
+            do {
+                if owner == nil { _ = try perform(LinkTag(tag: tag, playlistID: session.playlistID)) }
+                session.state = .success
+                session.conflict = nil
+            } catch {
+                logger.error("linking tag \(tag) failed: \(error.message)")
+                session.state = .error
+            }
+        }
+        publishAssociation(session)
+        return TagOutcome(tagID: tag, present: true, action: .linking, playlist: library.playlist(session.playlistID)?.summary)
+    }
+
+    private func publishAssociation(_ session: AssociationStatus) {
+        var session = session
+        session.serverSeq = serverSeq
+        association = session
+        for payload in [EventPayload.nfcStatus(session), .nfcAssociationState(session)] {
+            publisher.publish(StateEvent(
+                payload: payload, serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
+                eventID: eventIDs.next(), rooms: [.nfc]
+            ))
+        }
     }
 
     /// A report from the engine's thread becomes a command like any other.

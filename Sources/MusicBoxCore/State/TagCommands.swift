@@ -32,6 +32,8 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
         case paused
         /// The tag was lifted; nothing to do (another playlist plays, or `keep_playing`).
         case none
+        /// A linking session was open: the tag was linked (or found to play another playlist), not played.
+        case linking
     }
 
     public var tagID: TagID

@@ -54,6 +54,7 @@ public final class RealtimeGateway: Service {
         installSync()
         installUtilities()
         installOperations()
+        installAssociation()
     }
 
     // MARK: Rooms

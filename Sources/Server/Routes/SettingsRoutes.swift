@@ -40,6 +40,8 @@ struct TagRoutes<Context: RequestContext> {
         router.post("api/nfc/associate", use: link)
         router.delete("api/nfc/associate/:tag_id", use: unlink)
         router.get("api/nfc/status", use: status)
+        router.post("api/nfc/scan", use: scan)
+        router.delete("api/nfc/session/:assoc_id", use: stopScan)
         if dependencies.tags is any ManualTagReader {
             router.post("api/dev/nfc/place", use: place)
             router.post("api/dev/nfc/remove", use: remove)
@@ -49,10 +51,43 @@ struct TagRoutes<Context: RequestContext> {
     struct ReaderStatus: Encodable {
         var reader: ComponentHealth
         var tag_id: TagID?
+        /// The open linking session (`nfc_status` shape), or null.
+        var session: AssociationStatusPayload?
+
+        enum CodingKeys: String, CodingKey { case reader, tag_id, session }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(reader, forKey: .reader)
+            try container.encode(tag_id, forKey: .tag_id)
+            try container.encode(session, forKey: .session)
+        }
     }
 
     @Sendable func status(_ request: Request, context: Context) async throws -> Response {
-        try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: dependencies.tags.currentTag), message: "NFC reader")
+        let session = await dependencies.state.currentAssociation.map(AssociationStatusPayload.init)
+        return try JSONResponse.success(
+            ReaderStatus(reader: dependencies.tags.health, tag_id: dependencies.tags.currentTag, session: session), message: "NFC reader"
+        )
+    }
+
+    struct ScanBody: Decodable {
+        var playlist_id: String
+        var timeout_s: Int?
+    }
+
+    /// Opens a linking session (the HTTP twin of `start_nfc_link`).
+    @Sendable func scan(_ request: Request, context: Context) async throws -> Response {
+        let input = try await body.decode(ScanBody.self, from: request)
+        guard let playlist = PlaylistID(input.playlist_id) else { throw BoxError.playlistNotFoundText(input.playlist_id) }
+        let status = try await dependencies.state.startAssociation(playlistID: playlist, timeoutSeconds: input.timeout_s ?? 60)
+        return try JSONResponse.success(AssociationStatusPayload(status: status), message: status.message)
+    }
+
+    @Sendable func stopScan(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("assoc_id")
+        let status = try await dependencies.state.stopAssociation(id)
+        return try JSONResponse.success(AssociationStatusPayload(status: status), message: status.message)
     }
 
     struct PlaceBody: Decodable {
@@ -63,12 +98,12 @@ struct TagRoutes<Context: RequestContext> {
         let input = try await body.decode(PlaceBody.self, from: request)
         guard let tag = TagID(input.tag_id) else { throw BoxError.validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex.") }
         (dependencies.tags as? any ManualTagReader)?.place(tag)
-        return try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: tag), message: "Tag placed")
+        return try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: tag, session: nil), message: "Tag placed")
     }
 
     @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
         (dependencies.tags as? any ManualTagReader)?.remove()
-        return try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: nil), message: "Tag removed")
+        return try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: nil, session: nil), message: "Tag removed")
     }
 
     struct LinkBody: Decodable {
