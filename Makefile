@@ -30,7 +30,7 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio fuzz sample-config clean
+.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio bench-tap fuzz sample-config clean
 
 all: build
 
@@ -123,6 +123,11 @@ bench-latency: pydeps
 bench-audio: pydeps
 	$(SWIFT) build -c release --product musicboxd
 	$(VENV)/bin/python Benchmarks/audio_cost.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+
+## Tap-to-sound: emulated PN532 answer -> first audible frame written to ALSA, 50 taps (release build).
+bench-tap: pydeps
+	$(SWIFT) build -c release --product musicboxd
+	$(VENV)/bin/python Benchmarks/tap_to_sound.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
 
 bench-socketio: pydeps
 	$(SWIFT) build -c release --product SocketIOTestServer

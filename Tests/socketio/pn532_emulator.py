@@ -34,7 +34,7 @@ class PN532Emulator:
         self.selected = None        # the UID libnfc last found (what InDataExchange talks to)
         self.lock = threading.Lock()
         self.commands = []          # (time, command byte) of every command received
-        self.answered_tag = []      # times a found tag was first answered to a poll
+        self.answered_tag = []      # time.monotonic() of each poll answered with a tag
         self.master = None
         self.thread = None
         self.plug()
@@ -126,7 +126,7 @@ class PN532Emulator:
                 if uid is not None:
                     target = self._target_data(uid)
                     self.selected = uid
-                    self.answered_tag.append(time.time())
+                    self.answered_tag.append(time.monotonic())
                     self._write(frame(bytes([0xD5, 0x61, 0x01, 0x10, len(target)]) + target))
                     pending_poll = None
                 elif time.time() >= pending_poll:

@@ -401,8 +401,15 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 if written == 0, startFrame > 0 { fadeInFrom = 1 }
                 if gain != 1 { Self.apply(gain: gain, to: &samples) }
                 if fadeInFrom > 0 { fadeInFrom = Self.fadeIn(&samples, from: fadeInFrom, over: fadeFrames, channels: configuration.format.channels) }
+                // The first audible frame of a load (tap-to-sound is measured up to here).
+                let firstSound = written == 0 && samples.contains { $0 != 0 }
                 do {
                     try device.write(samples)
+                    if firstSound {
+                        var now = timespec()
+                        clock_gettime(CLOCK_MONOTONIC, &now)
+                        logger.debug("first sound", metadata: ["monotonic_ns": "\(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))"])
+                    }
                     written += Int64(samples.count / configuration.format.channels)
                     state.withLock { state in
                         state.statistics.underruns = device.underruns
