@@ -84,7 +84,7 @@ public enum ConfigSchema {
         "storage": "Where the box keeps its database and audio files.",
         "hardware": "Which devices the daemon drives.",
         "audio": "Sound output (ALSA).",
-        "nfc": "The NFC tag reader (libnfc) and what tags do.",
+        "nfc": "The NFC tag reader (libnfc). What tags do is a parents' setting (/api/settings).",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
@@ -150,16 +150,6 @@ public enum ConfigSchema {
             key: "nfc.removal_grace_ms", kind: .integer(0...10_000),
             documentation: "How long a tag must be gone before it counts as removed, in milliseconds. Shorter gaps (a wobbly tag, a hand over the reader) change nothing.",
             read: { .integer($0.nfc.removalGraceMs) }, write: { $0.nfc.removalGraceMs = $1.integer }
-        ),
-        ConfigSetting(
-            key: "nfc.on_removal", kind: .choice(["pause", "keep_playing"]),
-            documentation: "What lifting the playing playlist's tag does: \"pause\" (putting it back continues) or \"keep_playing\".",
-            read: { .string($0.nfc.onRemoval) }, write: { $0.nfc.onRemoval = $1.text }
-        ),
-        ConfigSetting(
-            key: "nfc.start_over_after_hours", kind: .integer(0...8760),
-            documentation: "A playlist left longer ago than this starts from the beginning when its tag is placed, instead of resuming. A playlist that played to its end always starts over.",
-            read: { .integer($0.nfc.startOverAfterHours) }, write: { $0.nfc.startOverAfterHours = $1.integer }
         ),
         ConfigSetting(
             key: "realtime.event_log_size", kind: .integer(1000...1_000_000),

@@ -31,9 +31,6 @@ public struct DaemonConfig: Sendable, Equatable {
         /// libnfc connection string, or "auto".
         public var device = "auto"
         public var removalGraceMs = 1000
-        /// "pause" or "keep_playing".
-        public var onRemoval = "pause"
-        public var startOverAfterHours = 24
     }
 
     public struct Realtime: Sendable, Equatable {

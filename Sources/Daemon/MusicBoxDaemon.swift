@@ -56,8 +56,6 @@ public final class MusicBoxDaemon: Sendable {
         engine = Self.makeEngine(config: config, store: store, logger: logger.with(label: "musicboxd.audio"))
         var options = StateManager.Options()
         options.eventLogCapacity = config.realtime.eventLogSize
-        options.tags.removal = TagBehaviour.Removal(rawValue: config.nfc.onRemoval) ?? .pause
-        options.tags.startOverAfterMs = Int64(config.nfc.startOverAfterHours) * 3600 * 1000
         let reader = TagService.makeReader(
             mode: config.hardware.mode, device: config.nfc.device, graceMs: config.nfc.removalGraceMs,
             logger: logger.with(label: "musicboxd.nfc")

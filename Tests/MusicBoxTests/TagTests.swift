@@ -130,11 +130,12 @@ struct TagCommandTests {
         #expect(try harness.store.resumePoint(for: first.summary.id) == nil)
     }
 
-    @Test("with keep_playing, lifting the tag changes nothing")
+    @Test("with the setting tag_removal = keep_playing, lifting the tag changes nothing")
     func keepPlaying() async throws {
-        var options = StateManager.Options()
-        options.tags.removal = .keepPlaying
-        let (harness, first, _) = try makeHarness(options)
+        let (harness, first, _) = try makeHarness()
+        let settings = try await harness.manager.perform(UpdateSettings(tagRemoval: "keep_playing")).value
+        #expect(settings.tagRemoval == .keepPlaying && settings.startOverAfterHours == 24)
+        await #expect(throws: BoxError.self) { try await harness.manager.perform(UpdateSettings(tagRemoval: "explode")) }
         _ = try await harness.manager.perform(LinkTag(tag: tag, playlistID: first.summary.id))
         _ = await harness.manager.tag(.placed(tag))
         #expect(await harness.manager.tag(.removed(tag)).action == .none)

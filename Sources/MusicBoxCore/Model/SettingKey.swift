@@ -16,20 +16,30 @@ public enum BoxSettings {
     public static let maxVolume = SettingKey<Int>("max_volume", default: 100)
     /// The volume at start, so a box left loud at night starts gently in the morning.
     public static let startupVolume = SettingKey<Int>("startup_volume", default: 50)
+    /// What lifting the playing playlist's tag does: "pause" (putting it back continues) or "keep_playing".
+    public static let tagRemoval = SettingKey<String>("tag_removal", default: TagBehaviour.Removal.pause.rawValue)
+    /// A playlist left longer ago than this starts over when its tag is placed (0: always resume).
+    public static let startOverAfterHours = SettingKey<Int>("start_over_after_hours", default: 24)
 }
 
 /// The settings as clients see them (`/api/settings`).
 public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var maxVolume: Int
     public var startupVolume: Int
+    public var tagRemoval: TagBehaviour.Removal
+    public var startOverAfterHours: Int
 
-    public init(maxVolume: Int, startupVolume: Int) {
+    public init(maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, startOverAfterHours: Int = 24) {
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
+        self.tagRemoval = tagRemoval
+        self.startOverAfterHours = startOverAfterHours
     }
 
     enum CodingKeys: String, CodingKey {
         case maxVolume = "max_volume"
         case startupVolume = "startup_volume"
+        case tagRemoval = "tag_removal"
+        case startOverAfterHours = "start_over_after_hours"
     }
 }

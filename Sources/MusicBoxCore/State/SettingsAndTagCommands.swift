@@ -3,19 +3,31 @@
 public struct UpdateSettings: BoxCommand {
     public var maxVolume: Int?
     public var startupVolume: Int?
+    public var tagRemoval: String?
+    public var startOverAfterHours: Int?
 
-    public init(maxVolume: Int? = nil, startupVolume: Int? = nil) {
+    public init(maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil) {
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
+        self.tagRemoval = tagRemoval
+        self.startOverAfterHours = startOverAfterHours
     }
 
     public func run(in context: inout CommandContext) throws -> SettingsSnapshot {
-        guard maxVolume != nil || startupVolume != nil else {
-            throw BoxError.validation(field: "body", "Give max_volume, startup_volume, or both.")
+        guard maxVolume != nil || startupVolume != nil || tagRemoval != nil || startOverAfterHours != nil else {
+            throw BoxError.validation(field: "body", "Give at least one of max_volume, startup_volume, tag_removal, start_over_after_hours.")
         }
         for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume)] {
             if let value, !(0...100).contains(value) { throw BoxError.validation(field: name, "\(name) must be from 0 to 100.") }
         }
+        if let tagRemoval, TagBehaviour.Removal(rawValue: tagRemoval) == nil {
+            throw BoxError.validation(field: "tag_removal", "tag_removal must be \"pause\" or \"keep_playing\".")
+        }
+        if let startOverAfterHours, !(0...8760).contains(startOverAfterHours) {
+            throw BoxError.validation(field: "start_over_after_hours", "start_over_after_hours must be from 0 to 8760 (0: always resume).")
+        }
+        if let tagRemoval { try context.store.setSetting(BoxSettings.tagRemoval, to: tagRemoval, now: context.now) }
+        if let startOverAfterHours { try context.store.setSetting(BoxSettings.startOverAfterHours, to: startOverAfterHours, now: context.now) }
         if let maxVolume {
             try context.store.setSetting(BoxSettings.maxVolume, to: maxVolume, now: context.now)
             context.player.maxVolume = maxVolume
@@ -27,9 +39,11 @@ public struct UpdateSettings: BoxCommand {
         if let startupVolume {
             try context.store.setSetting(BoxSettings.startupVolume, to: startupVolume, now: context.now)
         }
+        let tags = TagBehaviour.current(context.store)
         return SettingsSnapshot(
             maxVolume: context.player.maxVolume,
-            startupVolume: try startupVolume ?? context.store.setting(BoxSettings.startupVolume)
+            startupVolume: try startupVolume ?? context.store.setting(BoxSettings.startupVolume),
+            tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000)
         )
     }
 }

@@ -45,7 +45,6 @@ public actor StateManager {
         public var positionInterval = PositionTicker.interval
         /// While playing, where the listener is is saved this often (a power cut loses at most this).
         public var resumeSaveInterval: Duration = .seconds(10)
-        public var tags = TagBehaviour()
         public init() {}
     }
 
@@ -113,7 +112,11 @@ public actor StateManager {
     /// The settings in effect.
     public func settings() throws(BoxError) -> SettingsSnapshot {
         do {
-            return SettingsSnapshot(maxVolume: player.maxVolume, startupVolume: try store.setting(BoxSettings.startupVolume))
+            let tags = TagBehaviour.current(store)
+            return SettingsSnapshot(
+                maxVolume: player.maxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),
+                tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000)
+            )
         } catch {
             logger.error("reading settings failed: \(error)")
             throw BoxError(.storageError, "The box could not read its settings.")
@@ -248,8 +251,8 @@ public actor StateManager {
         let outcome: TagOutcome
         do {
             switch event {
-            case .placed(let tag): outcome = try perform(PlaceTag(tag: tag, behaviour: options.tags)).value
-            case .removed(let tag): outcome = try perform(RemoveTag(tag: tag, behaviour: options.tags)).value
+            case .placed(let tag): outcome = try perform(PlaceTag(tag: tag)).value
+            case .removed(let tag): outcome = try perform(RemoveTag(tag: tag)).value
             }
         } catch {
             logger.error("tag \(event) could not be handled: \(error.message)")

@@ -1,4 +1,4 @@
-/// How the box answers tags: each a parents' choice, defaults as a child expects.
+/// How the box answers tags: each a parents' setting (`/api/settings`), defaults as a child expects.
 public struct TagBehaviour: Sendable, Equatable {
     public enum Removal: String, Sendable, Equatable, Codable {
         /// Lifting the tag pauses; putting it back continues.
@@ -8,10 +8,18 @@ public struct TagBehaviour: Sendable, Equatable {
     }
 
     public var removal = Removal.pause
-    /// A playlist left longer ago than this starts over instead of resuming (24 h).
+    /// A playlist left longer ago than this starts over instead of resuming (24 h; 0: never).
     public var startOverAfterMs: Int64 = 24 * 3600 * 1000
 
     public init() {}
+
+    /// The parents' current choices (`/api/settings`); a damaged value reads as the default.
+    static func current(_ store: any LibraryStore) -> TagBehaviour {
+        var behaviour = TagBehaviour()
+        if let text = try? store.setting(BoxSettings.tagRemoval), let removal = Removal(rawValue: text) { behaviour.removal = removal }
+        if let hours = try? store.setting(BoxSettings.startOverAfterHours) { behaviour.startOverAfterMs = Int64(hours) * 3600 * 1000 }
+        return behaviour
+    }
 }
 
 /// What a tag did, told to listeners as `nfc:tag` (ephemeral): the web UI shows it, and offers
@@ -76,14 +84,11 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
 ///   playlist that played before keeps its own resume point (the manager saves it on the switch).
 public struct PlaceTag: BoxCommand {
     public var tag: TagID
-    public var behaviour: TagBehaviour
 
-    public init(tag: TagID, behaviour: TagBehaviour = TagBehaviour()) {
-        self.tag = tag
-        self.behaviour = behaviour
-    }
+    public init(tag: TagID) { self.tag = tag }
 
     public func run(in context: inout CommandContext) throws -> TagOutcome {
+        let behaviour = TagBehaviour.current(context.store)
         guard let detail = context.library.playlist(taggedWith: tag) else {
             return TagOutcome(tagID: tag, present: true, action: .unknown)
         }
@@ -101,7 +106,7 @@ public struct PlaceTag: BoxCommand {
             }
         }
         if let point = try context.store.resumePoint(for: summary.id),
-           context.now - point.updatedAt < behaviour.startOverAfterMs,
+           behaviour.startOverAfterMs == 0 || context.now - point.updatedAt < behaviour.startOverAfterMs,
            let index = detail.tracks.firstIndex(where: { $0.id == point.trackID }) {
             let track = detail.tracks[index]
             // A point at the very end (or past a shortened file) starts that track again.
@@ -118,14 +123,11 @@ public struct PlaceTag: BoxCommand {
 /// is the one playing and the parents chose `pause`.
 public struct RemoveTag: BoxCommand {
     public var tag: TagID
-    public var behaviour: TagBehaviour
 
-    public init(tag: TagID, behaviour: TagBehaviour = TagBehaviour()) {
-        self.tag = tag
-        self.behaviour = behaviour
-    }
+    public init(tag: TagID) { self.tag = tag }
 
     public func run(in context: inout CommandContext) throws -> TagOutcome {
+        let behaviour = TagBehaviour.current(context.store)
         let summary = context.library.playlist(taggedWith: tag)?.summary
         guard let summary, behaviour.removal == .pause, context.player.playlist?.id == summary.id,
               context.player.status == .playing else {

@@ -19,13 +19,18 @@ struct SettingsRoutes<Context: RequestContext> {
     struct UpdateBody: Decodable {
         var max_volume: Int?
         var startup_volume: Int?
+        var tag_removal: String?
+        var start_over_after_hours: Int?
         var client_op_id: String?
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
         let input = try await body.decode(UpdateBody.self, from: request)
         let opID = try ClientOpID.validate(input.client_op_id)
-        let command = UpdateSettings(maxVolume: input.max_volume, startupVolume: input.startup_volume)
+        let command = UpdateSettings(
+            maxVolume: input.max_volume, startupVolume: input.startup_volume,
+            tagRemoval: input.tag_removal, startOverAfterHours: input.start_over_after_hours
+        )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }
 }
