@@ -74,6 +74,17 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Buttons and a rotary encoder behind MusicBoxCore's `ControlInput` (libgpiod v1 on the box).
+        .target(
+            name: "Controls",
+            dependencies: [
+                "MusicBoxCore", "CGPIOD",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // libgpiod v1 (Debian 12: libgpiod-dev 1.6).
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         // libnfc (Debian: libnfc-dev).
         .systemLibrary(name: "CNFC", pkgConfig: "libnfc", providers: [.apt(["libnfc-dev"])]),
         // The configuration file: schema, defaults, environment overrides, validation.
@@ -133,7 +144,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -154,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "MusicBoxTests",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "NFC", "SocketIO",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "NFC", "Controls", "SocketIO",
                 // Built so the process tests (exit codes, kill -9) can run the real binary.
                 "musicboxd",
                 .product(name: "Logging", package: "swift-log"),

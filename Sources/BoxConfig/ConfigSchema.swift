@@ -85,6 +85,7 @@ public enum ConfigSchema {
         "hardware": "Which devices the daemon drives.",
         "audio": "Sound output (ALSA).",
         "nfc": "The NFC tag reader (libnfc). What tags do is a parents' setting (/api/settings).",
+        "controls": "Buttons and a rotary encoder on GPIO (libgpiod). hardware/ has pin maps of common builds.",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
@@ -150,6 +151,106 @@ public enum ConfigSchema {
             key: "nfc.removal_grace_ms", kind: .integer(0...10_000),
             documentation: "How long a tag must be gone before it counts as removed, in milliseconds. Shorter gaps (a wobbly tag, a hand over the reader) change nothing.",
             read: { .integer($0.nfc.removalGraceMs) }, write: { $0.nfc.removalGraceMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.chip", kind: .text(allowEmpty: false),
+            documentation: "The GPIO chip of the buttons, by name, label or number (gpiodetect lists them): gpiochip0 on a Pi 1-4, \"pinctrl-rp1\" on a Pi 5.",
+            read: { .string($0.controls.chip) }, write: { $0.controls.chip = $1.text }
+        ),
+        ConfigSetting(
+            key: "controls.bias", kind: .choice(["pull-up", "pull-down", "disabled", "as-is"]),
+            documentation: "Resistor on each button line: pull-up for buttons wired to ground (the usual).",
+            read: { .string($0.controls.bias) }, write: { $0.controls.bias = $1.text }
+        ),
+        ConfigSetting(
+            key: "controls.active_level", kind: .choice(["low", "high"]),
+            documentation: "The level of a pressed button: low for buttons to ground with pull-ups.",
+            read: { .string($0.controls.activeLevel) }, write: { $0.controls.activeLevel = $1.text }
+        ),
+        ConfigSetting(
+            key: "controls.play_pause_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the play/pause button; -1 when not fitted. See hardware/README.md for wiring.",
+            read: { .integer($0.controls.playPausePin) }, write: { $0.controls.playPausePin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.next_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the next button; -1 when not fitted.",
+            read: { .integer($0.controls.nextPin) }, write: { $0.controls.nextPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.previous_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the previous button (more than 3 s into a song: back to its start); -1 when not fitted.",
+            read: { .integer($0.controls.previousPin) }, write: { $0.controls.previousPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.volume_up_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the volume up button (hold to repeat); -1 when not fitted.",
+            read: { .integer($0.controls.volumeUpPin) }, write: { $0.controls.volumeUpPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.volume_down_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the volume down button (hold to repeat); -1 when not fitted.",
+            read: { .integer($0.controls.volumeDownPin) }, write: { $0.controls.volumeDownPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.stop_pin", kind: .integer(-1...511),
+            documentation: "BCM number of a stop button; -1 when not fitted.",
+            read: { .integer($0.controls.stopPin) }, write: { $0.controls.stopPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.encoder_a_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the rotary encoder's A line (turning it changes the volume); -1 when not fitted.",
+            read: { .integer($0.controls.encoderAPin) }, write: { $0.controls.encoderAPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.encoder_b_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the rotary encoder's B line; -1 when not fitted.",
+            read: { .integer($0.controls.encoderBPin) }, write: { $0.controls.encoderBPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.encoder_push_pin", kind: .integer(-1...511),
+            documentation: "BCM number of the encoder's push switch (play/pause); -1 when not fitted.",
+            read: { .integer($0.controls.encoderPushPin) }, write: { $0.controls.encoderPushPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.encoder_type", kind: .choice(["full-step", "half-step"]),
+            documentation: "full-step: one detent per full quadrature cycle (most encoders); half-step: two detents per cycle.",
+            read: { .string($0.controls.encoderType) }, write: { $0.controls.encoderType = $1.text }
+        ),
+        ConfigSetting(
+            key: "controls.long_press_play_pause", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "none"]),
+            documentation: "What holding play/pause for long_press_ms does.",
+            read: { .string($0.controls.longPressPlayPause) }, write: { $0.controls.longPressPlayPause = $1.text }
+        ),
+        ConfigSetting(
+            key: "controls.long_press_next", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "none"]),
+            documentation: "What holding next does.",
+            read: { .string($0.controls.longPressNext) }, write: { $0.controls.longPressNext = $1.text }
+        ),
+        ConfigSetting(
+            key: "controls.long_press_previous", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "none"]),
+            documentation: "What holding previous does.",
+            read: { .string($0.controls.longPressPrevious) }, write: { $0.controls.longPressPrevious = $1.text }
+        ),
+        ConfigSetting(
+            key: "controls.debounce_ms", kind: .integer(1...500),
+            documentation: "Contact bounce shorter than this is ignored, in milliseconds.",
+            read: { .integer($0.controls.debounceMs) }, write: { $0.controls.debounceMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.long_press_ms", kind: .integer(200...10_000),
+            documentation: "How long a hold is a long press (and when volume buttons start repeating), in milliseconds.",
+            read: { .integer($0.controls.longPressMs) }, write: { $0.controls.longPressMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.repeat_ms", kind: .integer(50...2000),
+            documentation: "Interval of the volume buttons' repeat while held, in milliseconds.",
+            read: { .integer($0.controls.repeatMs) }, write: { $0.controls.repeatMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.volume_step", kind: .integer(1...50),
+            documentation: "Volume change per press, repeat or encoder detent (0-100 scale, capped by max_volume).",
+            read: { .integer($0.controls.volumeStep) }, write: { $0.controls.volumeStep = $1.integer }
         ),
         ConfigSetting(
             key: "realtime.event_log_size", kind: .integer(1000...1_000_000),

@@ -33,6 +33,30 @@ public struct DaemonConfig: Sendable, Equatable {
         public var removalGraceMs = 1000
     }
 
+    /// Buttons and encoder: BCM line numbers (-1: not fitted) and their timing.
+    public struct Controls: Sendable, Equatable {
+        public var chip = "gpiochip0"
+        public var bias = "pull-up"
+        public var activeLevel = "low"
+        public var playPausePin = -1
+        public var nextPin = -1
+        public var previousPin = -1
+        public var volumeUpPin = -1
+        public var volumeDownPin = -1
+        public var stopPin = -1
+        public var encoderAPin = -1
+        public var encoderBPin = -1
+        public var encoderPushPin = -1
+        public var encoderType = "full-step"
+        public var longPressPlayPause = "stop"
+        public var longPressNext = "none"
+        public var longPressPrevious = "none"
+        public var debounceMs = 30
+        public var longPressMs = 1000
+        public var repeatMs = 200
+        public var volumeStep = 5
+    }
+
     public struct Realtime: Sendable, Equatable {
         public var eventLogSize = 1000
         public var healthIntervalMs = 5000
@@ -46,6 +70,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var storage = Storage()
     public var hardware = Hardware()
     public var nfc = NFC()
+    public var controls = Controls()
     public var audio = Audio()
     public var realtime = Realtime()
     public var log = Log()

@@ -2,6 +2,7 @@ import BoxConfig
 import Foundation
 import Synchronization
 import Audio
+import Controls
 import Hummingbird
 import Logging
 import MediaLibrary
@@ -68,7 +69,8 @@ public final class MusicBoxDaemon: Sendable {
         } catch {
             throw DaemonStartError("cannot load the library from \(layout.databasePath): \(error)")
         }
-        let health = HealthProbe(library: store, engine: engine, tags: reader, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
+        let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
+        let health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
         let gateway = RealtimeGateway(
             io: io, state: state, operations: operations, health: health,
@@ -82,7 +84,7 @@ public final class MusicBoxDaemon: Sendable {
                 hardwareMode: config.hardware.mode, dataDirectory: layout.root.path
             ),
             health: health, operations: operations,
-            maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader
+            maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader, controls: controls
         )
         let boundPort = BoundPort()
         self.boundPort = boundPort
@@ -102,7 +104,10 @@ public final class MusicBoxDaemon: Sendable {
         )
         serviceGroup = ServiceGroup(
             // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
-            configuration: .init(services: [gateway, TagService(reader: reader, state: state), app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
+            configuration: .init(services: [
+                gateway, TagService(reader: reader, state: state),
+                ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, logger: logger.with(label: "musicboxd.controls")),
+                app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
         )
     }
 

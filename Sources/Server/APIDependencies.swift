@@ -13,12 +13,15 @@ public struct APIDependencies: Sendable {
     public var maxJSONBodyBytes: Int
     /// The NFC reader, for `/api/nfc/status` (and the dev endpoints when it is a manual one).
     public var tags: any TagReader
+    /// The buttons (the dev endpoint presses simulated ones).
+    public var controls: any ControlInput
 
     public init(
         state: StateManager, library: any LibraryStore, system: SystemFacts, health: HealthProbe,
-        operations: OperationReporter, maxJSONBodyBytes: Int, tags: any TagReader
+        operations: OperationReporter, maxJSONBodyBytes: Int, tags: any TagReader, controls: any ControlInput
     ) {
         self.tags = tags
+        self.controls = controls
         self.state = state
         self.library = library
         self.system = system

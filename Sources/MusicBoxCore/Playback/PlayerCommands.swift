@@ -132,6 +132,19 @@ public struct SetVolume: BoxCommand {
     }
 }
 
+/// Turns the volume up or down by `step` (a button or the encoder), within 0 and `max_volume`;
+/// turning it up also unmutes.
+public struct ChangeVolume: BoxCommand {
+    public var step: Int
+    public init(by step: Int) { self.step = step }
+    public func run(in context: inout CommandContext) throws -> PlayerState {
+        context.player.volume = min(max(0, context.player.volume + step), context.player.maxVolume)
+        if step > 0 { context.player.muted = false }
+        context.engine.setVolume(context.player.volume, muted: context.player.muted)
+        return context.playerState
+    }
+}
+
 public struct SetRepeatMode: BoxCommand {
     public var mode: RepeatMode
     public init(mode: RepeatMode) { self.mode = mode }

@@ -17,14 +17,17 @@ public struct HealthReport: Sendable, Equatable, Encodable {
     public var timestamp: EpochMillis
     /// Counters of the audio output (underruns, suspends, reopenings), when the engine keeps them.
     public var audio: OutputStatistics?
+    /// Why a component is unavailable, by name, when it says ("no GPIO chip \"gpiochip0\"").
+    public var problems: [String: String]
 
     /// Components whose failure makes the box unhealthy rather than degraded.
     static let essential: Set<String> = ["database", "storage"]
 
-    init(components: [String: ComponentHealth], timestamp: EpochMillis, audio: OutputStatistics? = nil) {
+    init(components: [String: ComponentHealth], timestamp: EpochMillis, audio: OutputStatistics? = nil, problems: [String: String] = [:]) {
         self.components = components
         self.timestamp = timestamp
         self.audio = audio
+        self.problems = problems
         let failing = components.filter { !$0.value.isWorking }.keys
         status = failing.isEmpty ? .healthy : failing.contains(where: Self.essential.contains) ? .unhealthy : .degraded
     }
@@ -38,15 +41,20 @@ public struct HealthProbe: Sendable {
     var library: any LibraryStore
     var engine: any PlaybackEngine
     var tags: any TagReader
+    var controls: any ControlInput
     var hardwareMode: HardwareMode
     var dataDirectory: String
     /// Below this much free space the storage counts as failing: uploads and resume points could not be saved.
     var minimumFreeBytes: Int64 = 16 * 1024 * 1024
 
-    public init(library: any LibraryStore, engine: any PlaybackEngine, tags: any TagReader, hardwareMode: HardwareMode, dataDirectory: String) {
+    public init(
+        library: any LibraryStore, engine: any PlaybackEngine, tags: any TagReader, controls: any ControlInput,
+        hardwareMode: HardwareMode, dataDirectory: String
+    ) {
         self.library = library
         self.engine = engine
         self.tags = tags
+        self.controls = controls
         self.hardwareMode = hardwareMode
         self.dataDirectory = dataDirectory
     }
@@ -63,8 +71,9 @@ public struct HealthProbe: Sendable {
         components["storage"] = (disk?.free_bytes ?? 0) >= minimumFreeBytes ? .available : .unavailable
         components["audio"] = engine.health
         components["nfc"] = tags.health
-        // No GPIO driver exists yet (its own issue): simulated unless real hardware is demanded.
-        components["gpio"] = hardwareMode == .real ? .unavailable : .simulated
-        return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics)
+        components["gpio"] = controls.health
+        var problems: [String: String] = [:]
+        if let problem = controls.problem, controls.health == .unavailable { problems["gpio"] = problem }
+        return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics, problems: problems)
     }
 }

@@ -1,0 +1,169 @@
+"""The real daemon's libgpiod code, driven by a fake libgpiod.so.2 (fake_gpiod.c, preloaded):
+this kernel has no GPIO, so scripted edges come in through a FIFO the fake reads."""
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+from daemon import Daemon
+from helpers import Recorder, wait_for
+from paced_audio import paced_audio  # noqa: F401 (fixture)
+from test_daemon_audio import tone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLAY, NEXT, VOLUME_UP, ENC_A, ENC_B = 17, 27, 23, 5, 6
+
+
+@pytest.fixture(scope="module")
+def fake_gpiod():
+    out = os.path.join(tempfile.mkdtemp(prefix="musicboxd-gpiod-"), "libgpiod-fake.so")
+    subprocess.run(["gcc", "-shared", "-fPIC", "-Wall", "-Werror", "-o", out, os.path.join(HERE, "fake_gpiod.c"), "-lpthread"],
+                   check=True)
+    return out
+
+
+class Board:
+    """The FIFO the fake reads edges from: press/release a button, turn the encoder."""
+
+    def __init__(self, work):
+        self.path = os.path.join(work, "gpio-control")
+        os.mkfifo(self.path)
+        self.log = os.path.join(work, "gpio-requests.log")
+        self.pipe = None
+
+    def edge(self, line, rising):
+        if self.pipe is None:
+            self.pipe = open(self.path, "w")  # waits for the daemon's fake to open it
+        self.pipe.write(f"{line} {'rising' if rising else 'falling'}\n")
+        self.pipe.flush()
+
+    def press(self, line, hold=0.05):
+        self.edge(line, False)   # active low: pressed pulls the line to ground
+        time.sleep(hold)
+        self.edge(line, True)
+
+    def turn_clockwise(self):
+        for line, level in ((ENC_B, False), (ENC_A, False), (ENC_B, True), (ENC_A, True)):
+            self.edge(line, level)
+
+
+def start(fake_gpiod, board, audio_env, chip="gpiochip0"):
+    env = {"LD_PRELOAD": fake_gpiod, "FAKE_GPIOD_CONTROL": board.path, "FAKE_GPIOD_LOG": board.log,
+           "FAKE_GPIOD_CHIP": chip,
+           "MUSICBOXD_CONTROLS_PLAY_PAUSE_PIN": str(PLAY), "MUSICBOXD_CONTROLS_NEXT_PIN": str(NEXT),
+           "MUSICBOXD_CONTROLS_VOLUME_UP_PIN": str(VOLUME_UP), "MUSICBOXD_CONTROLS_ENCODER_A_PIN": str(ENC_A),
+           "MUSICBOXD_CONTROLS_ENCODER_B_PIN": str(ENC_B), "MUSICBOXD_NFC_DEVICE": "pn532_uart:/nonexistent",
+           **audio_env}
+    return Daemon(hardware="real", env_extra=env)
+
+
+def gpio(daemon):
+    return requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]
+
+
+def test_buttons_and_encoder_drive_the_player(fake_gpiod, paced_audio):
+    board = Board(paced_audio.dir)
+    songs = [tone(os.path.join(paced_audio.dir, f"{n}.flac"), f, 30) for n, f in (("a", 440), ("b", 660))]
+    daemon = start(fake_gpiod, board, {"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
+    try:
+        playlist = daemon.seed_playlist("Songs", [30_000, 30_000], files=songs)
+        assert wait_for(lambda: gpio(daemon)["components"]["gpio"] == "available", timeout=10), gpio(daemon)
+        # Every configured line was requested with both edges and the pull-up bias.
+        requested = open(board.log).read().split("\n")
+        pull_up = 1 << 5
+        for line in (PLAY, NEXT, VOLUME_UP, ENC_A, ENC_B):
+            assert any(r.startswith(f"request {line} ") and int(r.split()[2]) & pull_up for r in requested), requested
+
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        requests.post(f"{daemon.url}/api/player/volume", json={"volume": 50}, timeout=5).raise_for_status()
+        players = lambda: [args[0]["data"] for args in client.received("state:player")]
+        assert wait_for(lambda: players() and players()[-1]["state"] == "playing" and players()[-1]["volume"] == 50)
+
+        # Play/pause: each press toggles. It has a long-press action (stop), so a short press acts
+        # when it is released: measure that edge in -> state:player out at the client.
+        latencies = []
+        for presses in range(20):
+            seen = len(players())
+            expected = "paused" if presses % 2 == 0 else "playing"
+            board.edge(PLAY, False)
+            time.sleep(0.06)
+            assert not any(p["state"] == expected for p in players()[seen:])
+            released_at = time.monotonic()
+            board.edge(PLAY, True)
+            assert wait_for(lambda: any(p["state"] == expected for p in players()[seen:]), timeout=5, interval=0.001)
+            latencies.append((time.monotonic() - released_at) * 1000)
+            time.sleep(0.05)
+        latencies.sort()
+        print(f"button edge -> state:player at a python-socketio client, 20 presses: p50 {statistics.median(latencies):.1f} ms, "
+              f"p95 {latencies[18]:.1f} ms, max {latencies[-1]:.1f} ms")
+        assert players()[-1]["state"] == "playing"
+        # Held for a second: the long action, stop (and nothing on release).
+        board.edge(PLAY, False)
+        assert wait_for(lambda: players()[-1]["state"] == "stopped", timeout=3)
+        board.edge(PLAY, True)
+        time.sleep(0.2)
+        assert players()[-1]["state"] == "stopped"
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+
+        # Next.
+        board.press(NEXT)
+        assert wait_for(lambda: players()[-1]["track_index"] == 1, timeout=5)
+        # A bouncing volume-up press is one step of 5.
+        for level in (False, True, False, True, False):
+            board.edge(VOLUME_UP, level)
+        time.sleep(0.1)
+        board.edge(VOLUME_UP, True)
+        assert wait_for(lambda: players()[-1]["volume"] == 55, timeout=5)
+        time.sleep(0.3)
+        assert players()[-1]["volume"] == 55
+        # Five detents clockwise on the encoder, fast: +25, none lost.
+        for _ in range(5):
+            board.turn_clockwise()
+        assert wait_for(lambda: players()[-1]["volume"] == 80, timeout=5), [p["volume"] for p in players()][-6:]
+        time.sleep(0.2)
+        assert players()[-1]["volume"] == 80
+        client.close()
+
+        # Stopping wakes the input thread at once.
+        started = time.time()
+        daemon.terminate()
+        assert time.time() - started < 2
+    finally:
+        daemon.stop()
+
+
+def test_no_gpio_chip_is_unavailable_with_the_reason(fake_gpiod):
+    work = tempfile.mkdtemp(prefix="musicboxd-gpio-")
+    board = Board(work)
+    daemon = start(fake_gpiod, board, {"MUSICBOXD_AUDIO_DEVICE": "null", "HOME": work, "XDG_RUNTIME_DIR": work},
+                   chip="pinctrl-rp1")
+    try:
+        assert wait_for(lambda: gpio(daemon)["components"]["gpio"] == "unavailable", timeout=10)
+        health = gpio(daemon)
+        assert "no GPIO chip" in health["problems"]["gpio"] and "gpiochip0" in health["problems"]["gpio"]
+        assert health["status"] == "degraded"
+        # The rest of the box runs.
+        assert requests.post(f"{daemon.url}/api/playlists", json={"title": "Still here"}, timeout=5).status_code in (200, 201)
+    finally:
+        daemon.stop()
+
+
+def test_simulated_buttons_take_presses_from_the_dev_endpoint():
+    daemon = Daemon(hardware="sim")
+    try:
+        playlist = daemon.seed_playlist("Songs", [60_000, 60_000])
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert gpio(daemon)["components"]["gpio"] == "simulated"
+        assert requests.post(f"{daemon.url}/api/dev/controls/press", json={"action": "next"}, timeout=5).status_code == 200
+        status = lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert wait_for(lambda: status()["track_index"] == 1)
+        bad = requests.post(f"{daemon.url}/api/dev/controls/press", json={"action": "explode"}, timeout=5)
+        assert bad.status_code == 400 and "play_pause" in bad.json()["message"]
+    finally:
+        daemon.stop()
