@@ -167,3 +167,14 @@ def test_simulated_buttons_take_presses_from_the_dev_endpoint():
         assert bad.status_code == 400 and "play_pause" in bad.json()["message"]
     finally:
         daemon.stop()
+
+
+@pytest.mark.parametrize("sample", sorted(f for f in os.listdir(os.path.join(HERE, "..", "..", "hardware")) if f.endswith(".toml")))
+def test_sample_pin_maps_are_valid_configurations(sample):
+    from conftest import ROOT
+    binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(ROOT, ".build", "debug", "musicboxd")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUSICBOXD_")}
+    checked = subprocess.run([binary, "config", "check", "--config", os.path.join(ROOT, "hardware", sample)],
+                             capture_output=True, text=True, env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert "controls.play_pause_pin" in checked.stdout or "controls.encoder_a_pin" in checked.stdout
