@@ -20,6 +20,17 @@ def tone(path, frequency, seconds, codec=()):
     return path
 
 
+def audio_ready(daemon):
+    """Waits until the daemon's output thread has opened the ALSA device."""
+    return wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
+                    == "available")
+
+
+def player_action(daemon):
+    """`act("pause")`, `act("seek", position_ms=…)`: POST /api/player/{action}."""
+    return lambda action, **body: requests.post(f"{daemon.url}/api/player/{action}", json=body, timeout=5).raise_for_status()
+
+
 def frequency(samples, rate=48_000):
     left = samples[::2]
     middle = left[len(left) // 10: len(left) * 9 // 10]
@@ -37,8 +48,7 @@ def test_playlist_plays_through_alsa_in_order():
     try:
         playlist = daemon.seed_playlist("Tones", [600, 600, 600], files=files)
         # The output thread opens the device by itself, soon after start.
-        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
-                        == "available")
+        assert audio_ready(daemon)
         requests.post(f"{daemon.url}/api/player/volume", json={"volume": 100}, timeout=5).raise_for_status()
         played = requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).json()
         assert played["data"]["state"] == "playing"
@@ -81,8 +91,7 @@ def test_position_follows_a_paced_device(paced_audio):
     daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
     try:
         playlist = daemon.seed_playlist("Long", [30_000], files=[long_tone])
-        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
-                        == "available")
+        assert audio_ready(daemon)
         client = Recorder(daemon.url, ["websocket"])
         client.client.call("join:playlists", {}, timeout=5)
         ticks = []
@@ -120,8 +129,7 @@ def test_lost_output_pauses_and_its_return_resumes(paced_audio):
     daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
     try:
         playlist = daemon.seed_playlist("Long", [30_000], files=[long_tone])
-        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
-                        == "available")
+        assert audio_ready(daemon)
         client = Recorder(daemon.url, ["websocket"])
         client.client.call("join:playlists", {}, timeout=5)
         requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
@@ -213,8 +221,7 @@ def test_a_file_deleted_during_playback_is_announced_and_skipped(paced_audio):
     try:
         playlist = daemon.seed_playlist("Three", [1500, 1500, 1500], files=files)
         tracks = requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).json()["data"]["tracks"]
-        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
-                        == "available")
+        assert audio_ready(daemon)
         client = Recorder(daemon.url, ["websocket"])
         client.client.call("join:playlists", {}, timeout=5)
         requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
@@ -252,9 +259,8 @@ def test_pause_resume_and_seek_make_no_click(paced_audio):
     daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env})
     try:
         playlist = daemon.seed_playlist("Long", [4000], files=[song])
-        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
-                        == "available")
-        player = lambda action, **body: requests.post(f"{daemon.url}/api/player/{action}", json=body, timeout=5).raise_for_status()
+        assert audio_ready(daemon)
+        player = player_action(daemon)
         player("volume", volume=100)
         player("play", playlist_id=playlist)
         time.sleep(1.0)
@@ -290,9 +296,8 @@ def test_volume_can_turn_a_hardware_mixer_control(paced_audio):
                                     capture_output=True, text=True, check=True).stdout
     try:
         playlist = daemon.seed_playlist("Short", [800], files=[song])
-        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["audio"]
-                        == "available")
-        player = lambda action, **body: requests.post(f"{daemon.url}/api/player/{action}", json=body, timeout=5).raise_for_status()
+        assert audio_ready(daemon)
+        player = player_action(daemon)
         player("volume", volume=50)
         player("play", playlist_id=playlist)
         # Volume 50 is a quarter of the way... on the cubic curve: 0.125 of the control's range.
