@@ -54,7 +54,10 @@ struct ALSAOutputTests {
     @Test("buffer and period sizes are asked of the device; an impossible device is refused clearly")
     func parameters() throws {
         let dir = try TemporaryDirectory()
-        _ = try ALSAOutput(device: "file:FILE=\(dir.file("out.raw").path),FORMAT=raw", latencyMs: 200, periodMs: 10)
+        let asked = try ALSAOutput(device: "file:FILE=\(dir.file("out.raw").path),FORMAT=raw", latencyMs: 200, periodMs: 10)
+        #expect(abs(asked.bufferFrames - 9600) <= 480 && abs(asked.periodFrames - 480) <= 48, "\(asked.bufferFrames)/\(asked.periodFrames)")
+        let defaults = try ALSAOutput(device: "file:FILE=\(dir.file("out2.raw").path),FORMAT=raw", latencyMs: 100)
+        #expect(abs(defaults.bufferFrames - 4800) <= 240 && abs(defaults.periodFrames - 1200) <= 120, "\(defaults.bufferFrames)/\(defaults.periodFrames)")
         do {
             _ = try ALSAOutput(device: "no_such_device_here")
             Issue.record("an unknown device opened")

@@ -153,7 +153,7 @@ def test_tap_plays_lift_pauses_and_return_resumes(reader, paced_audio):
         assert player(daemon)["active_playlist_id"] == playlist
         players = [args[0]["data"] for args in client.received("state:player")]
         assert any(p["state"] == "playing" and p["active_playlist_id"] == playlist for p in players)
-        assert tag_events(client)[0]["action"] == "started"
+        assert wait_for(lambda: tag_events(client)) and tag_events(client)[0]["action"] == "started"
         time.sleep(2)
 
         reader.remove()
@@ -168,7 +168,7 @@ def test_tap_plays_lift_pauses_and_return_resumes(reader, paced_audio):
         # The state:player of the resume says where it resumed: where the lift paused it.
         resumed = [args[0]["data"] for args in client.received("state:player")[seen:] if args[0]["data"]["state"] == "playing"]
         assert resumed and abs(resumed[0]["position_ms"] - held) <= 100, (held, resumed[:1])
-        assert tag_events(client)[-1]["action"] == "resumed"
+        assert wait_for(lambda: tag_events(client)[-1]["action"] == "resumed"), tag_events(client)
         # The sound went on where it paused: the capture holds the tone, about as long as played.
         samples = array.array("h")
         with open(paced_audio.capture, "rb") as raw:

@@ -340,7 +340,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                         state.deviceAvailable = true
                         if lostOutput { state.statistics.reopened += 1 }
                     }
-                    logger.notice("audio device \(configuration.device) open: \(configuration.format)")
+                    logger.notice("audio device \(configuration.device) open: \(configuration.format), buffer \(output.map { configuration.format.milliseconds(forFrames: Int64($0.bufferFrames)) } ?? 0) ms, period \(output.map { configuration.format.milliseconds(forFrames: Int64($0.periodFrames)) } ?? 0) ms")
                     if lostOutput {
                         lostOutput = false
                         report(.outputRestored)

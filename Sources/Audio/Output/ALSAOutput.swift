@@ -18,6 +18,9 @@ public final class ALSAOutput {
     /// back, so it can be written again fading out.
     private var recent: [Int16] = []
     private let recentCapacity: Int
+    /// What the device settled on for the buffer and the period, in frames (it rounds what was asked).
+    public private(set) var bufferFrames = 0
+    public private(set) var periodFrames = 0
 
     /// Opens the device and fixes its format. `latencyMs` is the whole ALSA buffer (how far
     /// writing runs ahead of hearing); `periodMs` how often the device wakes us to refill it
@@ -30,8 +33,10 @@ public final class ALSAOutput {
         let status = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, 0)
         guard status >= 0, let handle else { throw Self.failure("open", device, status) }
         do throws(BoxError) {
-            try Self.configure(handle, device: device, format: format, bufferUs: UInt32(latencyMs * 1000),
-                               periodUs: UInt32((periodMs ?? max(1, latencyMs / 4)) * 1000))
+            (bufferFrames, periodFrames) = try Self.configure(
+                handle, device: device, format: format, bufferUs: UInt32(latencyMs * 1000),
+                periodUs: UInt32((periodMs ?? max(1, latencyMs / 4)) * 1000)
+            )
         } catch {
             snd_pcm_close(handle)
             throw error
@@ -40,8 +45,10 @@ public final class ALSAOutput {
     }
 
     /// Hardware parameters (format, rate with ALSA's resampling allowed, buffer and period), then
-    /// software parameters: wake when a period is free.
-    private static func configure(_ pcm: OpaquePointer, device: String, format: PCMFormat, bufferUs: UInt32, periodUs: UInt32) throws(BoxError) {
+    /// software parameters: wake when a period is free. Returns the buffer and period in frames.
+    private static func configure(
+        _ pcm: OpaquePointer, device: String, format: PCMFormat, bufferUs: UInt32, periodUs: UInt32
+    ) throws(BoxError) -> (buffer: Int, period: Int) {
         var hw: OpaquePointer?
         guard snd_pcm_hw_params_malloc(&hw) >= 0, let hw else { throw BoxError(.internalError, "Out of memory opening \(device).") }
         defer { snd_pcm_hw_params_free(hw) }
@@ -69,7 +76,9 @@ public final class ALSAOutput {
                            details: ["device": device])
         }
         var periodFrames = snd_pcm_uframes_t(0)
+        var bufferFrames = snd_pcm_uframes_t(0)
         snd_pcm_hw_params_get_period_size(hw, &periodFrames, &direction)
+        snd_pcm_hw_params_get_buffer_size(hw, &bufferFrames)
         var sw: OpaquePointer?
         guard snd_pcm_sw_params_malloc(&sw) >= 0, let sw else { throw BoxError(.internalError, "Out of memory opening \(device).") }
         defer { snd_pcm_sw_params_free(sw) }
@@ -77,6 +86,7 @@ public final class ALSAOutput {
         snd_pcm_sw_params_set_avail_min(pcm, sw, periodFrames)
         let status = snd_pcm_sw_params(pcm, sw)
         guard status >= 0 else { throw failure("apply software parameters to", device, status) }
+        return (Int(bufferFrames), Int(periodFrames))
     }
 
     deinit {
