@@ -196,8 +196,8 @@ def test_an_unplayable_track_is_announced_and_skipped(kind, error_type, played):
         assert wait_for(lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "stopped",
                         timeout=10)
         # The second track became current and played.
-        players = [e["data"] for (e,) in client.received("state:player")]
-        assert any(p.get("active_track_id") == second["id"] for p in players)
+        players = lambda: [e["data"] for (e,) in client.received("state:player")]
+        assert wait_for(lambda: any(p.get("active_track_id") == second["id"] for p in players()))
         samples = array.array("h")
         with open(capture, "rb") as raw:
             samples.frombytes(raw.read())

@@ -151,8 +151,8 @@ def test_tap_plays_lift_pauses_and_return_resumes(reader, paced_audio):
         reader.place(NTAG)
         assert wait_for(lambda: player(daemon)["state"] == "playing", timeout=5)
         assert player(daemon)["active_playlist_id"] == playlist
-        players = [args[0]["data"] for args in client.received("state:player")]
-        assert any(p["state"] == "playing" and p["active_playlist_id"] == playlist for p in players)
+        players = lambda: [args[0]["data"] for args in client.received("state:player")]
+        assert wait_for(lambda: any(p["state"] == "playing" and p["active_playlist_id"] == playlist for p in players()))
         assert wait_for(lambda: tag_events(client)) and tag_events(client)[0]["action"] == "started"
         time.sleep(2)
 
@@ -166,8 +166,9 @@ def test_tap_plays_lift_pauses_and_return_resumes(reader, paced_audio):
         reader.place(NTAG)
         assert wait_for(lambda: player(daemon)["state"] == "playing", timeout=5)
         # The state:player of the resume says where it resumed: where the lift paused it.
-        resumed = [args[0]["data"] for args in client.received("state:player")[seen:] if args[0]["data"]["state"] == "playing"]
-        assert resumed and abs(resumed[0]["position_ms"] - held) <= 100, (held, resumed[:1])
+        resumed = lambda: [args[0]["data"] for args in client.received("state:player")[seen:] if args[0]["data"]["state"] == "playing"]
+        assert wait_for(resumed), "no state:player for the resume"
+        assert abs(resumed()[0]["position_ms"] - held) <= 100, (held, resumed()[:1])
         assert wait_for(lambda: tag_events(client)[-1]["action"] == "resumed"), tag_events(client)
         # The sound went on where it paused: the capture holds the tone, about as long as played.
         samples = array.array("h")
