@@ -268,4 +268,7 @@ extension BoxError {
     static func playlistNotFoundText(_ text: String) -> BoxError {
         BoxError(.notFound, "No playlist with id \(text).", details: ["playlist_id": text])
     }
+
+    /// A `tag_id` that is not a tag UID (4 to 10 bytes of hex), from HTTP or Socket.IO.
+    static let invalidTagID = BoxError.validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex.")
 }

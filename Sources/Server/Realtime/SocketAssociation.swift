@@ -25,7 +25,7 @@ extension RealtimeGateway {
         }
         association("override_nfc_tag") { state, _, fields in
             let text = try fields.require(fields.string("tag_id"), "tag_id")
-            guard let tag = TagID(text) else { throw BoxError.validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex.") }
+            guard let tag = TagID(text) else { throw BoxError.invalidTagID }
             guard let playlist = try fields.playlistID("playlist_id") else { throw BoxError.validation(field: "playlist_id", "playlist_id is required.") }
             guard try fields.bool("force") == true else {
                 throw BoxError.validation(field: "force", "force must be true: the tag then stops playing its current playlist.")

@@ -119,7 +119,7 @@ struct TagRoutes<Context: RequestContext> {
 
     @Sendable func place(_ request: Request, context: Context) async throws -> Response {
         let input = try await body.decode(PlaceBody.self, from: request)
-        guard let tag = TagID(input.tag_id) else { throw BoxError.validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex.") }
+        guard let tag = TagID(input.tag_id) else { throw BoxError.invalidTagID }
         (dependencies.tags as? any ManualTagReader)?.place(tag)
         return try JSONResponse.success(ReaderStatus(reader: dependencies.tags.health, tag_id: tag, session: nil), message: "Tag placed")
     }
@@ -140,7 +140,7 @@ struct TagRoutes<Context: RequestContext> {
         let input = try await body.decode(LinkBody.self, from: request)
         let opID = try ClientOpID.validate(input.client_op_id)
         guard let tag = TagID(input.tag_id) else {
-            throw OperationFailure(error: .validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex."), clientOpID: opID)
+            throw OperationFailure(error: .invalidTagID, clientOpID: opID)
         }
         guard let playlist = PlaylistID(input.playlist_id) else {
             throw OperationFailure(error: .playlistNotFoundText(input.playlist_id), clientOpID: opID)
@@ -153,7 +153,7 @@ struct TagRoutes<Context: RequestContext> {
         let text = try context.parameters.require("tag_id")
         let opID = try ClientOpID.validate(request.uri.queryParameters.get("client_op_id"))
         guard let tag = TagID(text) else {
-            throw OperationFailure(error: .validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex."), clientOpID: opID)
+            throw OperationFailure(error: .invalidTagID, clientOpID: opID)
         }
         return try await dependencies.respond(to: request, with: UnlinkTag(tag: tag), clientOpID: opID, message: "Tag unlinked")
     }
