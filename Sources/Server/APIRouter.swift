@@ -11,7 +11,8 @@ public enum APIRouter {
         TrackRoutes(dependencies: dependencies).register(on: router)
         PlayerRoutes(dependencies: dependencies).register(on: router)
         SettingsRoutes(dependencies: dependencies).register(on: router)
-        TagRoutes(dependencies: dependencies).register(on: router)
+        NFCRoutes(dependencies: dependencies).register(on: router)
+        ControlRoutes(dependencies: dependencies).register(on: router)
         return router
     }
 }

@@ -334,13 +334,16 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                     continue
                 }
                 do {
-                    output = try ALSAOutput(device: configuration.device, format: configuration.format,
-                                            latencyMs: configuration.latencyMs, periodMs: configuration.periodMs)
+                    let opened = try ALSAOutput(device: configuration.device, format: configuration.format,
+                                                latencyMs: configuration.latencyMs, periodMs: configuration.periodMs)
+                    output = opened
                     state.withLock { state in
                         state.deviceAvailable = true
                         if lostOutput { state.statistics.reopened += 1 }
                     }
-                    logger.notice("audio device \(configuration.device) open: \(configuration.format), buffer \(output.map { configuration.format.milliseconds(forFrames: Int64($0.bufferFrames)) } ?? 0) ms, period \(output.map { configuration.format.milliseconds(forFrames: Int64($0.periodFrames)) } ?? 0) ms")
+                    let format = configuration.format
+                    let milliseconds = { (frames: Int) in format.milliseconds(forFrames: Int64(frames)) }
+                    logger.notice("audio device \(configuration.device) open: \(configuration.format), buffer \(milliseconds(opened.bufferFrames)) ms, period \(milliseconds(opened.periodFrames)) ms")
                     if lostOutput {
                         lostOutput = false
                         report(.outputRestored)
@@ -400,7 +403,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 // Playing from mid-track (resume, seek): the first milliseconds fade in.
                 if written == 0, startFrame > 0 { fadeInFrom = 1 }
                 if gain != 1 { Self.apply(gain: gain, to: &samples) }
-                if fadeInFrom > 0 { fadeInFrom = Self.fadeIn(&samples, from: fadeInFrom, over: fadeFrames, channels: configuration.format.channels) }
+                if fadeInFrom > 0 { fadeInFrom = Self.fadeIn(&samples, from: fadeInFrom, over: fadeFrames, format: configuration.format) }
                 // The first audible frame of a load (tap-to-sound is measured up to here).
                 let firstSound = written == 0 && samples.contains { $0 != 0 }
                 do {
@@ -488,21 +491,16 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         return linear * linear * linear
     }
 
-    /// Ramps `samples` up from frame `from` (1-based) of a `over`-frame fade-in; returns where the
+    /// Ramps `samples` up from frame `from` (1-based) of an `over`-frame fade-in; returns where the
     /// next chunk goes on (0 when the fade is complete).
-    static func fadeIn(_ samples: inout [Int16], from: Int, over: Int, channels: Int) -> Int {
-        let frames = samples.count / channels
-        var step = from
-        for frame in 0 ..< frames {
-            guard step <= over else { return 0 }
-            let gain = Int32(65536 * step / (over + 1))
-            for channel in 0 ..< channels {
-                let index = frame * channels + channel
-                samples[index] = Int16((Int32(samples[index]) * gain) >> 16)
-            }
-            step += 1
-        }
-        return step <= over ? step : 0
+    static func fadeIn(_ samples: inout [Int16], from: Int, over: Int, format: PCMFormat) -> Int {
+        let ramping = min(samples.count / format.channels, over - from + 1)
+        guard ramping > 0 else { return 0 }
+        var head = Array(samples[0 ..< ramping * format.channels])
+        format.scaleFrames(&head) { Int32(65536 * (from + $0) / (over + 1)) }
+        samples.replaceSubrange(0 ..< head.count, with: head)
+        let next = from + ramping
+        return next <= over ? next : 0
     }
 
     static func apply(gain: Double, to samples: inout [Int16]) {

@@ -168,13 +168,7 @@ public final class ALSAOutput {
         let start = (held - rewound) * format.channels
         let count = min(frames, rewound)
         var tail = Array(recent[start ..< start + count * format.channels])
-        for frame in 0 ..< count {
-            let gain = Int32(65536 * (count - frame) / (count + 1))
-            for channel in 0 ..< format.channels {
-                let index = frame * format.channels + channel
-                tail[index] = Int16((Int32(tail[index]) * gain) >> 16)
-            }
-        }
+        format.scaleFrames(&tail) { Int32(65536 * (count - $0) / (count + 1)) }
         do { try writeFrames(tail) } catch {
             drop()
             return 0
