@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // Domain model, errors, commands and the single-writer state manager. No I/O of its own.
@@ -64,6 +65,20 @@ let package = Package(
         .systemLibrary(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]
+        ),
+        // Chunked, resumable uploads: sessions, their temp files, and the checks that turn a
+        // complete file into a track (hash, decode probe) before the state manager adds it.
+        .target(
+            name: "Uploads",
+            dependencies: [
+                "MusicBoxCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
         ),
         // NFC: tag readers behind MusicBoxCore's `TagReader` (libnfc on the box, simulated elsewhere).
         .target(
@@ -131,7 +146,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MusicBoxCore", "SocketIO",
+                "MusicBoxCore", "SocketIO", "Uploads",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -144,7 +159,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls", "Uploads",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -165,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "MusicBoxTests",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "NFC", "Controls", "SocketIO",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "NFC", "Controls", "SocketIO", "Uploads",
                 // Built so the process tests (exit codes, kill -9) can run the real binary.
                 "musicboxd",
                 .product(name: "Logging", package: "swift-log"),

@@ -86,6 +86,7 @@ public enum ConfigSchema {
         "audio": "Sound output (ALSA).",
         "nfc": "The NFC tag reader (libnfc). What tags do is a parents' setting (/api/settings).",
         "controls": "Buttons and a rotary encoder on GPIO (libgpiod). hardware/ has pin maps of common builds.",
+        "uploads": "Songs parents upload from a browser or import from a folder.",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
@@ -251,6 +252,36 @@ public enum ConfigSchema {
             key: "controls.volume_step", kind: .integer(1...50),
             documentation: "Volume change per press, repeat or encoder detent (0-100 scale, capped by max_volume).",
             read: { .integer($0.controls.volumeStep) }, write: { $0.controls.volumeStep = $1.integer }
+        ),
+        ConfigSetting(
+            key: "uploads.max_file_mb", kind: .integer(1...16384),
+            documentation: "Largest audio file accepted, in MiB. Larger ones are refused (413) before any of it is sent.",
+            read: { .integer($0.uploads.maxFileMB) }, write: { $0.uploads.maxFileMB = $1.integer }
+        ),
+        ConfigSetting(
+            key: "uploads.formats", kind: .text(allowEmpty: false),
+            documentation: "File extensions accepted, comma-separated. A file must also decode to be added, whatever its name says.",
+            read: { .string($0.uploads.formats) }, write: { $0.uploads.formats = $1.text }
+        ),
+        ConfigSetting(
+            key: "uploads.free_space_reserve_mb", kind: .integer(0...1_000_000),
+            documentation: "Space in MiB kept free on the data disk for the database and resume points: an upload that would eat into it is refused (507) before it starts.",
+            read: { .integer($0.uploads.freeSpaceReserveMB) }, write: { $0.uploads.freeSpaceReserveMB = $1.integer }
+        ),
+        ConfigSetting(
+            key: "uploads.max_sessions", kind: .integer(1...256),
+            documentation: "Uploads open at once (one per file). A browser queue sends a few at a time.",
+            read: { .integer($0.uploads.maxSessions) }, write: { $0.uploads.maxSessions = $1.integer }
+        ),
+        ConfigSetting(
+            key: "uploads.session_expiry_hours", kind: .integer(1...720),
+            documentation: "An unfinished upload nobody touched for this long is dropped with its temporary file.",
+            read: { .integer($0.uploads.sessionExpiryHours) }, write: { $0.uploads.sessionExpiryHours = $1.integer }
+        ),
+        ConfigSetting(
+            key: "uploads.chunk_kb", kind: .integer(64...16384),
+            documentation: "Chunk size in KiB offered to clients that do not ask for one.",
+            read: { .integer($0.uploads.chunkKB) }, write: { $0.uploads.chunkKB = $1.integer }
         ),
         ConfigSetting(
             key: "realtime.event_log_size", kind: .integer(1000...1_000_000),

@@ -1,3 +1,4 @@
+import Foundation
 import MusicBoxCore
 
 /// Everything the daemon reads at start. Each field is declared, documented and validated
@@ -57,6 +58,21 @@ public struct DaemonConfig: Sendable, Equatable {
         public var volumeStep = 5
     }
 
+    public struct Uploads: Sendable, Equatable {
+        public var maxFileMB = 1024
+        /// Comma-separated file extensions.
+        public var formats = "mp3,m4a,aac,flac,ogg,oga,opus,wav,aif,aiff,mka"
+        public var freeSpaceReserveMB = 200
+        public var maxSessions = 8
+        public var sessionExpiryHours = 24
+        public var chunkKB = 1024
+
+        /// The extensions of `formats`, lowercase, without dots.
+        public var formatList: Set<String> {
+            Set(formats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased().trimmingPrefix(".") }.map(String.init).filter { !$0.isEmpty })
+        }
+    }
+
     public struct Realtime: Sendable, Equatable {
         public var eventLogSize = 1000
         public var healthIntervalMs = 5000
@@ -72,6 +88,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var nfc = NFC()
     public var controls = Controls()
     public var audio = Audio()
+    public var uploads = Uploads()
     public var realtime = Realtime()
     public var log = Log()
 

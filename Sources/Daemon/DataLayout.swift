@@ -10,6 +10,8 @@ public struct DataLayout: Sendable {
 
     public var databasePath: String { root.appendingPathComponent("musicbox.sqlite").path }
     public var mediaDirectory: URL { root.appendingPathComponent("media", isDirectory: true) }
+    /// Upload temp files: beside `media` on the same file system, so finished uploads move in by rename.
+    public var uploadsDirectory: URL { root.appendingPathComponent("uploads", isDirectory: true) }
 
     /// Creates the folder if needed and checks that the daemon may write in it.
     func prepare() throws {

@@ -12,6 +12,7 @@ import Server
 import SocketIO
 import ServiceLifecycle
 import UnixSignals
+import Uploads
 
 /// The whole daemon, built from a configuration: storage, the state manager and the HTTP server,
 /// run as services with a clean shutdown on SIGTERM/SIGINT.
@@ -77,6 +78,10 @@ public final class MusicBoxDaemon: Sendable {
             healthInterval: .milliseconds(config.realtime.healthIntervalMs), logger: realtimeLogger
         )
 
+        let uploads = try UploadService(
+            staging: StagingArea(directory: layout.uploadsDirectory), limits: Self.uploadLimits(config.uploads),
+            state: state, library: store, probe: FFmpegAudioProbe(), logger: logger.with(label: "musicboxd.uploads")
+        )
         let dependencies = APIDependencies(
             state: state, library: store,
             system: SystemFacts(
@@ -84,7 +89,7 @@ public final class MusicBoxDaemon: Sendable {
                 hardwareMode: config.hardware.mode, dataDirectory: layout.root.path
             ),
             health: health, operations: operations,
-            maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader, controls: controls
+            maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader, controls: controls, uploads: uploads
         )
         let boundPort = BoundPort()
         self.boundPort = boundPort
@@ -107,8 +112,19 @@ public final class MusicBoxDaemon: Sendable {
             configuration: .init(services: [
                 gateway, TagService(reader: reader, state: state),
                 ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, logger: logger.with(label: "musicboxd.controls")),
-                app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
+                uploads, app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
         )
+    }
+
+    static func uploadLimits(_ config: DaemonConfig.Uploads) -> UploadLimits {
+        var limits = UploadLimits()
+        limits.maxFileBytes = Int64(config.maxFileMB) << 20
+        limits.allowedExtensions = config.formatList
+        limits.freeSpaceReserveBytes = Int64(config.freeSpaceReserveMB) << 20
+        limits.maxSessions = config.maxSessions
+        limits.sessionExpirySeconds = Int64(config.sessionExpiryHours) * 3600
+        limits.defaultChunkBytes = config.chunkKB << 10
+        return limits
     }
 
     /// `sim`: the paced simulation. `real`: ALSA on `audio.device`, retried while it is missing.

@@ -32,6 +32,19 @@ public final class GRDBLibraryStore: LibraryStore {
         _ = try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    public func artwork(for track: TrackID) async throws -> Artwork? {
+        try await database.pool.read { db in try TrackRepository.artwork(db, track: track) }
+    }
+
+    public func audioFile(for track: TrackID) async throws -> TrackFile? {
+        guard let file = try await database.pool.read({ db in try TrackRepository.file(db, track: track) }) else { return nil }
+        return TrackFile(path: try media.url(of: file.storedName).path, originalName: file.originalName)
+    }
+
+    public func tracks(in playlist: PlaylistID, withSHA256 sha256: String) async throws -> [Track] {
+        try await database.pool.read { db in try TrackRepository.tracks(db, in: playlist, withSHA256: sha256) }
+    }
+
     /// The path of a track's audio file, for the playback engine (`nil` when the track is gone).
     /// A synchronous read of the reader pool; the engine calls it from its decoder thread.
     public func mediaPath(for track: TrackID) -> String? {
@@ -51,6 +64,23 @@ public final class GRDBLibraryStore: LibraryStore {
 
     public func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws {
         try database.pool.write { db in try SettingsRepository.set(db, key, to: value, now: now) }
+    }
+
+    public func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
+        let destination = try media.url(of: new.storedFileName)
+        guard rename(stagedFile, destination.path) == 0 else {
+            throw BoxError(.storageError, "Could not move the upload into the media folder: \(String(cString: strerror(errno))).")
+        }
+        media.syncDirectory()
+        do {
+            return try database.pool.write { db in
+                _ = try TrackRepository.append(db, new, to: playlist, now: now)
+                return try PlaylistRepository.detail(db, id: playlist)!
+            }
+        } catch {
+            media.remove([new.storedFileName])
+            throw error
+        }
     }
 
     public func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
@@ -141,7 +171,11 @@ public final class GRDBLibraryStore: LibraryStore {
 
     // MARK: Start-up
 
-    /// Removes media files no track refers to, and logs tracks whose file is missing.
+    /// Makes the media folder agree with the rows after a crash: files no track refers to (an upload
+    /// renamed in but never committed, a delete committed but its file not yet removed) are removed.
+    /// Tracks whose file is missing are only logged: uploads never leave one behind (the file is
+    /// in place before the row commits), so a missing file was removed by hand, and the parent
+    /// should see the track fail to play and decide, rather than have it vanish.
     public func reconcileMediaFolder() throws {
         let known = try database.pool.read { db in try TrackRepository.allStoredFileNames(db) }
         let removed = try media.sweep(keeping: known)

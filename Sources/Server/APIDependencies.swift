@@ -1,5 +1,6 @@
 import Foundation
 import MusicBoxCore
+import Uploads
 
 /// What the HTTP layer needs from the rest of the daemon. Writes go only through `state`;
 /// reads may go straight to `library`.
@@ -15,11 +16,15 @@ public struct APIDependencies: Sendable {
     public var tags: any TagReader
     /// The buttons (the dev endpoint presses simulated ones).
     public var controls: any ControlInput
+    /// Upload sessions (CONTRACT §6).
+    public var uploads: UploadService
 
     public init(
         state: StateManager, library: any LibraryStore, system: SystemFacts, health: HealthProbe,
-        operations: OperationReporter, maxJSONBodyBytes: Int, tags: any TagReader, controls: any ControlInput
+        operations: OperationReporter, maxJSONBodyBytes: Int, tags: any TagReader, controls: any ControlInput,
+        uploads: UploadService
     ) {
+        self.uploads = uploads
         self.tags = tags
         self.controls = controls
         self.state = state

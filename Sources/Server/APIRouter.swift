@@ -13,6 +13,8 @@ public enum APIRouter {
         SettingsRoutes(dependencies: dependencies).register(on: router)
         NFCRoutes(dependencies: dependencies).register(on: router)
         ControlRoutes(dependencies: dependencies).register(on: router)
+        UploadRoutes(dependencies: dependencies).register(on: router)
+        MediaRoutes(dependencies: dependencies).register(on: router)
         return router
     }
 }

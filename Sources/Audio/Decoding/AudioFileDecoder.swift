@@ -44,6 +44,9 @@ public final class AudioFileDecoder {
     /// reaches the log as our errors, which name the file and the reason.
     private static let quietFFmpeg: Void = av_log_set_level(AV_LOG_FATAL)
 
+    /// Turns FFmpeg's stderr chatter off (once per process).
+    static func silenceFFmpeg() { quietFFmpeg }
+
     public init(path: String, output: PCMFormat = .standard) throws(BoxError) {
         Self.quietFFmpeg
         self.path = path

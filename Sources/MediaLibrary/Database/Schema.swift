@@ -6,7 +6,7 @@ import GRDB
 /// Each migration runs in its own transaction, with foreign keys checked at its end.
 public enum Schema {
     /// Migration identifiers in order. The last one is the current schema version.
-    public static let versions = ["v1_library", "v2_playback_memory"]
+    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -65,6 +65,18 @@ public enum Schema {
                 // JSON text, so one column holds any typed value.
                 t.column("value", .text).notNull()
                 t.column("updated_at", .integer).notNull()
+            }
+        }
+        // v3: cover pictures read from uploaded files. Kept in the database, not beside the audio:
+        // a cover is committed in the same transaction as its track, and goes with it by cascade.
+        migrator.registerMigration("v3_artwork") { db in
+            try db.alter(table: "tracks") { t in
+                t.add(column: "has_cover", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "artwork") { t in
+                t.primaryKey("track_id", .text).notNull().references("tracks", onDelete: .cascade)
+                t.column("mime_type", .text).notNull()
+                t.column("data", .blob).notNull()
             }
         }
         return migrator

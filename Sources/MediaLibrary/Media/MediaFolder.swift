@@ -9,7 +9,7 @@ public struct MediaFolder: Sendable {
     public let directory: URL
 
     /// Extensions a stored file may have (the formats the decoder accepts).
-    public static let allowedExtensions: Set<String> = ["mp3", "m4a", "aac", "flac", "ogg", "oga", "opus", "wav"]
+    public static var allowedExtensions: Set<String> { MediaFileName.extensions }
 
     public init(directory: URL) throws {
         self.directory = directory
@@ -18,8 +18,7 @@ public struct MediaFolder: Sendable {
 
     /// The stored name for a track's file. Unknown extensions become `bin`, which the decoder probes by content.
     public static func storedFileName(for track: TrackID, fileExtension: String) -> String {
-        let ext = fileExtension.lowercased()
-        return "\(track).\(allowedExtensions.contains(ext) ? ext : "bin")"
+        MediaFileName.forTrack(track, fileExtension: fileExtension)
     }
 
     /// Whether `name` has the shape of a stored file name (a track id and a listed extension).
@@ -37,6 +36,15 @@ public struct MediaFolder: Sendable {
             throw BoxError(.internalError, "Refusing to touch \(storedFileName): not a media file name.")
         }
         return directory.appendingPathComponent(storedFileName, isDirectory: false)
+    }
+
+    /// Flushes the folder's entries (a rename into it) to disk, so a power cut cannot undo them
+    /// after the row that names the file is committed.
+    public func syncDirectory() {
+        let descriptor = open(directory.path, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
     }
 
     /// Removes stored files; a file already gone is fine. Returns the names that could not be removed.

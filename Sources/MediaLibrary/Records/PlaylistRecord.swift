@@ -35,6 +35,7 @@ struct PlaylistSummaryRow: Decodable, FetchableRecord {
     var trackCount: Int
     var totalDurationMs: Int64
     var nfcTagID: String?
+    var coverTrackID: String?
 
     enum CodingKeys: String, CodingKey {
         case id, title, description, position
@@ -43,6 +44,7 @@ struct PlaylistSummaryRow: Decodable, FetchableRecord {
         case trackCount = "track_count"
         case totalDurationMs = "total_duration_ms"
         case nfcTagID = "nfc_tag_id"
+        case coverTrackID = "cover_track_id"
     }
 
     /// The summary query; callers append `WHERE`/`ORDER BY`/`LIMIT`.
@@ -52,7 +54,9 @@ struct PlaylistSummaryRow: Decodable, FetchableRecord {
                (SELECT COUNT(*) FROM tracks t WHERE t.playlist_id = p.id) AS track_count,
                (SELECT COALESCE(SUM(t.duration_ms), 0) FROM tracks t WHERE t.playlist_id = p.id) AS total_duration_ms,
                (SELECT g.tag_id FROM tags g WHERE g.playlist_id = p.id
-                ORDER BY g.created_at DESC, g.tag_id LIMIT 1) AS nfc_tag_id
+                ORDER BY g.created_at DESC, g.tag_id LIMIT 1) AS nfc_tag_id,
+               (SELECT t.id FROM tracks t WHERE t.playlist_id = p.id AND t.has_cover
+                ORDER BY t.track_number LIMIT 1) AS cover_track_id
         FROM playlists p
         """
 
@@ -61,7 +65,7 @@ struct PlaylistSummaryRow: Decodable, FetchableRecord {
         return PlaylistSummary(
             id: playlistID, title: title, description: description, nfcTagID: nfcTagID.flatMap(TagID.init),
             trackCount: trackCount, totalDurationMs: totalDurationMs, position: position,
-            createdAt: createdAt, updatedAt: updatedAt
+            createdAt: createdAt, updatedAt: updatedAt, coverTrackID: coverTrackID.flatMap(TrackID.init)
         )
     }
 }

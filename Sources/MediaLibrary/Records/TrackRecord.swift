@@ -17,6 +17,7 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
     var fileSize: Int64
     var sha256: String
     var createdAt: Int64
+    var hasCover: Bool
 
     enum CodingKeys: String, CodingKey {
         case id, title, artist, album, sha256
@@ -27,6 +28,7 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
         case originalFilename = "original_filename"
         case fileSize = "file_size"
         case createdAt = "created_at"
+        case hasCover = "has_cover"
     }
 
     enum Columns {
@@ -42,7 +44,8 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
         }
         return Track(
             id: trackID, playlistID: playlist, trackNumber: trackNumber, title: title, artist: artist,
-            album: album, durationMs: durationMs, filename: originalFilename, fileSize: fileSize, createdAt: createdAt
+            album: album, durationMs: durationMs, filename: originalFilename, fileSize: fileSize, createdAt: createdAt,
+            hasCover: hasCover
         )
     }
 }

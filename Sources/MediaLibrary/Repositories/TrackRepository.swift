@@ -38,9 +38,16 @@ public enum TrackRepository {
         let record = TrackRecord(
             id: new.id.description, playlistID: playlist.description, trackNumber: last + 1, title: new.title,
             artist: new.artist, album: new.album, durationMs: new.durationMs, fileName: new.storedFileName,
-            originalFilename: new.originalFilename, fileSize: new.fileSize, sha256: new.sha256, createdAt: now
+            originalFilename: new.originalFilename, fileSize: new.fileSize, sha256: new.sha256, createdAt: now,
+            hasCover: new.artwork != nil
         )
         try record.insert(db)
+        if let artwork = new.artwork {
+            try db.execute(
+                sql: "INSERT INTO artwork (track_id, mime_type, data) VALUES (?, ?, ?)",
+                arguments: [record.id, artwork.mimeType, artwork.data]
+            )
+        }
         try touch(db, playlist: playlist, now: now)
         return try record.track()
     }
@@ -131,6 +138,22 @@ public enum TrackRepository {
             .filter(TrackRecord.Columns.playlistID == playlist.description && Column("sha256") == sha256)
             .fetchAll(db)
             .map { try $0.track() }
+    }
+
+    /// A track's cover picture, if its file had one.
+    public static func artwork(_ db: Database, track: TrackID) throws -> Artwork? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT mime_type, data FROM artwork WHERE track_id = ?", arguments: [track.description]) else {
+            return nil
+        }
+        return Artwork(mimeType: row["mime_type"], data: row["data"])
+    }
+
+    /// The stored file name and original name of a track (for serving its audio).
+    public static func file(_ db: Database, track: TrackID) throws -> (storedName: String, originalName: String)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT file_name, original_filename FROM tracks WHERE id = ?", arguments: [track.description]) else {
+            return nil
+        }
+        return (row["file_name"], row["original_filename"])
     }
 
     /// Every media file name the library refers to.

@@ -15,13 +15,22 @@ public enum StateEventType: String, Sendable, CaseIterable {
     /// An association session changed (CONTRACT §5), and its friendly form.
     case nfcStatus = "nfc_status"
     case nfcAssociationState = "nfc_association_state"
+    /// Upload transfers (CONTRACT §6): progress, the track added, or why not.
+    case uploadProgress = "upload:progress"
+    case uploadComplete = "upload:complete"
+    case uploadError = "upload:error"
 
     /// Sent with the current `server_seq`, never logged or replayed.
     public var isEphemeral: Bool { self != .player && self != .playlists && self != .playlist && self != .track && self != .playlistDeleted }
 
     /// Sent as the payload alone, which carries `server_seq` itself (the §5 shapes), not in the
     /// `state:*` envelope.
-    public var isBare: Bool { self == .nfcStatus || self == .nfcAssociationState }
+    public var isBare: Bool {
+        switch self {
+        case .nfcStatus, .nfcAssociationState, .uploadProgress, .uploadComplete, .uploadError: true
+        default: false
+        }
+    }
 }
 
 /// What a `state:*` event carries in `data`.
@@ -37,6 +46,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
     case tag(TagOutcome)
     case nfcStatus(AssociationStatus)
     case nfcAssociationState(AssociationStatus)
+    case upload(UploadNotice)
 
     public var type: StateEventType {
         switch self {
@@ -50,6 +60,9 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .tag: .tag
         case .nfcStatus: .nfcStatus
         case .nfcAssociationState: .nfcAssociationState
+        case .upload(.progress): .uploadProgress
+        case .upload(.complete): .uploadComplete
+        case .upload(.failed): .uploadError
         }
     }
 
@@ -68,6 +81,9 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .tag(let outcome): try outcome.encode(to: encoder)
         case .nfcStatus(let status): try AssociationStatusPayload(status: status).encode(to: encoder)
         case .nfcAssociationState(let status): try AssociationNoticePayload(status: status).encode(to: encoder)
+        case .upload(.progress(let progress)): try progress.encode(to: encoder)
+        case .upload(.complete(let completion)): try completion.encode(to: encoder)
+        case .upload(.failed(let failure)): try failure.encode(to: encoder)
         }
     }
 }

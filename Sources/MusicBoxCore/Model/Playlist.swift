@@ -11,11 +11,14 @@ public struct PlaylistSummary: Codable, Sendable, Equatable {
     public var position: Int
     public var createdAt: EpochMillis
     public var updatedAt: EpochMillis
+    /// The first track (in play order) that has a cover: the playlist's cover.
+    public var coverTrackID: TrackID?
 
     public init(
         id: PlaylistID, title: String, description: String, nfcTagID: TagID?, trackCount: Int,
-        totalDurationMs: Int64, position: Int, createdAt: EpochMillis, updatedAt: EpochMillis
+        totalDurationMs: Int64, position: Int, createdAt: EpochMillis, updatedAt: EpochMillis, coverTrackID: TrackID? = nil
     ) {
+        self.coverTrackID = coverTrackID
         self.id = id
         self.title = title
         self.description = description
@@ -34,6 +37,22 @@ public struct PlaylistSummary: Codable, Sendable, Equatable {
         case totalDurationMs = "total_duration_ms"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case coverURL = "cover_url"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(PlaylistID.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        description = try container.decode(String.self, forKey: .description)
+        nfcTagID = try container.decodeIfPresent(TagID.self, forKey: .nfcTagID)
+        trackCount = try container.decode(Int.self, forKey: .trackCount)
+        totalDurationMs = try container.decode(Int64.self, forKey: .totalDurationMs)
+        position = try container.decode(Int.self, forKey: .position)
+        createdAt = try container.decode(EpochMillis.self, forKey: .createdAt)
+        updatedAt = try container.decode(EpochMillis.self, forKey: .updatedAt)
+        // The URL names the playlist, not the track; a decoded summary only knows there is a cover.
+        coverTrackID = nil
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -48,6 +67,7 @@ public struct PlaylistSummary: Codable, Sendable, Equatable {
         try container.encode(position, forKey: .position)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(coverTrackID == nil ? nil : "/api/playlists/\(id)/cover", forKey: .coverURL)
     }
 }
 

@@ -12,11 +12,14 @@ public struct Track: Codable, Sendable, Equatable {
     public var filename: String
     public var fileSize: Int64
     public var createdAt: EpochMillis
+    /// The file had a cover picture, served at ``coverPath``.
+    public var hasCover: Bool
 
     public init(
         id: TrackID, playlistID: PlaylistID, trackNumber: Int, title: String, artist: String?, album: String?,
-        durationMs: Int64, filename: String, fileSize: Int64, createdAt: EpochMillis
+        durationMs: Int64, filename: String, fileSize: Int64, createdAt: EpochMillis, hasCover: Bool = false
     ) {
+        self.hasCover = hasCover
         self.id = id
         self.playlistID = playlistID
         self.trackNumber = trackNumber
@@ -36,6 +39,40 @@ public struct Track: Codable, Sendable, Equatable {
         case durationMs = "duration_ms"
         case fileSize = "file_size"
         case createdAt = "created_at"
+        case coverURL = "cover_url"
+    }
+
+    /// Where clients fetch the cover (and `GET /api/tracks/{id}/audio` the sound).
+    public var coverPath: String { "/api/tracks/\(id)/cover" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(TrackID.self, forKey: .id)
+        playlistID = try container.decode(PlaylistID.self, forKey: .playlistID)
+        trackNumber = try container.decode(Int.self, forKey: .trackNumber)
+        title = try container.decode(String.self, forKey: .title)
+        artist = try container.decodeIfPresent(String.self, forKey: .artist)
+        album = try container.decodeIfPresent(String.self, forKey: .album)
+        durationMs = try container.decode(Int64.self, forKey: .durationMs)
+        filename = try container.decode(String.self, forKey: .filename)
+        fileSize = try container.decode(Int64.self, forKey: .fileSize)
+        createdAt = try container.decode(EpochMillis.self, forKey: .createdAt)
+        hasCover = try container.decodeIfPresent(String.self, forKey: .coverURL) != nil
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(playlistID, forKey: .playlistID)
+        try container.encode(trackNumber, forKey: .trackNumber)
+        try container.encode(title, forKey: .title)
+        try container.encode(artist, forKey: .artist)
+        try container.encode(album, forKey: .album)
+        try container.encode(durationMs, forKey: .durationMs)
+        try container.encode(filename, forKey: .filename)
+        try container.encode(fileSize, forKey: .fileSize)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(hasCover ? coverPath : nil, forKey: .coverURL)
     }
 }
 
@@ -51,11 +88,14 @@ public struct NewTrack: Sendable, Equatable {
     public var originalFilename: String
     public var fileSize: Int64
     public var sha256: String
+    /// The cover picture to keep with it (stored in the same transaction as the row).
+    public var artwork: Artwork?
 
     public init(
         id: TrackID = TrackID(), title: String, artist: String? = nil, album: String? = nil, durationMs: Int64,
-        storedFileName: String, originalFilename: String, fileSize: Int64, sha256: String
+        storedFileName: String, originalFilename: String, fileSize: Int64, sha256: String, artwork: Artwork? = nil
     ) {
+        self.artwork = artwork
         self.id = id
         self.title = title
         self.artist = artist

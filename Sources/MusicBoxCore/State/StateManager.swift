@@ -265,6 +265,18 @@ public actor StateManager {
         return outcome
     }
 
+    /// Tells the playlist's room and the collection's how an upload goes (CONTRACT §6). Through the
+    /// state manager so that `upload:complete` follows the `state:playlist` that added the track.
+    public func announce(_ notice: UploadNotice) {
+        publisher.publish(StateEvent(
+            payload: .upload(notice), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
+            eventID: eventIDs.next(), rooms: [.playlist(notice.playlistID), .playlists]
+        ))
+    }
+
+    /// Whether the playlist exists now (uploads check before accepting more bytes for it).
+    public func hasPlaylist(_ id: PlaylistID) -> Bool { library.contains(id) }
+
     private func publishTag(_ outcome: TagOutcome) {
         publisher.publish(StateEvent(
             payload: .tag(outcome), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,

@@ -84,3 +84,24 @@ public struct UpdateTrack: BoxCommand {
         return track
     }
 }
+
+/// Adds an uploaded or imported file as the last track of a playlist. The file must already be
+/// complete and flushed at `stagedFile`; the store moves it into the media folder and commits the row.
+public struct AddTrack: BoxCommand {
+    public var playlistID: PlaylistID
+    public var track: NewTrack
+    public var stagedFile: String
+
+    public init(playlistID: PlaylistID, track: NewTrack, stagedFile: String) {
+        self.playlistID = playlistID
+        self.track = track
+        self.stagedFile = stagedFile
+    }
+
+    public func run(in context: inout CommandContext) throws -> Track {
+        let detail = try context.store.addTrack(track, stagedFile: stagedFile, to: playlistID, now: context.now)
+        context.record(.playlistTracksChanged(detail))
+        guard let added = detail.tracks.first(where: { $0.id == track.id }) else { throw BoxError.trackNotFound(track.id) }
+        return added
+    }
+}

@@ -9,8 +9,19 @@ public protocol LibraryStore: Sendable {
     func playlist(_ id: PlaylistID) async throws -> PlaylistDetail?
     /// Cheap query that proves the database answers.
     func ping() async throws
+    /// A track's cover picture (`nil`: the track has none or does not exist).
+    func artwork(for track: TrackID) async throws -> Artwork?
+    /// Where a track's audio file is, and the name it was uploaded under (`nil`: no such track).
+    func audioFile(for track: TrackID) async throws -> TrackFile?
+    /// Tracks of a playlist with the given content (SHA-256, lowercase hex), for duplicate warnings.
+    func tracks(in playlist: PlaylistID, withSHA256 sha256: String) async throws -> [Track]
 
     // MARK: State manager only
+    /// Adds a track at the end of a playlist. Its file, complete and flushed to disk at
+    /// `stagedFile` (on the media folder's file system), is renamed into the media folder, then the
+    /// row (and its cover) is committed. A crash between the two leaves an orphan file, which the
+    /// next start removes; a failure removes the file again. Returns the playlist after.
+    func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
     /// Every playlist with its tracks, read once at start into the state manager's memory.
     func loadLibrary() throws -> [PlaylistDetail]
     /// A setting's stored value, or its default.
@@ -43,6 +54,18 @@ public protocol LibraryStore: Sendable {
     func saveResumePoint(_ point: ResumePoint) throws
     /// Forgets where a playlist was left: it starts over next time.
     func clearResumePoint(for playlist: PlaylistID) throws
+}
+
+/// A track's audio file on disk.
+public struct TrackFile: Sendable, Equatable {
+    public var path: String
+    /// The name the parent uploaded it under (for `Content-Disposition`).
+    public var originalName: String
+
+    public init(path: String, originalName: String) {
+        self.path = path
+        self.originalName = originalName
+    }
 }
 
 /// One page of the playlist list, with the real total for paging.

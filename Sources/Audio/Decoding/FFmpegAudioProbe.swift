@@ -1,0 +1,188 @@
+import CFFmpeg
+import Foundation
+import MusicBoxCore
+
+/// Checks uploaded files with FFmpeg before they join the library.
+///
+/// It reads every packet of the audio stream (cheap: no decoding) to learn the real length and to
+/// notice a file that breaks off before the length its header states, and decodes the first seconds
+/// to prove the codec really decodes. A file that is not audio, uses a codec this build lacks, or
+/// was cut short is refused with `unsupported_format` and a `reason` detail.
+public struct FFmpegAudioProbe: AudioProbe {
+    /// How much audio is decoded to prove the file decodes.
+    public var decodeSeconds: Double
+
+    public init(decodeSeconds: Double = 5) {
+        self.decodeSeconds = decodeSeconds
+    }
+
+    public func probe(path: String) throws(BoxError) -> ProbedAudio {
+        try ProbeRun(path: path, decodeSeconds: decodeSeconds).run()
+    }
+}
+
+/// One probe of one file; owns the FFmpeg contexts it opens.
+private final class ProbeRun {
+    let path: String
+    let decodeSeconds: Double
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+
+    init(path: String, decodeSeconds: Double) {
+        self.path = path
+        self.decodeSeconds = decodeSeconds
+    }
+
+    deinit {
+        if frame != nil { av_frame_free(&frame) }
+        if packet != nil { av_packet_free(&packet) }
+        if codec != nil { avcodec_free_context(&codec) }
+        if format != nil { avformat_close_input(&format) }
+    }
+
+    func run() throws(BoxError) -> ProbedAudio {
+        AudioFileDecoder.silenceFFmpeg()
+        var status = avformat_open_input(&format, path, nil, nil)
+        guard status >= 0, let format else { throw refusal("not_audio", "is not an audio file this box knows", status) }
+        status = avformat_find_stream_info(format, nil)
+        guard status >= 0 else { throw refusal("not_audio", "has no readable audio in it", status) }
+        var decoderPointer: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoderPointer, 0)
+        guard index >= 0, let stream = format.pointee.streams[Int(index)] else {
+            throw refusal("no_audio_stream", "has no audio stream", index)
+        }
+        let parameters = stream.pointee.codecpar.pointee
+        guard let decoder = decoderPointer else {
+            throw refusal("codec_unsupported", "uses the \(Self.codecName(parameters.codec_id)) codec, which this box cannot play", index)
+        }
+        codec = avcodec_alloc_context3(decoder)
+        packet = av_packet_alloc()
+        frame = av_frame_alloc()
+        guard let codec, let packet, let frame else { throw BoxError(.internalError, "Out of memory while probing the file.") }
+        status = avcodec_parameters_to_context(codec, stream.pointee.codecpar)
+        if status >= 0 { status = avcodec_open2(codec, decoder, nil) }
+        guard status >= 0 else { throw refusal("codec_unsupported", "cannot be decoded", status) }
+
+        let timeBase = stream.pointee.time_base
+        let startTime = stream.pointee.start_time == musicbox_av_nopts_value() ? 0 : stream.pointee.start_time
+        let decodeLimit = Int64(decodeSeconds * Double(max(codec.pointee.sample_rate, 1)))
+        var decodedSamples: Int64 = 0
+        var decodeFailures = 0
+        var packets = 0
+        var end = Int64.min
+        while av_read_frame(format, packet) >= 0 {
+            defer { av_packet_unref(packet) }
+            guard packet.pointee.stream_index == index else { continue }
+            packets += 1
+            let pts = packet.pointee.pts != musicbox_av_nopts_value() ? packet.pointee.pts : packet.pointee.dts
+            if pts != musicbox_av_nopts_value() { end = max(end, pts + max(packet.pointee.duration, 0)) }
+            guard decodedSamples < decodeLimit else { continue }
+            if avcodec_send_packet(codec, packet) < 0 { decodeFailures += 1; continue }
+            while avcodec_receive_frame(codec, frame) >= 0 {
+                decodedSamples += Int64(frame.pointee.nb_samples)
+                av_frame_unref(frame)
+            }
+        }
+        if decodedSamples < decodeLimit {
+            avcodec_send_packet(codec, nil)
+            while avcodec_receive_frame(codec, frame) >= 0 {
+                decodedSamples += Int64(frame.pointee.nb_samples)
+                av_frame_unref(frame)
+            }
+        }
+        guard decodedSamples > 0 else {
+            let reason = packets == 0 ? "has no audio in it" : "did not decode (\(decodeFailures) of its first packets were damaged)"
+            throw refusal(packets == 0 ? "empty" : "undecodable", reason, nil)
+        }
+
+        let headerMs = Self.headerDuration(format, stream)
+        let measuredMs = end == Int64.min ? 0 : av_rescale_q(end - startTime, timeBase, AVRational(num: 1, den: 1000))
+        if headerMs > 0, measuredMs > 0, headerMs - measuredMs > max(300, headerMs / 50) {
+            throw BoxError(
+                .unsupportedFormat,
+                "The file breaks off at \(Self.clock(measuredMs)) of its \(Self.clock(headerMs)); it was probably cut short while copying or uploading.",
+                details: ["reason": "truncated", "ended_ms": String(measuredMs), "duration_ms": String(headerMs)]
+            )
+        }
+        // The header's length leaves out encoder padding the packets include; trust it when it agrees.
+        let durationMs = headerMs > 0 ? headerMs : measuredMs
+
+        let tags = Self.tags(format.pointee.metadata, stream.pointee.metadata)
+        let artwork = Self.artwork(in: format)
+        let metadata = AudioMetadata(
+            title: tags["title"], artist: tags["artist"] ?? tags["album_artist"], album: tags["album"],
+            trackNumber: tags["track"].flatMap(Self.leadingNumber), discNumber: tags["disc"].flatMap(Self.leadingNumber),
+            durationMs: durationMs, container: String(cString: format.pointee.iformat.pointee.name),
+            codec: Self.codecName(parameters.codec_id), sampleRate: Int(parameters.sample_rate),
+            channels: Int(parameters.ch_layout.nb_channels),
+            bitRate: format.pointee.bit_rate > 0 ? Int(format.pointee.bit_rate) : nil, hasCover: artwork != nil
+        )
+        return ProbedAudio(metadata: metadata, artwork: artwork)
+    }
+
+    private func refusal(_ reason: String, _ what: String, _ status: Int32?) -> BoxError {
+        var message = "The file \(what)"
+        if let status, status < 0 {
+            var buffer = [CChar](repeating: 0, count: 256)
+            av_strerror(status, &buffer, buffer.count)
+            message += " (\(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))"
+        }
+        return BoxError(.unsupportedFormat, message + ".", details: ["reason": reason])
+    }
+
+    private static func headerDuration(_ format: UnsafeMutablePointer<AVFormatContext>, _ stream: UnsafeMutablePointer<AVStream>) -> Int64 {
+        if stream.pointee.duration != musicbox_av_nopts_value(), stream.pointee.duration > 0 {
+            return av_rescale_q(stream.pointee.duration, stream.pointee.time_base, AVRational(num: 1, den: 1000))
+        }
+        if format.pointee.duration != musicbox_av_nopts_value(), format.pointee.duration > 0 {
+            return format.pointee.duration / Int64(musicbox_av_time_base() / 1000)
+        }
+        return 0
+    }
+
+    private static func tags(_ dictionaries: OpaquePointer?...) -> [String: String] {
+        var found: [String: String] = [:]
+        for dictionary in dictionaries {
+            for key in ["title", "artist", "album_artist", "album", "track", "disc"] where found[key] == nil {
+                if let entry = av_dict_get(dictionary, key, nil, 0), let value = entry.pointee.value {
+                    let text = String(cString: value).trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !text.isEmpty { found[key] = text }
+                }
+            }
+        }
+        return found
+    }
+
+    /// `3/12` → 3.
+    private static func leadingNumber(_ text: String) -> Int? {
+        Int(text.prefix { $0.isNumber })
+    }
+
+    /// The embedded cover: an attached picture stream (ID3 APIC, MP4 `covr`, FLAC and Vorbis
+    /// PICTURE blocks all become one). Only JPEG and PNG are kept, since every browser shows them.
+    private static func artwork(in format: UnsafeMutablePointer<AVFormatContext>) -> Artwork? {
+        for index in 0..<Int(format.pointee.nb_streams) {
+            guard let stream = format.pointee.streams[index],
+                  stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0,
+                  let bytes = stream.pointee.attached_pic.data else { continue }
+            let size = Int(stream.pointee.attached_pic.size)
+            guard size > 8, size <= Artwork.maximumBytes else { continue }
+            let data = Data(bytes: bytes, count: size)
+            if data.starts(with: [0xFF, 0xD8, 0xFF]) { return Artwork(mimeType: "image/jpeg", data: data) }
+            if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return Artwork(mimeType: "image/png", data: data) }
+        }
+        return nil
+    }
+
+    static func codecName(_ id: AVCodecID) -> String {
+        avcodec_get_name(id).map { String(cString: $0) } ?? "unknown"
+    }
+
+    private static func clock(_ ms: Int64) -> String {
+        let seconds = ms / 1000
+        let rest = seconds % 60
+        return "\(seconds / 60):\(rest < 10 ? "0" : "")\(rest)"
+    }
+}

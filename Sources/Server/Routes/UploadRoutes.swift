@@ -1,0 +1,127 @@
+import HTTPTypes
+import Hummingbird
+import MusicBoxCore
+import Uploads
+
+/// Chunked, resumable uploads (CONTRACT §6). The work is ``UploadService``'s; these routes read
+/// requests and stream chunk bodies into it.
+struct UploadRoutes<Context: RequestContext> {
+    let dependencies: APIDependencies
+    var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
+    var uploads: UploadService { dependencies.uploads }
+
+    func register(on router: Router<Context>) {
+        router.post("api/playlists/:id/uploads/session", use: createSession)
+        router.put("api/playlists/:id/uploads/:session_id/chunks/:index", use: putChunk)
+        router.get("api/playlists/:id/uploads/:session_id", use: status)
+        router.post("api/playlists/:id/uploads/:session_id/finalize", use: finalize)
+        router.delete("api/playlists/:id/uploads/:session_id", use: cancel)
+    }
+
+    struct SessionBody: Decodable {
+        var filename: String
+        var file_size: Int64
+        var chunk_size: Int?
+        var file_hash: String?
+    }
+
+    @Sendable func createSession(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let input = try await body.decode(SessionBody.self, from: request)
+        let info = try await uploads.createSession(
+            playlistID: playlist, filename: input.filename, fileSize: input.file_size, chunkSize: input.chunk_size, fileHash: input.file_hash
+        )
+        return try JSONResponse.success(info, message: "Upload session created", status: .created)
+    }
+
+    /// Streams the body (raw, or the `file` field of a form) into the session's file.
+    @Sendable func putChunk(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let sessionID = try context.parameters.require("session_id")
+        let indexText = try context.parameters.require("index")
+        guard let index = Int(indexText) else {
+            throw BoxError(.validationError, "The chunk index must be a whole number, not \(indexText).", details: ["field": "index"])
+        }
+        let ticket = try await uploads.beginChunk(playlistID: playlist, sessionID: sessionID, index: index)
+        let contentType = request.headers[.contentType]
+        let multipart = MultipartFileReader.isMultipart(contentType)
+        do {
+            // A raw body that says up front it is too large is refused before a byte is written.
+            if !multipart, let length = request.headers[.contentLength].flatMap(Int.init), length > ticket.length {
+                throw BoxError(
+                    .payloadTooLarge, "Chunk \(index) is \(length) bytes; this upload's chunks are at most \(ticket.length) bytes.",
+                    details: ["field": "chunk", "reason": "chunk_too_large", "limit": String(ticket.length)]
+                )
+            }
+            let writer = ChunkWriter(ticket: ticket)
+            if multipart, let contentType {
+                var form = try MultipartFileReader(contentType: contentType)
+                for try await piece in request.body {
+                    for part in try form.feed(piece) { try await writer.append(part) }
+                }
+                try form.finish()
+            } else {
+                for try await piece in request.body { try await writer.append(piece) }
+            }
+            let digest = try await writer.finish()
+            let status = try await uploads.finishChunk(ticket, digest: digest)
+            return try JSONResponse.success(ChunkReceipt(index: index, status: status), message: "Chunk \(index) received")
+        } catch let error as BoxError {
+            await uploads.abandonChunk(ticket, error: error)
+            throw error
+        } catch {
+            // The connection broke off mid-chunk: the chunk is simply not received.
+            await uploads.abandonChunk(ticket, error: BoxError(.validationError, "The chunk did not arrive whole: \(error)."))
+            throw error
+        }
+    }
+
+    struct ChunkReceipt: Encodable {
+        var index: Int
+        var status: UploadStatus
+
+        enum CodingKeys: String, CodingKey {
+            case complete
+            case chunkIndex = "chunk_index"
+            case receivedCount = "received_count"
+            case totalChunks = "total_chunks"
+            case bytesReceived = "bytes_received"
+            case fileSize = "file_size"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .chunkIndex)
+            try container.encode(status.receivedChunks.count, forKey: .receivedCount)
+            try container.encode(status.totalChunks, forKey: .totalChunks)
+            try container.encode(status.bytesReceived, forKey: .bytesReceived)
+            try container.encode(status.fileSize, forKey: .fileSize)
+            try container.encode(status.complete, forKey: .complete)
+        }
+    }
+
+    @Sendable func status(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let status = try await uploads.status(playlistID: playlist, sessionID: try context.parameters.require("session_id"))
+        return try JSONResponse.success(status, message: "Upload status")
+    }
+
+    struct FinalizeBody: Decodable {
+        var metadata_override: MetadataOverride?
+    }
+
+    @Sendable func finalize(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let sessionID = try context.parameters.require("session_id")
+        let input = try await body.decodeIfPresent(FinalizeBody.self, from: request)
+        let result = try await uploads.finalize(playlistID: playlist, sessionID: sessionID, override: input?.metadata_override)
+        return try JSONResponse.success(result, message: "Upload added to the playlist", status: .created)
+    }
+
+    @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let sessionID = try context.parameters.require("session_id")
+        try await uploads.cancel(playlistID: playlist, sessionID: sessionID)
+        return try JSONResponse.success(["session_id": sessionID], message: "Upload cancelled")
+    }
+}
