@@ -30,7 +30,7 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio bench-tap fuzz sample-config clean
+.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
 
 all: build
 
@@ -128,6 +128,11 @@ bench-audio: pydeps
 bench-tap: pydeps
 	$(SWIFT) build -c release --product musicboxd
 	$(VENV)/bin/python Benchmarks/tap_to_sound.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+
+## Upload of a 200 MiB file in 1 MiB chunks over loopback next to cp on the same disk; RSS growth.
+bench-upload: pydeps
+	$(SWIFT) build -c release --product musicboxd
+	$(VENV)/bin/python Benchmarks/upload_throughput.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
 
 bench-socketio: pydeps
 	$(SWIFT) build -c release --product SocketIOTestServer

@@ -2,24 +2,28 @@ import Crypto
 import MusicBoxCore
 import NIOCore
 
-/// Streams one chunk from a request body into the session's file: gathers the body's small
-/// pieces into writes of up to 256 KiB (one trip to the blocking pool each), refuses a byte more
-/// than the chunk's length, and continues the running SHA-256 when the chunk is next in order.
-/// Memory: one 256 KiB buffer, whatever the chunk or file size.
+/// Streams one chunk from a request body into the session's file. The body's pieces are passed
+/// on as they are (no copying into a bigger buffer): the running SHA-256 takes them as they come
+/// (when the chunk is next in order), and batches of up to 128 KiB go to the blocking pool as one
+/// `pwritev` each, a few at a time, while the next pieces arrive. It refuses a byte more than the
+/// chunk's length. Memory: at most ``maximumWritesInFlight`` + 1 batches, whatever the file size.
 public final class ChunkWriter {
     public let ticket: ChunkTicket
     private let io: BlockingIO
-    private var pending: ByteBuffer
+    private var batch: [ByteBuffer] = []
+    private var batchBytes = 0
     private var accepted = 0
-    private var flushedTo: Int64
+    private var nextOffset: Int64
+    /// Batches being written, oldest first. Their offsets never overlap, so their order does not matter.
+    private var writes: [Task<Void, any Error>] = []
     private var digest: SHA256?
-    static let writeSize = 256 * 1024
+    static let batchSize = 128 * 1024
+    static let maximumWritesInFlight = 4
 
     public init(ticket: ChunkTicket, io: BlockingIO = BlockingIO()) {
         self.ticket = ticket
         self.io = io
-        pending = ByteBufferAllocator().buffer(capacity: min(Self.writeSize, max(ticket.length, 1)))
-        flushedTo = ticket.offset
+        nextOffset = ticket.offset
         digest = ticket.digest
     }
 
@@ -33,20 +37,19 @@ public final class ChunkWriter {
                 details: ["field": "chunk", "reason": "chunk_too_large", "limit": String(ticket.length)]
             )
         }
+        guard piece.readableBytes > 0 else { return }
         accepted += piece.readableBytes
+        // Hashing is CPU work of microseconds per piece, not blocking I/O: done here, in order.
         if digest != nil { piece.withUnsafeReadableBytes { digest?.update(bufferPointer: $0) } }
-        if pending.readableBytes == 0, piece.readableBytes >= Self.writeSize {
-            try await write(piece)
-            return
-        }
-        var piece = piece
-        pending.writeBuffer(&piece)
-        if pending.readableBytes >= Self.writeSize { try await flush() }
+        batch.append(piece)
+        batchBytes += piece.readableBytes
+        if batchBytes >= Self.batchSize { try await dispatch() }
     }
 
     /// Writes what is left; the chunk must be complete. Returns the digest to continue with.
     public func finish() async throws(BoxError) -> SHA256? {
-        try await flush()
+        try await dispatch()
+        while !writes.isEmpty { try await waitForOldestWrite() }
         guard accepted == ticket.length else {
             throw BoxError(
                 .validationError, "Chunk \(ticket.index) is incomplete: \(accepted) of its \(ticket.length) bytes arrived. Send it again.",
@@ -56,16 +59,36 @@ public final class ChunkWriter {
         return digest
     }
 
-    private func flush() async throws(BoxError) {
-        guard pending.readableBytes > 0 else { return }
-        try await write(pending)
-        pending.clear()
+    /// Waits for the writes still running (after a failure, so nothing writes once the request is over).
+    public func drain() async {
+        for write in writes { _ = try? await write.value }
+        writes = []
     }
 
-    private func write(_ buffer: ByteBuffer) async throws(BoxError) {
+    /// Hands the gathered pieces to the pool, waiting first when enough writes already run.
+    private func dispatch() async throws(BoxError) {
+        guard !batch.isEmpty else { return }
+        while writes.count >= Self.maximumWritesInFlight { try await waitForOldestWrite() }
+        let buffers = batch
+        let offset = nextOffset
         let file = ticket.file
-        let offset = flushedTo
-        try await io.run { () throws(BoxError) in try file.write(buffer, at: offset) }
-        flushedTo += Int64(buffer.readableBytes)
+        let io = self.io
+        batch = []
+        nextOffset += Int64(batchBytes)
+        batchBytes = 0
+        writes.append(Task { try await io.run { () throws(BoxError) in try file.write(buffers, at: offset) } })
+    }
+
+    private func waitForOldestWrite() async throws(BoxError) {
+        let oldest = writes.removeFirst()
+        do {
+            try await oldest.value
+        } catch let error as BoxError {
+            await drain()
+            throw error
+        } catch {
+            await drain()
+            throw BoxError(.storageError, "Writing the upload failed: \(error).")
+        }
     }
 }

@@ -314,10 +314,17 @@ public actor UploadService: Service {
     public var openSessions: Int { sessions.count }
 
     public func run() async throws {
-        // Checks every few minutes; ends with the service group.
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .seconds(min(300, max(1, limits.sessionExpirySeconds / 4))))
-            expireStale()
+        // Checks every few minutes; stops at once when the daemon shuts down.
+        let interval = Duration.seconds(min(300, max(1, limits.sessionExpirySeconds / 4)))
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: interval)
+                    await self.expireStale()
+                }
+            }
+        } catch is CancellationError {
+            return
         }
     }
 

@@ -11,7 +11,7 @@ struct MusicBoxdCommand: AsyncParsableCommand {
         commandName: "musicboxd",
         abstract: "The music box daemon: NFC tags, buttons, ALSA playback, and the web remote.",
         version: MusicBoxVersion.current,
-        subcommands: [Run.self, Config.self],
+        subcommands: [Run.self, Config.self, Import.self],
         defaultSubcommand: Run.self
     )
 }

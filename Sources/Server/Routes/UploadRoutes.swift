@@ -45,6 +45,7 @@ struct UploadRoutes<Context: RequestContext> {
         let ticket = try await uploads.beginChunk(playlistID: playlist, sessionID: sessionID, index: index)
         let contentType = request.headers[.contentType]
         let multipart = MultipartFileReader.isMultipart(contentType)
+        let writer = ChunkWriter(ticket: ticket)
         do {
             // A raw body that says up front it is too large is refused before a byte is written.
             if !multipart, let length = request.headers[.contentLength].flatMap(Int.init), length > ticket.length {
@@ -53,7 +54,6 @@ struct UploadRoutes<Context: RequestContext> {
                     details: ["field": "chunk", "reason": "chunk_too_large", "limit": String(ticket.length)]
                 )
             }
-            let writer = ChunkWriter(ticket: ticket)
             if multipart, let contentType {
                 var form = try MultipartFileReader(contentType: contentType)
                 for try await piece in request.body {
@@ -67,10 +67,12 @@ struct UploadRoutes<Context: RequestContext> {
             let status = try await uploads.finishChunk(ticket, digest: digest)
             return try JSONResponse.success(ChunkReceipt(index: index, status: status), message: "Chunk \(index) received")
         } catch let error as BoxError {
+            await writer.drain()
             await uploads.abandonChunk(ticket, error: error)
             throw error
         } catch {
             // The connection broke off mid-chunk: the chunk is simply not received.
+            await writer.drain()
             await uploads.abandonChunk(ticket, error: BoxError(.validationError, "The chunk did not arrive whole: \(error)."))
             throw error
         }

@@ -41,6 +41,43 @@ public final class StagingFile: Sendable {
         if let failure { throw Self.failure("write the upload to disk", failure) }
     }
 
+    /// Writes the buffers one after the other from `offset`, in one `pwritev` when it takes them all.
+    public func write(_ buffers: [ByteBuffer], at offset: Int64) throws(BoxError) {
+        guard buffers.count > 1 else {
+            if let only = buffers.first { try write(only, at: offset) }
+            return
+        }
+        let total = buffers.reduce(0) { $0 + $1.readableBytes }
+        let written = Self.gatherWrite(descriptor, buffers, offset: offset)
+        if written == total { return }
+        if written < 0, errno != EINTR { throw Self.failure("write the upload to disk", errno) }
+        // A short write: the rest one buffer at a time.
+        var position = offset + Int64(max(written, 0))
+        var skip = max(written, 0)
+        for var buffer in buffers {
+            let drop = min(skip, buffer.readableBytes)
+            buffer.moveReaderIndex(forwardBy: drop)
+            skip -= drop
+            guard buffer.readableBytes > 0 else { continue }
+            try write(buffer, at: position)
+            position += Int64(buffer.readableBytes)
+        }
+    }
+
+    private static func gatherWrite(_ descriptor: Int32, _ buffers: [ByteBuffer], offset: Int64) -> Int {
+        // Each buffer's bytes stay put while pointers to them are in use: nested closures.
+        func withVectors(_ index: Int, _ vectors: inout [iovec], _ body: (inout [iovec]) -> Int) -> Int {
+            guard index < buffers.count else { return body(&vectors) }
+            return buffers[index].withUnsafeReadableBytes { raw in
+                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count))
+                return withVectors(index + 1, &vectors, body)
+            }
+        }
+        var vectors: [iovec] = []
+        vectors.reserveCapacity(buffers.count)
+        return withVectors(0, &vectors) { vectors in pwritev(descriptor, vectors, Int32(vectors.count), off_t(offset)) }
+    }
+
     /// Flushes what was written to the disk itself.
     public func sync() throws(BoxError) {
         guard fsync(descriptor) == 0 else { throw Self.failure("flush the upload to disk", errno) }
