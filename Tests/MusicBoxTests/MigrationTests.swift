@@ -14,13 +14,13 @@ struct MigrationTests {
         try database.pool.read { db in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
-            for table in ["playlists", "tracks", "tags", "resume", "settings"] {
+            for table in ["playlists", "tracks", "tags", "resume", "settings", "artwork"] {
                 #expect(try db.tableExists(table), "missing table \(table)")
             }
             let trackColumns = try db.columns(in: "tracks").map(\.name)
             #expect(Set(trackColumns) == [
                 "id", "playlist_id", "track_number", "title", "artist", "album", "duration_ms", "file_name",
-                "original_filename", "file_size", "sha256", "created_at",
+                "original_filename", "file_size", "sha256", "created_at", "has_cover",
             ])
         }
         let synchronous = try database.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
@@ -46,15 +46,26 @@ struct MigrationTests {
         let path = dir.file("box.sqlite").path
         let previous = Schema.versions[Schema.versions.count - 2]
 
-        // The database as the previous version of the box left it.
+        // The database as the previous version of the box left it, written with plain SQL (the
+        // repositories speak the current schema).
         let old = try LibraryDatabase(path: path, upTo: previous)
         #expect(try old.appliedMigrations() == Array(Schema.versions.dropLast()))
-        let (playlist, track) = try old.pool.write { db in
-            #expect(try !db.tableExists("resume"))
-            let playlist = try PlaylistRepository.create(db, title: "Bedtime", description: "soft", now: 10)
-            let track = try TrackRepository.append(db, .sample(title: "Lullaby"), to: playlist.id, now: 11)
-            try TagRepository.link(db, tag: TagID("04a1b2c3")!, to: playlist.id, force: false, now: 12)
-            return (playlist, track)
+        let playlist = PlaylistID(), track = TrackID()
+        try old.pool.write { db in
+            #expect(try !db.tableExists("artwork"))
+            try db.execute(
+                sql: "INSERT INTO playlists (id, title, description, position, created_at, updated_at) VALUES (?, 'Bedtime', 'soft', 0, 10, 10)",
+                arguments: [playlist.description]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO tracks (id, playlist_id, track_number, title, duration_ms, file_name, original_filename, file_size, sha256, created_at)
+                    VALUES (?, ?, 1, 'Lullaby', 1000, ?, 'Lullaby.mp3', 1234, '00', 11)
+                    """,
+                arguments: [track.description, playlist.description, "\(track).mp3"]
+            )
+            try db.execute(sql: "INSERT INTO tags (tag_id, playlist_id, created_at) VALUES ('04a1b2c3', ?, 12)", arguments: [playlist.description])
+            try db.execute(sql: "INSERT INTO resume (playlist_id, track_id, position_ms, updated_at) VALUES (?, ?, 5000, 13)", arguments: [playlist.description, track.description])
         }
         try old.close()
 
@@ -62,27 +73,30 @@ struct MigrationTests {
         let upgraded = try LibraryDatabase(path: path)
         #expect(try upgraded.appliedMigrations() == Schema.versions)
         try upgraded.pool.write { db in
-            let summary = try #require(try PlaylistRepository.summary(db, id: playlist.id))
+            let summary = try #require(try PlaylistRepository.summary(db, id: playlist))
             #expect(summary.title == "Bedtime")
             #expect(summary.trackCount == 1)
             #expect(summary.nfcTagID == TagID("04a1b2c3"))
-            #expect(try TrackRepository.tracks(db, in: playlist.id).map(\.id) == [track.id])
-            // The new tables work against the old rows.
-            try ResumeRepository.save(db, ResumePoint(playlistID: playlist.id, trackID: track.id, positionMs: 5000, updatedAt: 20))
-            #expect(try ResumeRepository.load(db, playlist: playlist.id)?.positionMs == 5000)
-            try SettingsRepository.set(db, .testVolume, to: 42, now: 21)
-            #expect(try SettingsRepository.value(db, .testVolume) == 42)
+            #expect(summary.coverTrackID == nil)
+            let tracks = try TrackRepository.tracks(db, in: playlist)
+            #expect(tracks.map(\.id) == [track] && tracks.map(\.hasCover) == [false])
+            #expect(try ResumeRepository.load(db, playlist: playlist)?.positionMs == 5000)
+            // The new table works against the old rows.
+            let second = try TrackRepository.append(db, .sample(title: "Moon", artwork: Artwork(mimeType: "image/png", data: Data([0x89, 0x50, 0x4E, 0x47]))), to: playlist, now: 20)
+            #expect(second.hasCover)
+            #expect(try TrackRepository.artwork(db, track: second.id)?.mimeType == "image/png")
+            #expect(try PlaylistRepository.summary(db, id: playlist)?.coverTrackID == second.id)
         }
         #expect(try upgraded.integrityCheck() == ["ok"])
     }
 }
 
 extension NewTrack {
-    static func sample(title: String, durationMs: Int64 = 1000, sha256: String = "00") -> NewTrack {
+    static func sample(title: String, durationMs: Int64 = 1000, sha256: String = "00", artwork: Artwork? = nil) -> NewTrack {
         let id = TrackID()
         return NewTrack(
             id: id, title: title, durationMs: durationMs, storedFileName: MediaFolder.storedFileName(for: id, fileExtension: "mp3"),
-            originalFilename: "\(title).mp3", fileSize: 1234, sha256: sha256
+            originalFilename: "\(title).mp3", fileSize: 1234, sha256: sha256, artwork: artwork
         )
     }
 }

@@ -171,17 +171,18 @@ struct UploadTests {
 
     @Test("free space: the reserve and the other sessions' promised bytes both count")
     func freeSpace() async throws {
-        let available = try #require(try Harness().staging.availableBytes())
+        let probe = try Harness()
+        let available = try #require(probe.staging.availableBytes())
         var limits = UploadLimits()
         limits.maxFileBytes = .max
         limits.freeSpaceReserveBytes = available / 2
         let harness = try Harness(limits: limits)
         let playlist = try await harness.playlist()
-        let third = available / 3
-        _ = try await harness.service.createSession(playlistID: playlist, filename: "a.wav", fileSize: third / 2, chunkSize: nil, fileHash: nil)
+        // Reserve ½, first file ¼: fits (¾ left would be ½ + ¼). Second file ⅓: fits alone (⅔ left), not beside the first.
+        _ = try await harness.service.createSession(playlistID: playlist, filename: "a.wav", fileSize: available / 4, chunkSize: nil, fileHash: nil)
         // A second file that fits on its own, but not beside the first one's promised bytes.
         do {
-            _ = try await harness.service.createSession(playlistID: playlist, filename: "b.wav", fileSize: third, chunkSize: nil, fileHash: nil)
+            _ = try await harness.service.createSession(playlistID: playlist, filename: "b.wav", fileSize: available / 3, chunkSize: nil, fileHash: nil)
             Issue.record("the reserve was not enforced")
         } catch {
             #expect(error.code == .insufficientStorage)

@@ -568,3 +568,49 @@ def test_kill_9_at_random_points_of_50_uploads_leaves_a_consistent_library(media
         assert 0 < completed < 50, completed
     finally:
         daemon.stop()
+
+
+# MARK: Import from a folder
+
+def test_import_a_folder_through_the_running_daemon(daemon, media):
+    folder = tempfile.mkdtemp(prefix="musicboxd-import-")
+    os.makedirs(os.path.join(folder, "CD 1"))
+    first = make_audio(media, "import-a", "mp3", 1.5, tags={"title": "Second Song"})
+    second = make_audio(media, "import-b", "flac", 1.0, tags={"title": "First Song"})
+    import shutil
+    shutil.copy(second, os.path.join(folder, "CD 1", "2 Morning.flac"))
+    shutil.copy(first, os.path.join(folder, "CD 1", "10 Evening.mp3"))
+    with open(os.path.join(folder, "cover.txt"), "w") as handle:
+        handle.write("not a song")
+    with open(os.path.join(folder, "broken.mp3"), "w") as handle:
+        handle.write("not audio either" * 100)
+    run = subprocess.run([daemon.binary, "import", folder, "--playlist", "Bedtime", "--url", daemon.url],
+                         capture_output=True, text=True, timeout=60)
+    # The broken file is reported and makes the exit status 1; the good ones are in, in natural order.
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Created playlist \"Bedtime\"" in run.stdout
+    assert "broken.mp3: not added" in run.stdout and "2 added, 1 not added." in run.stdout
+    playlists = requests.get(f"{daemon.url}/api/playlists", timeout=5).json()["data"]["playlists"]
+    bedtime = [p for p in playlists if p["title"] == "Bedtime"]
+    assert len(bedtime) == 1
+    tracks = requests.get(f"{daemon.url}/api/playlists/{bedtime[0]['id']}", timeout=5).json()["data"]["tracks"]
+    assert [t["filename"] for t in tracks] == ["2 Morning.flac", "10 Evening.mp3"]
+    assert [t["title"] for t in tracks] == ["First Song", "Second Song"]
+    assert_left_nothing(daemon, {f"{t['id']}.{t['filename'].rsplit('.', 1)[1]}": 0 for t in tracks})
+    # Importing again into the existing playlist adds to it (duplicates are warned about, not refused).
+    again = subprocess.run([daemon.binary, "import", os.path.join(folder, "CD 1"), "--playlist", "Bedtime", "--url", daemon.url],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "Created playlist" not in again.stdout, again.stdout
+    tracks = requests.get(f"{daemon.url}/api/playlists/{bedtime[0]['id']}", timeout=5).json()["data"]["tracks"]
+    assert len(tracks) == 4
+
+
+def test_import_without_a_daemon_says_so(media):
+    folder = tempfile.mkdtemp(prefix="musicboxd-import-")
+    import shutil
+    shutil.copy(make_audio(media, "lonely", "wav", 0.5), folder)
+    binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "musicboxd")
+    run = subprocess.run([binary, "import", folder, "--playlist", "X", "--url", "http://127.0.0.1:9"],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode != 0
+    assert "no musicboxd answers at 127.0.0.1:9" in run.stdout + run.stderr

@@ -65,11 +65,13 @@ public struct MultipartFileReader {
 
     /// The body ended; throws when it was not a whole form with a `file` field.
     public func finish() throws(BoxError) {
-        guard sawFile else {
+        var ended = false
+        if case .epilogue = state { ended = true }
+        guard sawFile || !ended else {
             throw BoxError(.validationError, "The form has no field named file.", details: ["field": "file"])
         }
         guard fileDone else {
-            throw BoxError(.validationError, "The multipart body ended in the middle of the file.", details: ["field": "file", "reason": "truncated"])
+            throw BoxError(.validationError, "The multipart body ended before the file field was complete.", details: ["field": "file", "reason": "truncated"])
         }
     }
 
