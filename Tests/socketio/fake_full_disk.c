@@ -1,6 +1,6 @@
 /* A disk that fills up, for the real musicboxd binary (LD_PRELOAD).
  *
- * Writes through pwrite/pwrite64/write to files whose path contains FAKE_FULL_DISK_PATH succeed until
+ * Writes through pwrite, pwritev (and their 64 forms) and write to files whose path contains FAKE_FULL_DISK_PATH succeed until
  * FAKE_FULL_DISK_LIMIT bytes in all have been written there; after that they fail with
  * ENOSPC, as a full file system would. Everything else passes straight to libc. */
 #define _GNU_SOURCE
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static long long written_so_far;
@@ -70,4 +71,36 @@ ssize_t write(int fd, const void *buf, size_t count) {
     ssize_t done = real(fd, buf, (size_t)allowed);
     account(fd, done);
     return done;
+}
+
+/* Vectored writes: the allowance trims the vector to what may still be written. */
+static ssize_t vectored(ssize_t (*real)(int, const struct iovec *, int, off_t), int fd, const struct iovec *iov, int count, off_t offset) {
+    size_t total = 0;
+    for (int i = 0; i < count; i++) total += iov[i].iov_len;
+    ssize_t allowed = allowance(fd, total);
+    if (allowed < 0) return -1;
+    struct iovec trimmed[count > 0 ? count : 1];
+    int used = 0;
+    size_t left = (size_t)allowed;
+    for (int i = 0; i < count && left > 0; i++) {
+        trimmed[used] = iov[i];
+        if (trimmed[used].iov_len > left) trimmed[used].iov_len = left;
+        left -= trimmed[used].iov_len;
+        used++;
+    }
+    ssize_t done = real(fd, trimmed, used, offset);
+    account(fd, done);
+    return done;
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int count, off_t offset) {
+    static ssize_t (*real)(int, const struct iovec *, int, off_t);
+    if (!real) real = dlsym(RTLD_NEXT, "pwritev");
+    return vectored(real, fd, iov, count, offset);
+}
+
+ssize_t pwritev64(int fd, const struct iovec *iov, int count, off_t offset) {
+    static ssize_t (*real)(int, const struct iovec *, int, off_t);
+    if (!real) real = dlsym(RTLD_NEXT, "pwritev64");
+    return vectored(real, fd, iov, count, offset);
 }

@@ -154,7 +154,8 @@ public final class AudioFileDecoder {
         )
     }
 
-    private static func clock(_ ms: Int64) -> String {
+    /// `m:ss`, as messages show lengths.
+    static func clock(_ ms: Int64) -> String {
         let seconds = ms / 1000
         let rest = seconds % 60
         return "\(seconds / 60):\(rest < 10 ? "0" : "")\(rest)"
@@ -252,7 +253,8 @@ public final class AudioFileDecoder {
 
     // MARK: File facts
 
-    private static func duration(of format: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>) -> Int64 {
+    /// The length the header states, in ms (0 when it states none).
+    static func duration(of format: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>) -> Int64 {
         if stream.pointee.duration != musicbox_av_nopts_value(), stream.pointee.duration > 0 {
             return av_rescale_q(stream.pointee.duration, stream.pointee.time_base, AVRational(num: 1, den: 1000))
         }

@@ -97,12 +97,12 @@ private final class ProbeRun {
             throw refusal(packets == 0 ? "empty" : "undecodable", reason, nil)
         }
 
-        let headerMs = Self.headerDuration(format, stream)
+        let headerMs = AudioFileDecoder.duration(of: format, stream: stream)
         let measuredMs = end == Int64.min ? 0 : av_rescale_q(end - startTime, timeBase, AVRational(num: 1, den: 1000))
         if headerMs > 0, measuredMs > 0, headerMs - measuredMs > max(300, headerMs / 50) {
             throw BoxError(
                 .unsupportedFormat,
-                "The file breaks off at \(Self.clock(measuredMs)) of its \(Self.clock(headerMs)); it was probably cut short while copying or uploading.",
+                "The file breaks off at \(AudioFileDecoder.clock(measuredMs)) of its \(AudioFileDecoder.clock(headerMs)); it was probably cut short while copying or uploading.",
                 details: ["reason": "truncated", "ended_ms": String(measuredMs), "duration_ms": String(headerMs)]
             )
         }
@@ -130,16 +130,6 @@ private final class ProbeRun {
             message += " (\(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))"
         }
         return BoxError(.unsupportedFormat, message + ".", details: ["reason": reason])
-    }
-
-    private static func headerDuration(_ format: UnsafeMutablePointer<AVFormatContext>, _ stream: UnsafeMutablePointer<AVStream>) -> Int64 {
-        if stream.pointee.duration != musicbox_av_nopts_value(), stream.pointee.duration > 0 {
-            return av_rescale_q(stream.pointee.duration, stream.pointee.time_base, AVRational(num: 1, den: 1000))
-        }
-        if format.pointee.duration != musicbox_av_nopts_value(), format.pointee.duration > 0 {
-            return format.pointee.duration / Int64(musicbox_av_time_base() / 1000)
-        }
-        return 0
     }
 
     private static func tags(_ dictionaries: OpaquePointer?...) -> [String: String] {
@@ -178,11 +168,5 @@ private final class ProbeRun {
 
     static func codecName(_ id: AVCodecID) -> String {
         avcodec_get_name(id).map { String(cString: $0) } ?? "unknown"
-    }
-
-    private static func clock(_ ms: Int64) -> String {
-        let seconds = ms / 1000
-        let rest = seconds % 60
-        return "\(seconds / 60):\(rest < 10 ? "0" : "")\(rest)"
     }
 }
