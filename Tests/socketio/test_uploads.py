@@ -572,6 +572,12 @@ def test_kill_9_at_random_points_of_50_uploads_leaves_a_consistent_library(media
 
 # MARK: Import from a folder
 
+def cli_env():
+    """The environment without our own MUSICBOXD_* variables (CI sets MUSICBOXD_BINARY), which
+    the command line would rightly refuse as unknown settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MUSICBOXD_")}
+
+
 def test_import_a_folder_through_the_running_daemon(daemon, media):
     folder = tempfile.mkdtemp(prefix="musicboxd-import-")
     os.makedirs(os.path.join(folder, "CD 1"))
@@ -585,7 +591,7 @@ def test_import_a_folder_through_the_running_daemon(daemon, media):
     with open(os.path.join(folder, "broken.mp3"), "w") as handle:
         handle.write("not audio either" * 100)
     run = subprocess.run([daemon.binary, "import", folder, "--playlist", "Bedtime", "--url", daemon.url],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, env=cli_env())
     # The broken file is reported and makes the exit status 1; the good ones are in, in natural order.
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Created playlist \"Bedtime\"" in run.stdout
@@ -599,7 +605,7 @@ def test_import_a_folder_through_the_running_daemon(daemon, media):
     assert_left_nothing(daemon, {f"{t['id']}.{t['filename'].rsplit('.', 1)[1]}": 0 for t in tracks})
     # Importing again into the existing playlist adds to it (duplicates are warned about, not refused).
     again = subprocess.run([daemon.binary, "import", os.path.join(folder, "CD 1"), "--playlist", "Bedtime", "--url", daemon.url],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, env=cli_env())
     assert again.returncode == 0 and "Created playlist" not in again.stdout, again.stdout
     tracks = requests.get(f"{daemon.url}/api/playlists/{bedtime[0]['id']}", timeout=5).json()["data"]["tracks"]
     assert len(tracks) == 4
@@ -611,6 +617,6 @@ def test_import_without_a_daemon_says_so(media):
     shutil.copy(make_audio(media, "lonely", "wav", 0.5), folder)
     binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "musicboxd")
     run = subprocess.run([binary, "import", folder, "--playlist", "X", "--url", "http://127.0.0.1:9"],
-                         capture_output=True, text=True, timeout=30)
+                         capture_output=True, text=True, timeout=30, env=cli_env())
     assert run.returncode != 0
     assert "no musicboxd answers at 127.0.0.1:9" in run.stdout + run.stderr
