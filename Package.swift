@@ -155,11 +155,17 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // The web UI: plain HTML, CSS and JavaScript modules in `site/`, served at `/`.
+        .target(
+            name: "WebUI",
+            resources: [.copy("site")],
+            swiftSettings: strictSwift
+        ),
         // Wiring: builds the whole daemon from a configuration and runs it as services.
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls", "Uploads",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls", "Uploads", "WebUI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -108,6 +108,11 @@ public enum ConfigSchema {
             read: { .integer($0.server.maxJSONBodyBytes) }, write: { $0.server.maxJSONBodyBytes = $1.integer }
         ),
         ConfigSetting(
+            key: "server.web_root", kind: .text(allowEmpty: true),
+            documentation: "Folder of the web UI's files, to serve an edited copy. Empty: the files that came with the binary (beside it, or in share/musicboxd/web of its prefix).",
+            read: { .string($0.server.webRoot) }, write: { $0.server.webRoot = $1.text }
+        ),
+        ConfigSetting(
             key: "storage.data_dir", kind: .text(allowEmpty: false),
             documentation: "Folder for the database (musicbox.sqlite) and the media folder. A relative path is taken from the working directory. Under systemd use /var/lib/musicboxd.",
             read: { .string($0.storage.dataDir) }, write: { $0.storage.dataDir = $1.text }

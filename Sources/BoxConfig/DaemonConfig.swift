@@ -8,6 +8,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var host = "0.0.0.0"
         public var port = 8080
         public var maxJSONBodyBytes = 64 * 1024
+        /// Empty: the web UI that came with the binary.
+        public var webRoot = ""
     }
 
     public struct Storage: Sendable, Equatable {

@@ -2,6 +2,7 @@ import BoxConfig
 import Controls
 import Logging
 import MusicBoxCore
+import Server
 import ServiceLifecycle
 
 /// Runs the buttons for the daemon's lifetime and turns each action into a player command, in
@@ -75,6 +76,28 @@ final class ControlService: Service {
         layout.timing.longPress = .milliseconds(config.longPressMs)
         layout.timing.repeatInterval = .milliseconds(config.repeatMs)
         return layout
+    }
+
+    /// The pin map as `/api/controls` shows it: buttons, then the encoder's turn.
+    static func buttonMap(_ config: DaemonConfig.Controls) -> ButtonMap {
+        let layout = layout(config)
+        var map = ButtonMap(chip: layout.chip)
+        let names: [(pin: Int, name: String)] = [
+            (config.playPausePin, "play_pause_button"), (config.nextPin, "next_button"), (config.previousPin, "previous_button"),
+            (config.volumeUpPin, "volume_up_button"), (config.volumeDownPin, "volume_down_button"), (config.stopPin, "stop_button"),
+            (config.encoderPushPin, "encoder_push"),
+        ]
+        map.buttons = layout.buttons.map { button in
+            ButtonMap.Assignment(
+                control: names.first { $0.pin == button.line }?.name ?? "button", pin: button.line, action: button.action.rawValue,
+                longPress: button.longAction == .none ? nil : button.longAction.rawValue
+            )
+        }
+        if let encoder = layout.encoder {
+            map.buttons.append(.init(control: "encoder_a", pin: encoder.lineA, action: "volume_up"))
+            map.buttons.append(.init(control: "encoder_b", pin: encoder.lineB, action: "volume_down"))
+        }
+        return map
     }
 
     /// `sim`: simulated buttons (dev endpoint). `real`: libgpiod on the pin map. `auto`: libgpiod

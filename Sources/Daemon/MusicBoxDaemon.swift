@@ -13,6 +13,7 @@ import SocketIO
 import ServiceLifecycle
 import UnixSignals
 import Uploads
+import WebUI
 
 /// The whole daemon, built from a configuration: storage, the state manager and the HTTP server,
 /// run as services with a clean shutdown on SIGTERM/SIGINT.
@@ -82,7 +83,7 @@ public final class MusicBoxDaemon: Sendable {
             staging: StagingArea(directory: layout.uploadsDirectory), limits: Self.uploadLimits(config.uploads),
             state: state, library: store, probe: FFmpegAudioProbe(), logger: logger.with(label: "musicboxd.uploads")
         )
-        let dependencies = APIDependencies(
+        var dependencies = APIDependencies(
             state: state, library: store,
             system: SystemFacts(
                 version: MusicBoxVersion.current, startedAt: startedAt, startInstant: startInstant,
@@ -91,9 +92,15 @@ public final class MusicBoxDaemon: Sendable {
             health: health, operations: operations,
             maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader, controls: controls, uploads: uploads
         )
+        let httpLogger = logger.with(label: "musicboxd.http")
+        dependencies.logger = httpLogger
+        dependencies.buttons = ControlService.buttonMap(config.controls)
+        switch WebUISite.locate(configured: config.server.webRoot) {
+        case .success(let folder): dependencies.webRoot = folder.path
+        case .failure(let error): logger.error("web UI not served: \(error)")
+        }
         let boundPort = BoundPort()
         self.boundPort = boundPort
-        let httpLogger = logger.with(label: "musicboxd.http")
         let router = APIRouter.build(dependencies)
         io.addPollingRoutes(to: router)
         let app = Application(

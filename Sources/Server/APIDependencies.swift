@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MusicBoxCore
 import Uploads
 
@@ -18,6 +19,11 @@ public struct APIDependencies: Sendable {
     public var controls: any ControlInput
     /// Upload sessions (CONTRACT §6).
     public var uploads: UploadService
+    /// The web UI's folder; nil when it could not be found (the API still works).
+    public var webRoot: String?
+    /// The buttons as wired, for `/api/controls` (the settings page shows them).
+    public var buttons = ButtonMap()
+    public var logger = Logger(label: "musicboxd.http")
 
     public init(
         state: StateManager, library: any LibraryStore, system: SystemFacts, health: HealthProbe,

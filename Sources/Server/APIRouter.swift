@@ -1,11 +1,12 @@
 import Hummingbird
 import MusicBoxCore
 
-/// Builds the HTTP router of the box: every route under `/api`, behind the error envelope.
+/// Builds the HTTP router of the box: the web UI at `/`, every route under `/api`, behind the error envelope.
 public enum APIRouter {
     public static func build(_ dependencies: APIDependencies) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: WebUIMiddleware(root: dependencies.webRoot, reserved: ["/api/", "/socket.io"], logger: dependencies.logger))
         SystemRoutes(dependencies: dependencies).register(on: router)
         PlaylistRoutes(dependencies: dependencies).register(on: router)
         TrackRoutes(dependencies: dependencies).register(on: router)

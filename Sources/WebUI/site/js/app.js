@@ -1,0 +1,71 @@
+// The shell: routes (#/now, #/playlists, #/playlist/ID, #/settings), connection state, parent
+// mode, and the prompt for unknown tags tapped on the box.
+import { strings, t } from "./strings.js";
+import { store, subscribe, start, socket } from "./store.js";
+import { h, replace } from "./dom.js";
+import { nowPlaying } from "./views/now.js";
+import { playlistList, playlistDetail } from "./views/playlists.js";
+import { settings } from "./views/settings.js";
+import { linkUnknownTag } from "./views/tags.js";
+
+export const parent = {
+  get on() { return localStorage.getItem("musicbox.parent") === "1"; },
+  set on(value) { localStorage.setItem("musicbox.parent", value ? "1" : "0"); },
+};
+
+for (const element of document.querySelectorAll("[data-text]")) element.textContent = strings[element.dataset.text];
+
+const view = document.getElementById("view");
+let leave = null;
+
+function route() {
+  const [name, id] = location.hash.replace(/^#\/?/, "").split("/");
+  if (leave) leave();
+  leave = null;
+  for (const link of document.querySelectorAll("[data-route]")) {
+    const active = link.dataset.route === (name === "playlist" ? "playlists" : name || "now");
+    if (active) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+  replace(view);
+  showParentMode();
+  const context = { parent: parent.on };
+  if (name === "playlists") leave = playlistList(view, context);
+  else if (name === "playlist" && id) leave = playlistDetail(view, decodeURIComponent(id), context);
+  else if (name === "settings") leave = settings(view, context);
+  else leave = nowPlaying(view, context);
+}
+
+const toggle = document.getElementById("parent-toggle");
+function showParentMode() {
+  toggle.textContent = parent.on ? t("parent_mode_on") : t("parent_mode");
+  toggle.setAttribute("aria-pressed", String(parent.on));
+  document.body.classList.toggle("parent", parent.on);
+}
+toggle.addEventListener("click", () => {
+  parent.on = !parent.on;
+  showParentMode();
+  route();
+});
+
+const connection = document.getElementById("connection");
+subscribe("connection", (state) => {
+  connection.textContent = t(`connection_${state}`);
+  connection.dataset.state = state;
+});
+
+// An unknown tag tapped on the box: offer to link it (parents only; children just tap).
+const prompt = document.getElementById("tag-prompt");
+subscribe("tag", (tag) => {
+  if (tag.action !== "unknown" || !tag.present || !parent.on) return;
+  prompt.hidden = false;
+  replace(prompt,
+    h("p", {}, t("tag_unknown_prompt", { tag: tag.tag_id })),
+    h("button", { type: "button", class: "primary", onclick: () => { prompt.hidden = true; linkUnknownTag(tag.tag_id); } }, t("tag_unknown_link")),
+    h("button", { type: "button", onclick: () => { prompt.hidden = true; } }, t("close")));
+});
+
+window.addEventListener("hashchange", route);
+showParentMode();
+route();
+start();
+window.musicbox = { store, socket }; // for the browser tests and the curious

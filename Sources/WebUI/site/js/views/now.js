@@ -1,0 +1,111 @@
+// Now playing, phone first: cover, titles, transport, a seek bar that moves smoothly between
+// the 200 ms position ticks, volume up to the parents' maximum, repeat and shuffle.
+import { t, duration } from "../strings.js";
+import { store, subscribe, currentPosition } from "../store.js";
+import { post } from "../api.js";
+import { h, icon, toast } from "../dom.js";
+
+const REPEAT_NEXT = { none: "all", all: "one", one: "none" };
+
+export function nowPlaying(root) {
+  const cover = h("img", { class: "cover", alt: "", width: 320, height: 320 });
+  const placeholder = h("div", { class: "cover cover-empty", "aria-hidden": "true" }, icon("note"));
+  cover.addEventListener("error", () => { cover.hidden = true; placeholder.hidden = false; });
+  cover.addEventListener("load", () => { cover.hidden = false; placeholder.hidden = true; });
+  const title = h("h2", { class: "track-title", id: "now-title" });
+  const artist = h("p", { class: "track-artist" });
+  const where = h("p", { class: "track-where" });
+  const elapsed = h("span", { class: "time", id: "now-elapsed" }, "0:00");
+  const total = h("span", { class: "time" }, "0:00");
+  const seek = h("input", { type: "range", class: "seek", id: "seek", min: 0, max: 1000, value: 0, step: 1, "aria-label": t("seek") });
+  const play = h("button", { type: "button", class: "round big", id: "play-toggle" });
+  const prev = h("button", { type: "button", class: "round", "aria-label": t("previous"), title: t("previous") }, icon("prev"));
+  const next = h("button", { type: "button", class: "round", "aria-label": t("next"), title: t("next") }, icon("next"));
+  const volume = h("input", { type: "range", class: "volume", id: "volume", min: 0, max: 100, step: 1, "aria-label": t("volume") });
+  const volumeCap = h("span", { class: "hint" });
+  const mute = h("button", { type: "button", class: "round small" });
+  const repeat = h("button", { type: "button", class: "chip", id: "repeat" });
+  const shuffle = h("button", { type: "button", class: "chip", id: "shuffle" });
+  const sleep = h("p", { class: "hint" });
+  const idle = h("p", { class: "empty" }, t("nothing_playing_hint"));
+
+  root.append(h("section", { class: "now", "aria-labelledby": "now-title" },
+    h("div", { class: "cover-wrap" }, cover, placeholder),
+    h("div", { class: "now-text" }, title, artist, where, idle),
+    h("div", { class: "seek-row" }, elapsed, seek, total),
+    h("div", { class: "transport" }, prev, play, next),
+    h("div", { class: "volume-row" }, mute, volume, volumeCap),
+    h("div", { class: "modes" }, repeat, shuffle),
+    sleep));
+
+  let seeking = false;
+  let coverTrack = null;
+
+  const act = (path, body) => post(`player/${path}`, body).catch((error) => toast(error.message, "error"));
+  play.addEventListener("click", () => act(store.player?.is_playing ? "pause" : store.player?.active_track ? "play" : "play"));
+  prev.addEventListener("click", () => act("previous"));
+  next.addEventListener("click", () => act("next"));
+  mute.addEventListener("click", () => act("volume", { muted: !store.player?.muted }));
+  repeat.addEventListener("click", () => act("repeat", { mode: REPEAT_NEXT[store.player?.repeat_mode ?? "none"] }));
+  shuffle.addEventListener("click", () => act("shuffle", { enabled: !store.player?.shuffle_enabled }));
+  seek.addEventListener("input", () => { seeking = true; elapsed.textContent = duration(seekTarget()); });
+  seek.addEventListener("change", async () => { await act("seek", { position_ms: Math.round(seekTarget()) }); seeking = false; });
+  let volumeTimer = null;
+  volume.addEventListener("input", () => {
+    clearTimeout(volumeTimer); // one request per pause in the drag, not one per pixel
+    volumeTimer = setTimeout(() => act("volume", { volume: Number(volume.value) }), 80);
+  });
+
+  function seekTarget() { return (Number(seek.value) / 1000) * (store.position?.duration_ms || 0); }
+
+  function showPlayer(p) {
+    const track = p?.active_track;
+    idle.hidden = Boolean(track);
+    title.textContent = track ? track.title : t("nothing_playing");
+    artist.textContent = track ? [track.artist, track.album].filter(Boolean).join(" · ") : "";
+    where.textContent = track ? `${p.active_playlist_title ?? ""} · ${t("track_of", { index: p.track_index + 1, count: p.track_count })}` : "";
+    if (track?.id !== coverTrack) {
+      coverTrack = track?.id ?? null;
+      if (coverTrack) { cover.alt = t("cover_of", { title: track.title }); cover.src = `/api/tracks/${encodeURIComponent(coverTrack)}/cover`; }
+      else { cover.hidden = true; placeholder.hidden = false; cover.removeAttribute("src"); }
+    }
+    const playing = Boolean(p?.is_playing);
+    play.replaceChildren(icon(playing ? "pause" : "play"));
+    play.setAttribute("aria-label", playing ? t("pause") : t("play"));
+    play.title = play.getAttribute("aria-label");
+    play.disabled = !track && !p?.active_playlist_id;
+    prev.disabled = !p?.can_prev;
+    next.disabled = !p?.can_next;
+    seek.disabled = !track;
+    const max = p?.max_volume ?? 100;
+    volume.max = max;
+    if (document.activeElement !== volume) volume.value = Math.min(p?.volume ?? 0, max);
+    volumeCap.textContent = max < 100 ? t("volume_cap", { max }) : "";
+    mute.replaceChildren(icon(p?.muted ? "muted" : "speaker"));
+    mute.setAttribute("aria-label", p?.muted ? t("unmute") : t("mute"));
+    mute.setAttribute("aria-pressed", String(Boolean(p?.muted)));
+    const mode = p?.repeat_mode ?? "none";
+    repeat.textContent = t(`repeat_${mode}`);
+    repeat.setAttribute("aria-pressed", String(mode !== "none"));
+    shuffle.textContent = p?.shuffle_enabled ? t("shuffle_on") : t("shuffle_off");
+    shuffle.setAttribute("aria-pressed", String(Boolean(p?.shuffle_enabled)));
+    sleep.textContent = p?.sleep_timer_ends_at ? t("sleep_ends", { time: new Date(p.sleep_timer_ends_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) }) : "";
+  }
+
+  let frame = 0;
+  function tick() {
+    const p = currentPosition();
+    total.textContent = duration(p.duration_ms);
+    if (!seeking) {
+      elapsed.textContent = duration(p.position_ms);
+      seek.value = p.duration_ms ? Math.round((p.position_ms / p.duration_ms) * 1000) : 0;
+      seek.setAttribute("aria-valuetext", `${duration(p.position_ms)} / ${duration(p.duration_ms)}`);
+    }
+    frame = requestAnimationFrame(tick);
+  }
+
+  showPlayer(store.player);
+  const stops = [subscribe("player", showPlayer)];
+  frame = requestAnimationFrame(tick);
+  return () => { stops.forEach((stop) => stop()); cancelAnimationFrame(frame); clearTimeout(volumeTimer); };
+}

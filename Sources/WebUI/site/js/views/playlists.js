@@ -1,0 +1,174 @@
+// Playlists: the list with covers (tap to play), and one playlist with its songs. In parent mode
+// songs can be renamed, deleted, dragged (or moved with buttons) into order, moved to another
+// playlist, and added by upload; the playlist's tag can be linked or unlinked.
+import { t, duration } from "../strings.js";
+import { store, subscribe, watchPlaylist } from "../store.js";
+import { api, get, post, patch, del } from "../api.js";
+import { h, icon, replace, toast, confirmAction, promptText, ask } from "../dom.js";
+import { uploadPanel } from "./uploads.js";
+import { tagPanel } from "./tags.js";
+
+const fail = (error) => toast(error.message, "error");
+
+function coverImage(url, title, className = "thumb") {
+  if (!url) return h("div", { class: `${className} cover-empty`, "aria-hidden": "true" }, icon("note"));
+  return h("img", { class: className, src: url, alt: t("cover_of", { title }), loading: "lazy", width: 64, height: 64 });
+}
+
+function countText(playlist) {
+  const length = duration(playlist.total_duration_ms);
+  return playlist.track_count === 1 ? t("playlist_one_track", { duration: length }) : t("playlist_tracks", { count: playlist.track_count, duration: length });
+}
+
+export function playlistList(root, { parent }) {
+  const list = h("ul", { class: "playlists", id: "playlist-list" });
+  const form = parent ? h("form", { class: "inline-form", onsubmit: create },
+    h("label", { class: "field grow" }, t("new_playlist_name"), h("input", { name: "title", required: true, maxLength: 200, id: "new-playlist" })),
+    h("button", { type: "submit", class: "primary" }, t("create"))) : null;
+  root.append(h("section", { "aria-labelledby": "playlists-heading" },
+    h("h2", { id: "playlists-heading" }, t("playlists_title")), list, form));
+
+  async function create(event) {
+    event.preventDefault();
+    const input = form.querySelector("input");
+    try {
+      const playlist = await post("playlists", { title: input.value.trim() });
+      input.value = "";
+      location.hash = `#/playlist/${encodeURIComponent(playlist.id)}`;
+    } catch (error) { fail(error); }
+  }
+
+  function show(playlists) {
+    if (!playlists) { replace(list, h("li", { class: "empty" }, t("loading"))); return; }
+    if (!playlists.length) {
+      replace(list, h("li", { class: "empty" }, t("playlists_empty"), parent ? ` ${t("playlists_empty_parent")}` : ""));
+      return;
+    }
+    const playing = store.player?.active_playlist_id;
+    replace(list, playlists.map((playlist) => h("li", { class: `playlist-row${playlist.id === playing ? " playing" : ""}`, "data-id": playlist.id },
+      coverImage(playlist.cover_url, playlist.title),
+      h("a", { class: "grow", href: `#/playlist/${encodeURIComponent(playlist.id)}` },
+        h("strong", {}, playlist.title), h("span", { class: "hint" }, countText(playlist))),
+      h("button", {
+        type: "button", class: "round", "aria-label": t("play_playlist", { title: playlist.title }), title: t("play"),
+        disabled: playlist.track_count === 0,
+        onclick: () => post(`playlists/${encodeURIComponent(playlist.id)}/start`).then(() => { location.hash = "#/now"; }).catch(fail),
+      }, icon("play")))));
+  }
+
+  show(store.playlists);
+  const stops = [subscribe("playlists", show), subscribe("player", () => show(store.playlists))];
+  return () => stops.forEach((stop) => stop());
+}
+
+export function playlistDetail(root, id, { parent }) {
+  const heading = h("h2", { id: "playlist-heading" });
+  const summary = h("p", { class: "hint" });
+  const tracks = h("ol", { class: "tracks", id: "track-list" });
+  const actions = h("div", { class: "toolbar" });
+  const section = h("section", { "aria-labelledby": "playlist-heading" },
+    h("a", { href: "#/playlists", class: "back" }, "‹ ", t("back_to_playlists")),
+    h("div", { class: "playlist-head" }, h("div", {}, heading, summary), actions),
+    tracks);
+  root.append(section);
+  const panels = [];
+  if (parent) {
+    panels.push(tagPanel(section, id));
+    panels.push(uploadPanel(section, id));
+  }
+  let current = null;
+
+  const start = (index) => post(`playlists/${encodeURIComponent(id)}/start`, index === undefined ? {} : { track_index: index }).catch(fail);
+
+  function show(playlist) {
+    if (playlist.id !== id) return;
+    current = playlist;
+    heading.textContent = playlist.title;
+    summary.textContent = countText({ ...playlist, track_count: playlist.tracks.length });
+    replace(actions,
+      h("button", { type: "button", class: "primary", id: "play-all", disabled: !playlist.tracks.length, onclick: () => start(undefined) }, icon("play"), t("play_all")),
+      parent && h("button", { type: "button", onclick: renamePlaylist }, t("rename")),
+      parent && h("button", { type: "button", class: "danger", onclick: deletePlaylist }, t("delete_playlist")));
+    if (!playlist.tracks.length) { replace(tracks, h("li", { class: "empty" }, t("tracks_empty"))); return; }
+    const playingID = store.player?.active_track_id;
+    replace(tracks, playlist.tracks.map((track, index) => trackRow(track, index, playlist.tracks.length, track.id === playingID)));
+  }
+
+  function trackRow(track, index, count, playing) {
+    const row = h("li", { class: `track${playing ? " playing" : ""}`, "data-id": track.id, draggable: parent ? "true" : null },
+      parent && h("span", { class: "handle", "aria-hidden": "true", title: t("drag_handle", { title: track.title }) }, "⋮⋮"),
+      h("button", { type: "button", class: "track-play", "aria-label": t("play_track", { title: track.title }), onclick: () => start(index) },
+        h("span", { class: "track-number" }, String(track.track_number)),
+        h("span", { class: "grow track-name" }, h("strong", {}, track.title), track.artist ? h("span", { class: "hint" }, track.artist) : null),
+        h("span", { class: "time" }, duration(track.duration_ms))),
+      parent && h("span", { class: "track-tools" },
+        h("button", { type: "button", class: "small", disabled: index === 0, "aria-label": t("move_up", { title: track.title }), onclick: () => moveWithin(track.id, index - 1) }, "↑"),
+        h("button", { type: "button", class: "small", disabled: index === count - 1, "aria-label": t("move_down", { title: track.title }), onclick: () => moveWithin(track.id, index + 1) }, "↓"),
+        h("button", { type: "button", class: "small", onclick: () => renameTrack(track) }, t("rename")),
+        h("button", { type: "button", class: "small", onclick: () => moveElsewhere(track) }, t("move_to")),
+        h("button", { type: "button", class: "small danger", onclick: () => deleteTrack(track) }, t("delete"))));
+    if (parent) {
+      row.addEventListener("dragstart", (event) => { event.dataTransfer.setData("text/x-track", track.id); row.classList.add("dragging"); });
+      row.addEventListener("dragend", () => row.classList.remove("dragging"));
+      row.addEventListener("dragover", (event) => { if (event.dataTransfer.types.includes("text/x-track")) event.preventDefault(); });
+      row.addEventListener("drop", (event) => {
+        const dragged = event.dataTransfer.getData("text/x-track");
+        if (!dragged) return;
+        event.preventDefault();
+        moveWithin(dragged, index);
+      });
+    }
+    return row;
+  }
+
+  async function moveWithin(trackID, target) {
+    const order = current.tracks.map((track) => track.id).filter((other) => other !== trackID);
+    order.splice(target, 0, trackID);
+    await post(`playlists/${encodeURIComponent(id)}/reorder`, { track_ids: order }).catch(fail);
+  }
+
+  async function renameTrack(track) {
+    const title = await promptText(t("rename_track"), t("new_name"), track.title);
+    if (title && title !== track.title) await patch(`playlists/${encodeURIComponent(id)}/tracks/${encodeURIComponent(track.id)}`, { title }).catch(fail);
+  }
+
+  async function deleteTrack(track) {
+    if (await confirmAction(t("delete"), t("delete_track_confirm", { title: track.title }), t("delete"))) {
+      await del(`playlists/${encodeURIComponent(id)}/tracks`, { track_ids: [track.id] }).catch(fail);
+    }
+  }
+
+  async function moveElsewhere(track) {
+    const others = (store.playlists ?? []).filter((playlist) => playlist.id !== id);
+    const target = await ask({
+      title: t("move_track_to", { title: track.title }),
+      body: [h("label", { class: "field" }, t("nav_playlists"),
+        h("select", { name: "target" }, others.map((playlist) => h("option", { value: playlist.id }, playlist.title))))],
+      actions: [{ label: t("cancel") }, { label: t("move_to"), default: true, value: (d) => d.querySelector("select").value || null }],
+    });
+    if (target) await post("playlists/move-track", { track_id: track.id, target_playlist_id: target }).catch(fail);
+  }
+
+  async function renamePlaylist() {
+    const title = await promptText(t("rename_playlist"), t("new_name"), current.title);
+    if (title && title !== current.title) await patch(`playlists/${encodeURIComponent(id)}`, { title }).catch(fail);
+  }
+
+  async function deletePlaylist() {
+    if (await confirmAction(t("delete_playlist"), t("delete_playlist_confirm", { title: current.title, count: current.tracks.length }), t("delete"))) {
+      try { await api("DELETE", `playlists/${encodeURIComponent(id)}`); location.hash = "#/playlists"; } catch (error) { fail(error); }
+    }
+  }
+
+  const stops = [
+    subscribe("playlist", show),
+    subscribe("player", () => current && show(current)),
+    subscribe("playlist_deleted", (deleted) => { if (deleted === id) { toast(t("not_found")); location.hash = "#/playlists"; } }),
+  ];
+  if (store.playlist.has(id)) show(store.playlist.get(id));
+  else get(`playlists/${encodeURIComponent(id)}`).then((playlist) => { if (!store.playlist.has(id)) show(playlist); }).catch((error) => {
+    replace(tracks, h("li", { class: "empty" }, error.code === "not_found" ? t("not_found") : error.message));
+  });
+  watchPlaylist(id);
+  return () => { stops.forEach((stop) => stop()); panels.forEach((leave) => leave && leave()); watchPlaylist(null); };
+}

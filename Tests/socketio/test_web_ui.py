@@ -1,0 +1,434 @@
+"""The web UI (Sources/WebUI/site) in headless Chromium from Debian, driven by Selenium, against
+the real daemon with simulated hardware. Screenshots of each screen at phone and laptop size go to
+.build/screenshots/ (not committed) for a person to look at."""
+import os
+import re
+import shutil
+import tempfile
+import time
+
+import pytest
+import requests
+
+from conftest import ROOT
+from daemon import Daemon
+from uploads import create_playlist, make_audio, make_cover, upload
+
+SITE = os.path.join(ROOT, "Sources", "WebUI", "site")
+SHOTS = os.path.join(ROOT, ".build", "screenshots")
+PHONE, LAPTOP = (360, 740), (1280, 800)
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    box = Daemon()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="module")
+def media():
+    folder = tempfile.mkdtemp(prefix="webui-media-")
+    cover = make_cover(folder, "teal")
+    files = {
+        "lullaby": make_audio(folder, "01 Lullaby", "mp3", 30, {"title": "Lullaby", "artist": "Grandma"}, cover, 330),
+        "march": make_audio(folder, "02 March", "ogg", 25, {"title": "Little March", "artist": "Band"}, None, 520),
+        "rain": make_audio(folder, "Rain Song", "flac", 7, {"title": "Rain Song"}, cover, 440),
+        "wind": make_audio(folder, "Wind Song", "wav", 4, {"title": "Wind Song"}, None, 600),
+    }
+    yield files
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def library(daemon, media):
+    """Two playlists with real, playable uploads."""
+    songs = create_playlist(daemon, "Bedtime Songs")
+    upload(daemon, songs, media["lullaby"])
+    upload(daemon, songs, media["march"])
+    create_playlist(daemon, "Car Trip")
+    return {"songs": songs}
+
+
+class Browser:
+    def __init__(self, size=PHONE):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+        if not chromium or not driver_path:
+            pytest.fail("chromium and chromium-driver (Debian) are needed: `make deps` installs them")
+        self.profile = tempfile.mkdtemp(prefix="webui-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         f"--user-data-dir={self.profile}", "--blink-settings=preferredColorScheme=0"):  # 0: dark
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        os.environ["SE_OFFLINE"] = "true"  # never let Selenium fetch a driver
+        self.driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        self.resize(size)
+
+    def resize(self, size):
+        # The window's outer size; make the viewport itself the requested size.
+        self.driver.set_window_size(*size)
+        inner = self.driver.execute_script("return [window.innerWidth, window.innerHeight]")
+        self.driver.set_window_size(size[0] * 2 - inner[0], size[1] * 2 - inner[1])
+
+    def open(self, url, parent=False):
+        self.driver.get(url + "/#/now")
+        self.driver.execute_script(f"localStorage.setItem('musicbox.parent', '{'1' if parent else '0'}')")
+        self.driver.refresh()
+        assert self.js("return document.getElementById('parent-toggle').getAttribute('aria-pressed')") == str(parent).lower()
+        self.until(lambda d: d.execute_script("return document.getElementById('connection').dataset.state") == "connected")
+
+    def go(self, route):
+        self.driver.execute_script("location.hash = arguments[0]", route)
+
+    def until(self, condition, timeout=15):
+        from selenium.webdriver.support.ui import WebDriverWait
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
+
+    def css(self, selector):
+        from selenium.webdriver.common.by import By
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def all(self, selector):
+        from selenium.webdriver.common.by import By
+        return self.driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def texts(self, selector):
+        """The texts of every match, read in one go (a list being re-rendered leaves no stale handles)."""
+        return self.js("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", selector)
+
+    def text(self, selector):
+        return self.js("return document.querySelector(arguments[0])?.innerText ?? ''", selector)
+
+    def press(self, scope, label):
+        """Clicks the button labelled `label` inside the element `scope` selects (read fresh)."""
+        clicked = self.js("""const button = [...(document.querySelector(arguments[0])?.querySelectorAll('button') ?? [])]
+              .find(b => b.textContent.trim() === arguments[1]);
+            if (button) button.click(); return Boolean(button);""", scope, label)
+        assert clicked, f"no button {label!r} in {scope}"
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def errors(self):
+        return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"
+                and "/cover" not in entry["message"]]  # a track without a cover answers 404 by design
+
+    def shot(self, name):
+        os.makedirs(SHOTS, exist_ok=True)
+        width, height = self.js("return [window.innerWidth, window.innerHeight]")
+        self.driver.save_screenshot(os.path.join(SHOTS, f"{name}-{width}x{height}.png"))
+
+    def quit(self):
+        self.driver.quit()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    opened = []
+
+    def make(size=PHONE):
+        opened.append(Browser(size))
+        return opened[-1]
+
+    yield make
+    for each in opened:
+        each.quit()
+
+
+def api(daemon, method, path, **kwargs):
+    reply = requests.request(method, f"{daemon.url}/api/{path}", timeout=10, **kwargs)
+    assert reply.status_code < 300, reply.text
+    return reply.json()["data"]
+
+
+def player(daemon):
+    return api(daemon, "GET", "player/status")
+
+
+# --- Served by the box, nothing from outside ---------------------------------------------------
+
+URL = re.compile(r"""(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}|https?%3A%2F%2F""", re.IGNORECASE)
+SVG_NAMESPACE = ("http://www.w3.org/2000/svg", "http%3A//www.w3.org/2000/svg")
+
+
+def test_no_file_of_the_ui_names_an_outside_address():
+    found = []
+    for folder, _, names in os.walk(SITE):
+        for name in names:
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                text = handle.read()
+            for namespace in SVG_NAMESPACE:  # an XML namespace name, never fetched
+                text = text.replace(namespace, "")
+            found += [(name, match.group(0)) for match in URL.finditer(text)]
+    assert found == []
+    # And the test itself would see one.
+    assert URL.search('<script src="https://cdn.example.com/x.js">')
+
+
+def test_page_is_served_with_a_policy_that_keeps_it_on_the_box(daemon):
+    page = requests.get(f"{daemon.url}/", timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "connect-src 'self'" in policy
+    for asset in re.findall(r'(?:src|href)="([^"#]+)"', page.text):
+        reply = requests.get(f"{daemon.url}/{asset}", timeout=5)
+        assert reply.status_code == 200, asset
+    script = requests.get(f"{daemon.url}/js/app.js", timeout=5)
+    assert "javascript" in script.headers["Content-Type"]
+    # The API keeps its JSON errors; paths outside the site are not files.
+    assert requests.get(f"{daemon.url}/api/nope", timeout=5).json()["error_type"] == "not_found"
+    assert requests.get(f"{daemon.url}/../musicbox.sqlite", timeout=5).status_code in (400, 404)
+
+
+def test_page_loads_in_under_a_second_and_requests_only_the_box(daemon, library, browser):
+    page = browser(LAPTOP)
+    page.driver.get(daemon.url + "/#/playlists")  # cold: a fresh profile, nothing cached
+    page.until(lambda d: d.execute_script("return document.querySelectorAll('#playlist-list .playlist-row').length") >= 2)
+    load_ms = page.js("const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime")
+    assert 0 < load_ms < 1000, load_ms
+    origins = page.js("return performance.getEntriesByType('resource').map(r => new URL(r.name).origin)")
+    assert origins and set(origins) == {daemon.url}
+    assert page.errors() == []
+
+
+# --- Now playing --------------------------------------------------------------------------------
+
+def test_play_a_playlist_and_the_seek_bar_moves(daemon, library, browser):
+    page = browser()
+    page.open(daemon.url)
+    page.go("#/playlists")
+    page.until(lambda d: page.all("#playlist-list .playlist-row"))
+    row = [r for r in page.all("#playlist-list .playlist-row") if "Bedtime Songs" in r.text][0]
+    assert "2 tracks" in row.text and "0:55" in row.text  # 30 s + 25 s
+    row.find_element("css selector", "button").click()
+    page.until(lambda d: d.execute_script("return location.hash") == "#/now")
+    page.until(lambda d: page.text("#now-title") == "Lullaby")
+    assert "Grandma" in page.text(".track-artist")
+    page.until(lambda d: page.css("#play-toggle").get_attribute("aria-label") == "Pause")
+    first = int(page.css("#seek").get_attribute("value"))
+    time.sleep(1.2)
+    second = int(page.css("#seek").get_attribute("value"))
+    # 1.2 s of a 30 s track is 40 of 1000 steps; allow for the box's own pacing.
+    assert 25 <= second - first <= 60, (first, second)
+    assert page.text("#now-elapsed") != "0:00"
+    # Smooth: the bar moves between the 200 ms ticks, not only on them.
+    samples = page.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1]; const seen = [];
+        const started = performance.now();
+        (function sample() { seen.push(document.getElementById('seek').value);
+          if (performance.now() - started < 400) requestAnimationFrame(sample); else done(seen); })();""")
+    assert len(set(samples)) >= 4, samples
+    page.shot("now-playing")
+    page.resize(LAPTOP)
+    page.shot("now-playing")
+    # Seek by the bar: to the middle of the track.
+    page.js("const s = document.getElementById('seek'); s.value = 500; s.dispatchEvent(new Event('change'))")
+    page.until(lambda d: abs(player(daemon)["position_ms"] - 15000) < 1500)
+    assert page.errors() == []
+
+
+def test_a_second_phone_sees_a_change_within_half_a_second(daemon, library, browser):
+    api(daemon, "POST", f"playlists/{library['songs']}/start", json={})
+    first, second = browser(), browser()
+    for page in (first, second):
+        page.open(daemon.url)
+        page.until(lambda d, page=page: page.css("#play-toggle").get_attribute("aria-label") == "Pause")
+    latencies = []
+    for _ in range(5):
+        expected = "Play" if second.css("#play-toggle").get_attribute("aria-label") == "Pause" else "Pause"
+        second.js("""window.__seen = null; const button = document.getElementById('play-toggle');
+            new MutationObserver((m, o) => { if (button.getAttribute('aria-label') === arguments[0]) { window.__seen = Date.now(); o.disconnect(); } })
+              .observe(button, {attributes: true});""", expected)
+        clicked = first.js("document.getElementById('play-toggle').click(); return Date.now()")
+        second.until(lambda d: d.execute_script("return window.__seen") is not None, timeout=5)
+        latencies.append(second.js("return window.__seen") - clicked)
+    assert max(latencies) < 500, latencies
+    # Volume from the first phone shows on the second.
+    first.js("const v = document.getElementById('volume'); v.value = 37; v.dispatchEvent(new Event('input'))")
+    second.until(lambda d: d.execute_script("return document.getElementById('volume').value") == "37")
+
+
+def test_volume_slider_is_capped_at_the_parents_maximum(daemon, library, browser):
+    page = browser()
+    page.open(daemon.url)
+    api(daemon, "PATCH", "settings", json={"max_volume": 60})
+    try:
+        page.until(lambda d: page.css("#volume").get_attribute("max") == "60")
+        assert "60" in page.text(".volume-row")
+    finally:
+        api(daemon, "PATCH", "settings", json={"max_volume": 100})
+
+
+def test_reconnects_by_itself_and_catches_up(daemon, library, browser):
+    page = browser()
+    page.open(daemon.url)
+    api(daemon, "POST", "player/stop")
+    page.until(lambda d: page.css("#play-toggle").get_attribute("aria-label") == "Play")
+    # Drop the page's connection; while it is away the box changes.
+    page.js("window.musicbox.socket.ws.close()")
+    page.until(lambda d: d.execute_script("return document.getElementById('connection').dataset.state") != "connected", timeout=5)
+    api(daemon, "POST", f"playlists/{library['songs']}/start", json={"track_index": 1})
+    page.until(lambda d: d.execute_script("return document.getElementById('connection').dataset.state") == "connected", timeout=10)
+    page.until(lambda d: page.text("#now-title") == "Little March")
+
+
+# --- Playlists and uploads ----------------------------------------------------------------------
+
+def test_upload_two_files_by_the_file_input(daemon, library, media, browser):
+    trip = [p for p in api(daemon, "GET", "playlists")["playlists"] if p["title"] == "Car Trip"][0]["id"]
+    page = browser(LAPTOP)
+    page.open(daemon.url, parent=True)
+    page.go(f"#/playlist/{trip}")
+    page.until(lambda d: page.all("#upload-files"))
+    page.css("#upload-files").send_keys(media["rain"] + "\n" + media["wind"])
+    page.until(lambda d: len(page.all("#track-list .track")) == 2, timeout=30)
+    rows = page.texts("#track-list .track")
+    assert "Rain Song" in rows[0] and "0:07" in rows[0], rows
+    assert "Wind Song" in rows[1] and "0:04" in rows[1], rows
+    page.until(lambda d: page.texts("#upload-list .upload-state") == ["Added", "Added"])
+    assert "2 of 2 files" in page.text(".upload-panel")
+    tracks = api(daemon, "GET", f"playlists/{trip}")["tracks"]
+    assert [t["title"] for t in tracks] == ["Rain Song", "Wind Song"]
+    assert abs(tracks[0]["duration_ms"] - 7000) <= 50 and abs(tracks[1]["duration_ms"] - 4000) <= 50
+    page.shot("upload")
+    page.resize(PHONE)
+    page.shot("upload")
+    assert page.errors() == []
+
+
+def test_a_file_that_is_not_audio_gets_a_clear_error(daemon, library, browser):
+    trip = [p for p in api(daemon, "GET", "playlists")["playlists"] if p["title"] == "Car Trip"][0]["id"]
+    fake = os.path.join(tempfile.mkdtemp(), "notes.mp3")
+    with open(fake, "w") as handle:
+        handle.write("shopping list: milk, bread\n" * 100)
+    page = browser()
+    page.open(daemon.url, parent=True)
+    page.go(f"#/playlist/{trip}")
+    page.until(lambda d: page.all("#upload-files"))
+    page.css("#upload-files").send_keys(fake)
+    page.until(lambda d: page.all("#upload-list .upload-failed"))
+    assert "not a song the box can play" in page.text("#upload-list .upload-failed .error")
+    assert len(api(daemon, "GET", f"playlists/{trip}")["tracks"]) == 2
+
+
+def test_parent_edits_rename_reorder_delete(daemon, library, media, browser):
+    playlist = create_playlist(daemon, "Editing")
+    for name in ("rain", "wind"):
+        upload(daemon, playlist, media[name])
+    page = browser(LAPTOP)
+    page.open(daemon.url, parent=True)
+    page.go(f"#/playlist/{playlist}")
+    page.until(lambda d: len(page.all("#track-list .track")) == 2)
+    # Reorder with the keyboard-reachable button.
+    page.js("document.querySelector(\"#track-list [aria-label='Move Wind Song up']\").click()")
+    page.until(lambda d: "Wind Song" in page.texts("#track-list .track")[0])
+    assert [t["title"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]] == ["Wind Song", "Rain Song"]
+    # Rename through the dialog.
+    page.press("#track-list .track:nth-child(1)", "Rename")
+    field = page.css("#dialog input")
+    field.clear()
+    field.send_keys("Windy Song")
+    page.css("#dialog button.primary").click()
+    page.until(lambda d: "Windy Song" in page.texts("#track-list .track")[0])
+    # Delete needs a confirmation; cancel first, then confirm.
+    page.press("#track-list .track:nth-child(2)", "Delete")
+    page.press("#dialog", "Cancel")
+    assert len(api(daemon, "GET", f"playlists/{playlist}")["tracks"]) == 2
+    page.press("#track-list .track:nth-child(2)", "Delete")
+    page.css("#dialog button.danger").click()
+    page.until(lambda d: len(page.all("#track-list .track")) == 1)
+    assert [t["title"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]] == ["Windy Song"]
+
+
+def test_without_parent_mode_there_are_no_edit_controls(daemon, library, browser):
+    page = browser()
+    page.open(daemon.url)
+    page.go(f"#/playlist/{library['songs']}")
+    page.until(lambda d: len(page.all("#track-list .track")) == 2)
+    assert page.all("#upload-files") == [] and page.all("#link-tag") == []
+    assert not [b for b in page.all("#track-list button") if b.text in ("Rename", "Delete")]
+    page.shot("playlist")
+    page.resize(LAPTOP)
+    page.shot("playlist")
+
+
+# --- Tags ---------------------------------------------------------------------------------------
+
+def test_link_a_tag_then_move_a_duplicate_here(daemon, library, browser):
+    trip = [p for p in api(daemon, "GET", "playlists")["playlists"] if p["title"] == "Car Trip"][0]["id"]
+    page = browser()
+    page.open(daemon.url, parent=True)
+    page.go(f"#/playlist/{library['songs']}")
+    page.until(lambda d: page.all("#link-tag"))
+    page.css("#link-tag").click()
+    page.until(lambda d: re.search(r"Hold a tag on the box… (59|60) s", page.text("#tag-countdown")))
+    api(daemon, "POST", "dev/nfc/place", json={"tag_id": "04a1b2c3"})
+    page.until(lambda d: page.all("#tag-success"))
+    api(daemon, "POST", "dev/nfc/remove")
+    assert api(daemon, "GET", f"playlists/{library['songs']}")["nfc_tag_id"] == "04a1b2c3"
+    page.until(lambda d: "04a1b2c3" in page.text("#tag-current"))
+    # The same tag for another playlist: a duplicate naming its owner, then "move it here".
+    page.go(f"#/playlist/{trip}")
+    page.until(lambda d: page.all("#link-tag") and "No tag" in page.text("#tag-current"))
+    page.css("#link-tag").click()
+    page.until(lambda d: page.all("#tag-countdown"))
+    api(daemon, "POST", "dev/nfc/place", json={"tag_id": "04a1b2c3"})
+    page.until(lambda d: page.all("#tag-duplicate"))
+    assert "Bedtime Songs" in page.text("#tag-duplicate")
+    api(daemon, "POST", "dev/nfc/remove")
+    page.press("#tag-status", "Move it here")
+    page.until(lambda d: api(daemon, "GET", f"playlists/{trip}")["nfc_tag_id"] == "04a1b2c3")
+    assert api(daemon, "GET", f"playlists/{library['songs']}")["nfc_tag_id"] is None
+    # Unlink.
+    page.until(lambda d: page.css("#unlink-tag").is_displayed())
+    page.css("#unlink-tag").click()
+    page.until(lambda d: api(daemon, "GET", f"playlists/{trip}")["nfc_tag_id"] is None)
+
+
+def test_an_unknown_tag_tapped_on_the_box_offers_to_link_it(daemon, library, browser):
+    page = browser()
+    page.open(daemon.url, parent=True)
+    api(daemon, "POST", "dev/nfc/place", json={"tag_id": "deadbeef"})
+    page.until(lambda d: page.css("#tag-prompt").is_displayed())
+    assert "deadbeef" in page.text("#tag-prompt")
+    api(daemon, "POST", "dev/nfc/remove")
+    page.press("#tag-prompt", "Link it to a playlist")
+    page.js("const s = document.querySelector('#dialog select'); s.value = arguments[0];", library["songs"])
+    page.css("#dialog button.primary").click()
+    page.until(lambda d: api(daemon, "GET", f"playlists/{library['songs']}")["nfc_tag_id"] == "deadbeef")
+
+
+# --- Settings -----------------------------------------------------------------------------------
+
+def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser):
+    page = browser()
+    page.open(daemon.url, parent=True)
+    page.go("#/settings")
+    page.until(lambda d: page.css("#settings-form [name=max_volume]").get_attribute("value") == "100")
+    page.js("const f = document.getElementById('settings-form'); f.elements.max_volume.value = 80; f.elements.startup_volume.value = 30;")
+    page.css("#settings-form [name=tag_removal] option[value=keep_playing]").click()
+    page.css("#save-settings").click()
+    page.until(lambda d: api(daemon, "GET", "settings")["max_volume"] == 80)
+    settings = api(daemon, "GET", "settings")
+    assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing"
+    page.until(lambda d: "Database" in page.text("#health"))
+    assert "connected" in page.text("#health") and "simulated" in page.text("#health")
+    assert "Version 0." in page.text("#about") and "free of" in page.text("#about")
+    assert "simulated" in page.text("#button-map")
+    page.shot("settings")
+    page.resize(LAPTOP)
+    page.shot("settings")
+    api(daemon, "PATCH", "settings", json={"max_volume": 100, "startup_volume": 50, "tag_removal": "pause"})
+    # Without parent mode the fields are read-only.
+    page.js("localStorage.setItem('musicbox.parent', '0')")
+    page.driver.refresh()
+    page.go("#/settings")
+    page.until(lambda d: page.all("#settings-form [name=max_volume]"))
+    assert page.css("#settings-form [name=max_volume]").get_attribute("disabled") is not None
+    assert page.all("#save-settings") == []
