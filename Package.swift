@@ -146,11 +146,22 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MusicBoxCore", "SocketIO", "Uploads",
+                "MusicBoxCore", "SocketIO", "Uploads", "Parental",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Who may do what: the parent PIN (scrypt), parent tokens, PIN attempt limits.
+        .target(
+            name: "Parental",
+            dependencies: [
+                "MusicBoxCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -165,7 +176,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls", "Uploads", "WebUI",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls", "Uploads", "WebUI", "Parental",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -187,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "MusicBoxTests",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "NFC", "Controls", "SocketIO", "Uploads",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "Daemon", "Audio", "NFC", "Controls", "SocketIO", "Uploads", "Parental",
                 // Built so the process tests (exit codes, kill -9) can run the real binary.
                 "musicboxd",
                 .product(name: "Logging", package: "swift-log"),

@@ -12,6 +12,7 @@ import Server
 import SocketIO
 import ServiceLifecycle
 import UnixSignals
+import Parental
 import Uploads
 import WebUI
 
@@ -74,9 +75,10 @@ public final class MusicBoxDaemon: Sendable {
         let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
         let health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
+        let parental = ParentalAccess(store: store, logger: logger.with(label: "musicboxd.parental"))
         let gateway = RealtimeGateway(
             io: io, state: state, operations: operations, health: health,
-            healthInterval: .milliseconds(config.realtime.healthIntervalMs), logger: realtimeLogger
+            healthInterval: .milliseconds(config.realtime.healthIntervalMs), parental: parental, logger: realtimeLogger
         )
 
         let uploads = try UploadService(
@@ -90,7 +92,8 @@ public final class MusicBoxDaemon: Sendable {
                 hardwareMode: config.hardware.mode, dataDirectory: layout.root.path
             ),
             health: health, operations: operations,
-            maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader, controls: controls, uploads: uploads
+            maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader, controls: controls, uploads: uploads,
+            parental: parental
         )
         let httpLogger = logger.with(label: "musicboxd.http")
         dependencies.logger = httpLogger

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Parental
 import MusicBoxCore
 import Uploads
 
@@ -19,6 +20,8 @@ public struct APIDependencies: Sendable {
     public var controls: any ControlInput
     /// Upload sessions (CONTRACT §6).
     public var uploads: UploadService
+    /// The parent PIN and tokens (CONTRACT §8).
+    public var parental: ParentalAccess
     /// The web UI's folder; nil when it could not be found (the API still works).
     public var webRoot: String?
     /// The buttons as wired, for `/api/controls` (the settings page shows them).
@@ -28,8 +31,9 @@ public struct APIDependencies: Sendable {
     public init(
         state: StateManager, library: any LibraryStore, system: SystemFacts, health: HealthProbe,
         operations: OperationReporter, maxJSONBodyBytes: Int, tags: any TagReader, controls: any ControlInput,
-        uploads: UploadService
+        uploads: UploadService, parental: ParentalAccess
     ) {
+        self.parental = parental
         self.uploads = uploads
         self.tags = tags
         self.controls = controls

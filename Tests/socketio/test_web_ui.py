@@ -383,6 +383,7 @@ def test_link_a_tag_then_move_a_duplicate_here(daemon, library, browser):
     assert "Bedtime Songs" in page.text("#tag-duplicate")
     api(daemon, "POST", "dev/nfc/remove")
     page.press("#tag-status", "Move it here")
+    page.until(lambda d: page.all("#tag-success"))  # the session ends with the move, as with override_nfc_tag
     page.until(lambda d: api(daemon, "GET", f"playlists/{trip}")["nfc_tag_id"] == "04a1b2c3")
     assert api(daemon, "GET", f"playlists/{library['songs']}")["nfc_tag_id"] is None
     # Unlink.
@@ -432,3 +433,60 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.until(lambda d: page.all("#settings-form [name=max_volume]"))
     assert page.css("#settings-form [name=max_volume]").get_attribute("disabled") is not None
     assert page.all("#save-settings") == []
+
+
+# --- Parent PIN (last: it changes who may edit) ------------------------------------------------
+
+def test_a_pin_set_in_settings_guards_library_edits(daemon, library, browser):
+    laptop = browser(LAPTOP)
+    laptop.open(daemon.url, parent=True)
+    laptop.go("#/settings")
+    laptop.until(lambda d: laptop.all("#pin-form"))
+    assert "No PIN is set" in laptop.text("#pin-status")
+    for name, value in (("pin", "2468"), ("repeat", "2469")):
+        laptop.css(f"#pin-form [name={name}]").send_keys(value)
+    laptop.css("#save-pin").click()
+    laptop.until(lambda d: "not the same" in laptop.text("#pin-form .error"))
+    laptop.css("#pin-form [name=repeat]").clear()
+    laptop.css("#pin-form [name=repeat]").send_keys("2468")
+    laptop.css("#save-pin").click()
+    laptop.until(lambda d: "A PIN protects" in laptop.text("#pin-status"))
+    try:
+        # Without the parent token the API refuses library edits; playback stays open.
+        refused = requests.post(f"{daemon.url}/api/playlists", json={"title": "Sneaky"}, timeout=5)
+        assert refused.status_code == 401 and refused.json()["details"]["reason"] == "parent_token_required"
+        assert requests.post(f"{daemon.url}/api/player/stop", timeout=5).status_code == 200
+        # The laptop that set the PIN is logged in (HttpOnly cookie): its edits go through.
+        laptop.go("#/playlists")
+        laptop.until(lambda d: laptop.all("#new-playlist"))
+        laptop.css("#new-playlist").send_keys("Made by a parent\n")
+        laptop.until(lambda d: laptop.js("return location.hash").startswith("#/playlist/"))
+        assert "Made by a parent" in [p["title"] for p in api(daemon, "GET", "playlists")["playlists"]]
+        assert laptop.js("return document.cookie") == ""  # the token is out of the page's reach
+
+        # A phone: parent mode asks for the PIN; a wrong one is refused in the dialog.
+        phone = browser()
+        phone.open(daemon.url)
+        phone.css("#parent-toggle").click()
+        phone.until(lambda d: phone.all("#pin-input"))
+        phone.css("#pin-input").send_keys("1111\n")
+        phone.until(lambda d: "not right" in phone.text("#dialog .error"))
+        phone.css("#pin-input").send_keys("2468\n")
+        phone.until(lambda d: phone.css("#parent-toggle").get_attribute("aria-pressed") == "true")
+        phone.go(f"#/playlist/{library['songs']}")
+        phone.until(lambda d: len(phone.all("#track-list .track")) == 2)
+        phone.press("#track-list .track:nth-child(1)", "Rename")
+        field = phone.css("#dialog input")
+        field.clear()
+        field.send_keys("Lullaby (parent)\n")
+        phone.until(lambda d: "Lullaby (parent)" in phone.texts("#track-list .track")[0])
+        # Leaving parent mode logs out: turning it on again asks for the PIN again.
+        phone.css("#parent-toggle").click()
+        phone.until(lambda d: phone.css("#parent-toggle").get_attribute("aria-pressed") == "false")
+        phone.css("#parent-toggle").click()
+        phone.until(lambda d: phone.all("#pin-input"))
+    finally:
+        token = requests.post(f"{daemon.url}/api/auth/login", json={"pin": "2468"}, timeout=10).json()["data"]["token"]
+        removed = requests.delete(f"{daemon.url}/api/auth/pin", json={"current_pin": "2468"},
+                                  headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert removed.status_code == 200, removed.text

@@ -20,6 +20,9 @@ public enum BoxSettings {
     public static let tagRemoval = SettingKey<String>("tag_removal", default: TagBehaviour.Removal.pause.rawValue)
     /// A playlist left longer ago than this starts over when its tag is placed (0: always resume).
     public static let startOverAfterHours = SettingKey<Int>("start_over_after_hours", default: 24)
+    /// Once a parent PIN is set, whether playback control needs the parent token too (by default
+    /// everyone on the home network may play, pause and skip).
+    public static let playbackRequiresToken = SettingKey<Bool>("playback_requires_token", default: false)
 }
 
 /// The settings as clients see them (`/api/settings`).
@@ -28,8 +31,13 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var startupVolume: Int
     public var tagRemoval: TagBehaviour.Removal
     public var startOverAfterHours: Int
+    public var playbackRequiresToken: Bool
 
-    public init(maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, startOverAfterHours: Int = 24) {
+    public init(
+        maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, startOverAfterHours: Int = 24,
+        playbackRequiresToken: Bool = false
+    ) {
+        self.playbackRequiresToken = playbackRequiresToken
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
         self.tagRemoval = tagRemoval
@@ -41,5 +49,6 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case startupVolume = "startup_volume"
         case tagRemoval = "tag_removal"
         case startOverAfterHours = "start_over_after_hours"
+        case playbackRequiresToken = "playback_requires_token"
     }
 }

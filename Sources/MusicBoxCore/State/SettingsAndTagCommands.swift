@@ -5,8 +5,13 @@ public struct UpdateSettings: BoxCommand {
     public var startupVolume: Int?
     public var tagRemoval: String?
     public var startOverAfterHours: Int?
+    public var playbackRequiresToken: Bool?
 
-    public init(maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil) {
+    public init(
+        maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil,
+        playbackRequiresToken: Bool? = nil
+    ) {
+        self.playbackRequiresToken = playbackRequiresToken
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
         self.tagRemoval = tagRemoval
@@ -14,8 +19,10 @@ public struct UpdateSettings: BoxCommand {
     }
 
     public func run(in context: inout CommandContext) throws -> SettingsSnapshot {
-        guard maxVolume != nil || startupVolume != nil || tagRemoval != nil || startOverAfterHours != nil else {
-            throw BoxError.validation(field: "body", "Give at least one of max_volume, startup_volume, tag_removal, start_over_after_hours.")
+        guard maxVolume != nil || startupVolume != nil || tagRemoval != nil || startOverAfterHours != nil || playbackRequiresToken != nil else {
+            throw BoxError.validation(
+                field: "body", "Give at least one of max_volume, startup_volume, tag_removal, start_over_after_hours, playback_requires_token."
+            )
         }
         for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume)] {
             if let value, !(0...100).contains(value) { throw BoxError.validation(field: name, "\(name) must be from 0 to 100.") }
@@ -28,6 +35,9 @@ public struct UpdateSettings: BoxCommand {
         }
         if let tagRemoval { try context.store.setSetting(BoxSettings.tagRemoval, to: tagRemoval, now: context.now) }
         if let startOverAfterHours { try context.store.setSetting(BoxSettings.startOverAfterHours, to: startOverAfterHours, now: context.now) }
+        if let playbackRequiresToken {
+            try context.store.setSetting(BoxSettings.playbackRequiresToken, to: playbackRequiresToken, now: context.now)
+        }
         if let maxVolume {
             try context.store.setSetting(BoxSettings.maxVolume, to: maxVolume, now: context.now)
             context.player.maxVolume = maxVolume
@@ -43,7 +53,8 @@ public struct UpdateSettings: BoxCommand {
         return SettingsSnapshot(
             maxVolume: context.player.maxVolume,
             startupVolume: try startupVolume ?? context.store.setting(BoxSettings.startupVolume),
-            tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000)
+            tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
+            playbackRequiresToken: try playbackRequiresToken ?? context.store.setting(BoxSettings.playbackRequiresToken)
         )
     }
 }

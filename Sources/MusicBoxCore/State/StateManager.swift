@@ -115,7 +115,8 @@ public actor StateManager {
             let tags = TagBehaviour.current(store)
             return SettingsSnapshot(
                 maxVolume: player.maxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),
-                tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000)
+                tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
+                playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken)
             )
         } catch {
             logger.error("reading settings failed: \(error)")
@@ -322,13 +323,18 @@ public actor StateManager {
     /// for that playlist, if any, ends in `success`.
     public func overrideTag(_ tag: TagID, playlistID: PlaylistID) throws(BoxError) -> TagLink {
         let link = try perform(LinkTag(tag: tag, playlistID: playlistID, force: true)).value
-        if var session = association, !session.state.isOver, session.playlistID == playlistID {
-            session.state = .success
-            session.tagID = tag
-            session.conflict = nil
-            publishAssociation(session)
-        }
+        tagLinkedByHand(tag, playlistID: playlistID)
         return link
+    }
+
+    /// A tag was linked to `playlistID` some other way than tapping it (a forced link after a
+    /// duplicate): an open linking session for that playlist ends in `success` with it.
+    public func tagLinkedByHand(_ tag: TagID, playlistID: PlaylistID) {
+        guard var session = association, !session.state.isOver, session.playlistID == playlistID else { return }
+        session.state = .success
+        session.tagID = tag
+        session.conflict = nil
+        publishAssociation(session)
     }
 
     /// The open session, if any.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MusicBoxCore
+import Parental
 import ServiceLifecycle
 import SocketIO
 
@@ -20,8 +21,14 @@ public final class RealtimeGateway: Service {
     let health: HealthProbe
     let healthInterval: Duration
     let logger: Logger
+    /// Guards operations once a parent PIN is set (nil: no guard, for tests of the contract alone).
+    let parental: ParentalAccess?
 
-    public init(io: SocketIOServer, state: StateManager, operations: OperationReporter, health: HealthProbe, healthInterval: Duration = .seconds(5), logger: Logger) {
+    public init(
+        io: SocketIOServer, state: StateManager, operations: OperationReporter, health: HealthProbe, healthInterval: Duration = .seconds(5),
+        parental: ParentalAccess? = nil, logger: Logger
+    ) {
+        self.parental = parental
         self.io = io
         self.state = state
         self.operations = operations
@@ -271,4 +278,16 @@ extension BoxError {
 
     /// A `tag_id` that is not a tag UID (4 to 10 bytes of hex), from HTTP or Socket.IO.
     static let invalidTagID = BoxError.validation(field: "tag_id", "tag_id must be 4 to 10 bytes of hex.")
+}
+
+extension RealtimeGateway {
+    /// Refuses an operation the socket may not run (CONTRACT §8). The socket's token is the
+    /// handshake's `auth.token`, else the `musicbox_token` cookie its connection came with.
+    func authorize(_ socket: Socket, _ requirement: ParentalAccess.Requirement) async throws(BoxError) {
+        guard let parental, parental.isPINSet, requirement != .nothing else { return }
+        let playbackNeedsToken = requirement == .playback ? ((try? await state.settings().playbackRequiresToken) ?? false) : false
+        let token = socket.auth?.objectValue?["token"]?.stringValue
+            ?? AccessRule.cookie(AccessRule.cookieName, in: socket.handshake.headers["cookie"].map { [$0] } ?? [])
+        if case .refused(let error) = parental.decide(requirement, token: token, playbackNeedsToken: playbackNeedsToken) { throw error }
+    }
 }

@@ -1,4 +1,5 @@
 import MusicBoxCore
+import Parental
 import SocketIO
 
 /// NFC linking over Socket.IO (CONTRACT §5). The requester joins the `nfc` room, where every
@@ -38,6 +39,7 @@ extension RealtimeGateway {
         on(event) { socket, arguments, reply in
             let fields = OperationFields(arguments.first)
             do {
+                try await self.authorize(socket, .parent)
                 let data = try await run(self.state, socket, fields)
                 reply.acknowledge(OperationReporter.success(clientOpID: fields.clientOpID, data: data, serverSeq: await self.state.currentServerSeq))
             } catch {

@@ -1,4 +1,5 @@
 import MusicBoxCore
+import Parental
 import SocketIO
 
 /// Operations over Socket.IO: the same commands as the HTTP routes, for clients that keep a
@@ -55,6 +56,7 @@ extension RealtimeGateway {
                 if opID == nil, fields.value("client_op_id") != nil {
                     throw BoxError.validation(field: "client_op_id", "client_op_id must be 1 to 128 printable characters.")
                 }
+                try await self.authorize(socket, event.hasPrefix("player:") ? .playback : .parent)
                 let operation = try make(fields)
                 reply.acknowledge(await operation.run(self.operations, opID, socket))
             } catch {

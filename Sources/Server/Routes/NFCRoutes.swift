@@ -96,7 +96,10 @@ struct NFCRoutes<Context: RequestContext> {
             throw OperationFailure(error: .playlistNotFoundText(input.playlist_id), clientOpID: opID)
         }
         let command = LinkTag(tag: tag, playlistID: playlist, force: input.force ?? false)
-        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Tag linked")
+        let response = try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Tag linked")
+        // The same as `override_nfc_tag`: a session waiting on this playlist's duplicate is done.
+        if response.status.code < 300 { await dependencies.state.tagLinkedByHand(tag, playlistID: playlist) }
+        return response
     }
 
     @Sendable func unlink(_ request: Request, context: Context) async throws -> Response {

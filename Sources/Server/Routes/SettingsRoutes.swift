@@ -21,6 +21,7 @@ struct SettingsRoutes<Context: RequestContext> {
         var startup_volume: Int?
         var tag_removal: String?
         var start_over_after_hours: Int?
+        var playback_requires_token: Bool?
         var client_op_id: String?
     }
 
@@ -29,7 +30,8 @@ struct SettingsRoutes<Context: RequestContext> {
         let opID = try ClientOpID.validate(input.client_op_id)
         let command = UpdateSettings(
             maxVolume: input.max_volume, startupVolume: input.startup_volume,
-            tagRemoval: input.tag_removal, startOverAfterHours: input.start_over_after_hours
+            tagRemoval: input.tag_removal, startOverAfterHours: input.start_over_after_hours,
+            playbackRequiresToken: input.playback_requires_token
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }

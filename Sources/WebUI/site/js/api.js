@@ -35,7 +35,11 @@ export async function api(method, path, body, { raw = null, contentType = null, 
   const text = await response.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
-  if (!response.ok || json?.status === "error") throw new ApiError(response.status, json);
+  if (!response.ok || json?.status === "error") {
+    const error = new ApiError(response.status, json);
+    if (response.status === 401 && !path.startsWith("auth/")) window.dispatchEvent(new CustomEvent("musicbox:unauthorized"));
+    throw error;
+  }
   return json?.data;
 }
 

@@ -2,16 +2,12 @@
 // mode, and the prompt for unknown tags tapped on the box.
 import { strings, t } from "./strings.js";
 import { store, subscribe, start, socket } from "./store.js";
-import { h, replace } from "./dom.js";
+import { h, replace, toast } from "./dom.js";
 import { nowPlaying } from "./views/now.js";
 import { playlistList, playlistDetail } from "./views/playlists.js";
 import { settings } from "./views/settings.js";
 import { linkUnknownTag } from "./views/tags.js";
-
-export const parent = {
-  get on() { return localStorage.getItem("musicbox.parent") === "1"; },
-  set on(value) { localStorage.setItem("musicbox.parent", value ? "1" : "0"); },
-};
+import { parent, setParentMode, checkParentMode } from "./parent.js";
 
 for (const element of document.querySelectorAll("[data-text]")) element.textContent = strings[element.dataset.text];
 
@@ -41,9 +37,17 @@ function showParentMode() {
   toggle.setAttribute("aria-pressed", String(parent.on));
   document.body.classList.toggle("parent", parent.on);
 }
-toggle.addEventListener("click", () => {
-  parent.on = !parent.on;
-  showParentMode();
+toggle.addEventListener("click", async () => {
+  toggle.disabled = true;
+  try { await setParentMode(!parent.on); } catch (error) { toast(error.message, "error"); }
+  toggle.disabled = false;
+  route();
+});
+// A refused edit means the parent login ended (PIN changed, logged out elsewhere): leave parent mode.
+window.addEventListener("musicbox:unauthorized", () => {
+  if (!parent.on) return;
+  parent.on = false;
+  toast(t("pin_session_ended"), "error");
   route();
 });
 
@@ -68,4 +72,6 @@ window.addEventListener("hashchange", route);
 showParentMode();
 route();
 start();
+const wasParent = parent.on;
+checkParentMode().then((on) => { if (on !== wasParent) route(); });
 window.musicbox = { store, socket }; // for the browser tests and the curious

@@ -1,18 +1,21 @@
 // Settings: volumes and tag behaviour (parents change them), the button map, health of every
 // part of the box, disk space and version.
 import { t, bytes } from "../strings.js";
-import { get, patch } from "../api.js";
+import { get, patch, post, del } from "../api.js";
 import { h, replace, toast } from "../dom.js";
+import { access } from "../parent.js";
 
 export function settings(root, { parent }) {
   const form = h("form", { class: "settings", id: "settings-form" });
   const buttons = h("div", { id: "button-map" });
   const health = h("dl", { class: "health", id: "health" });
   const about = h("p", { class: "hint", id: "about" });
+  const pin = h("div", { id: "pin-settings" });
   root.append(h("section", { "aria-labelledby": "settings-heading" },
     h("h2", { id: "settings-heading" }, t("settings_title")),
     parent ? null : h("p", { class: "hint" }, t("settings_parent_locked")),
     form,
+    h("h3", {}, t("pin_title")), pin,
     h("h3", {}, t("settings_buttons")), buttons,
     h("h3", {}, t("settings_health")), health, about));
 
@@ -29,6 +32,8 @@ export function settings(root, { parent }) {
           h("option", { value: "pause" }, t("settings_tag_removal_pause")),
           h("option", { value: "keep_playing" }, t("settings_tag_removal_keep")))),
       number("start_over_after_hours", t("settings_start_over"), 0, 8760)),
+    h("fieldset", {}, h("legend", {}, t("pin_title")),
+      h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
     parent && h("button", { type: "submit", class: "primary", id: "save-settings" }, t("save")));
   for (const range of form.querySelectorAll("input[type=range]")) {
     range.addEventListener("input", () => { form.elements[`${range.name}_value`].value = range.value; });
@@ -40,6 +45,7 @@ export function settings(root, { parent }) {
       startup_volume: Number(form.elements.startup_volume.value),
       tag_removal: form.elements.tag_removal.value,
       start_over_after_hours: Number(form.elements.start_over_after_hours.value),
+      playback_requires_token: form.elements.playback_requires_token.checked,
     };
     try { fill(await patch("settings", values)); toast(t("settings_saved")); } catch (error) { toast(error.message, "error"); }
   });
@@ -47,12 +53,54 @@ export function settings(root, { parent }) {
   function fill(values) {
     for (const [name, value] of Object.entries(values)) {
       const field = form.elements[name];
-      if (field) field.value = value;
+      if (field?.type === "checkbox") field.checked = Boolean(value);
+      else if (field) field.value = value;
       if (form.elements[`${name}_value`]) form.elements[`${name}_value`].value = value;
     }
   }
 
   get("settings").then(fill).catch((error) => toast(error.message, "error"));
+  if (parent) showPIN(); else access().then((status) => replace(pin, h("p", { class: "hint" }, status.pin_set ? t("pin_is_set") : t("pin_none")))).catch(() => {});
+
+  const pinField = (name, label, autocomplete = "new-password") => h("label", { class: "field" }, label,
+    h("input", { type: "password", name, inputMode: "numeric", pattern: "[0-9]{4,12}", required: true, autocomplete }));
+
+  async function showPIN() {
+    const status = await access().catch(() => null);
+    if (!status) return;
+    const failure = h("p", { class: "error", role: "alert" });
+    const change = h("form", { class: "pin-form", id: "pin-form" },
+      status.pin_set && pinField("current_pin", t("pin_current"), "current-password"),
+      pinField("pin", t("pin_new")), pinField("repeat", t("pin_repeat")), failure,
+      h("button", { type: "submit", class: "primary", id: "save-pin" }, status.pin_set ? t("pin_change") : t("pin_set")));
+    change.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const fields = change.elements;
+      if (fields.pin.value !== fields.repeat.value) { failure.textContent = t("pin_mismatch"); return; }
+      try {
+        await post("auth/pin", { pin: fields.pin.value, current_pin: fields.current_pin?.value });
+        toast(t("pin_saved"));
+        showPIN();
+      } catch (error) { failure.textContent = error.message; }
+    });
+    const parts = [h("p", { class: "hint", id: "pin-status" }, status.pin_set ? t("pin_is_set") : t("pin_none")), change];
+    if (status.pin_set) {
+      const removeFailure = h("p", { class: "error", role: "alert" });
+      const remove = h("form", { class: "pin-form", id: "pin-remove-form" },
+        pinField("current_pin", t("pin_current"), "current-password"), removeFailure,
+        h("button", { type: "submit", class: "danger" }, t("pin_remove")));
+      remove.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        try { await del("auth/pin", { current_pin: remove.elements.current_pin.value }); toast(t("pin_removed")); showPIN(); } catch (error) { removeFailure.textContent = error.message; }
+      });
+      const logins = await get("auth/tokens").catch(() => ({ tokens: [] }));
+      parts.push(h("h4", {}, t("pin_logins")), h("ul", { class: "plain logins", id: "pin-logins" }, logins.tokens.map((login) => h("li", {},
+        `${login.label} · ${new Date(login.created_at).toLocaleDateString()}`, login.current ? ` (${t("pin_this_device")})` : "", " ",
+        !login.current && h("button", { type: "button", class: "small", onclick: async () => { await del(`auth/tokens/${login.id}`).catch(() => {}); showPIN(); } }, t("pin_revoke"))))),
+        remove);
+    }
+    replace(pin, parts);
+  }
   get("controls").then((map) => {
     if (!map.buttons.length) { replace(buttons, h("p", { class: "hint" }, map.simulated ? t("settings_buttons_simulated") : t("settings_buttons_none"))); return; }
     replace(buttons, h("ul", { class: "plain" }, map.buttons.map((button) => h("li", {},

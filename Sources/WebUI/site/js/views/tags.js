@@ -2,7 +2,7 @@
 // listening with a countdown, then success, or a duplicate with the owning playlist and a
 // "move it here" button. Unknown tags tapped on the box can be linked from a prompt.
 import { t } from "../strings.js";
-import { store, subscribe, socket, watchNFC } from "../store.js";
+import { store, subscribe, watchNFC } from "../store.js";
 import { post, del } from "../api.js";
 import { h, replace, toast, ask } from "../dom.js";
 
@@ -19,9 +19,11 @@ export function tagPanel(parentElement, playlistID) {
   watchNFC(true);
   linkButton.addEventListener("click", async () => {
     session = null;
-    const reply = await socket.emit("start_nfc_link", { playlist_id: playlistID, timeout_s: 60 }).catch((error) => ({ success: false, message: error.message }));
-    if (reply && reply.success === false) toast(reply.message ?? t("tag_error", { message: "" }), "error");
-    else if (reply?.assoc_id) session = reply.assoc_id;
+    try {
+      const status = await post("nfc/scan", { playlist_id: playlistID, timeout_s: 60 });
+      session = status.assoc_id;
+      showSession({ ...store.nfc, ...status }); // the nfc room brings the same; whichever is first
+    } catch (error) { toast(error.message, "error"); }
   });
   unlinkButton.addEventListener("click", async () => {
     const tag = store.playlist.get(playlistID)?.nfc_tag_id;
@@ -49,13 +51,13 @@ export function tagPanel(parentElement, playlistID) {
       tickDown();
       timer = setInterval(tickDown, 250);
       replace(status, h("p", { class: "listening" }, h("span", { class: "pulse", "aria-hidden": "true" }), countdown),
-        h("button", { type: "button", onclick: () => socket.emit("stop_nfc_link", { assoc_id: nfc.assoc_id }).catch(() => {}) }, t("tag_stop")));
+        h("button", { type: "button", onclick: () => del(`nfc/session/${encodeURIComponent(nfc.assoc_id)}`).catch(() => {}) }, t("tag_stop")));
     } else if (nfc.state === "success") {
       replace(status, h("p", { class: "ok", id: "tag-success" }, t("tag_success", { tag: nfc.tag_id })));
     } else if (nfc.state === "duplicate") {
       const owner = nfc.existing_playlist?.title ?? (store.playlists ?? []).find((p) => p.id === nfc.conflict_playlist_id)?.title ?? "?";
       replace(status, h("p", { class: "warn", id: "tag-duplicate" }, t("tag_duplicate", { title: owner })),
-        h("button", { type: "button", class: "primary", onclick: () => socket.emit("override_nfc_tag", { tag_id: nfc.tag_id, playlist_id: playlistID, force: true }).catch(() => {}) }, t("tag_move_here")));
+        h("button", { type: "button", class: "primary", onclick: () => post("nfc/associate", { tag_id: nfc.tag_id, playlist_id: playlistID, force: true }).catch((error) => toast(error.message, "error")) }, t("tag_move_here")));
     } else {
       replace(status, h("p", { class: nfc.state === "error" ? "error" : "hint" }, t(`tag_${nfc.state}`, { message: nfc.message ?? "" })));
     }
@@ -69,7 +71,7 @@ export function tagPanel(parentElement, playlistID) {
   return () => {
     stops.forEach((stop) => stop());
     clearInterval(timer);
-    if (session && store.nfc?.state === "listening") socket.emit("stop_nfc_link", { assoc_id: session }).catch(() => {});
+    if (session && store.nfc?.state === "listening") del(`nfc/session/${encodeURIComponent(session)}`).catch(() => {});
     watchNFC(false);
   };
 }

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import MusicBoxCore
+import Synchronization
+
+/// Who may do what (CONTRACT §8). Until a parent PIN is set, everyone on the home network may do
+/// everything. Once it is, library changes, uploads, tags and settings need a parent token, got by
+/// logging in with the PIN; playback stays open unless the `playback_requires_token` setting says
+/// otherwise. The PIN's hash and the tokens' digests live in the settings table; checking a token
+/// is a lookup in memory, so guarding a request costs no disk access.
+public final class ParentalAccess: Sendable {
+    /// What a request needs.
+    public enum Requirement: Sendable {
+        case nothing
+        case playback
+        case parent
+    }
+
+    public enum Decision: Sendable, Equatable {
+        case allowed
+        case refused(BoxError)
+    }
+
+    struct Credentials {
+        var pin: PINHash?
+        var tokens: [StoredToken]
+        var limiter = AttemptLimiter()
+    }
+
+    static let pinKey = SettingKey<String>("parent_pin", default: "")
+    static let tokensKey = SettingKey<[StoredToken]>("parent_tokens", default: [])
+    /// Tokens kept at most; logging in once more forgets the oldest.
+    static let maximumTokens = 50
+
+    private let store: any LibraryStore
+    private let credentials: Mutex<Credentials>
+    private let logger: Logger
+
+    public init(store: any LibraryStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+        var pin: PINHash?
+        var tokens: [StoredToken] = []
+        do {
+            let encoded = try store.setting(Self.pinKey)
+            pin = encoded.isEmpty ? nil : PINHash(encoded: encoded)
+            if !encoded.isEmpty, pin == nil { logger.error("the stored parent PIN is damaged; parental controls are off until a new PIN is set") }
+            tokens = try store.setting(Self.tokensKey)
+        } catch {
+            logger.error("reading the parental controls failed: \(error); they are off until a PIN is set")
+        }
+        credentials = Mutex(Credentials(pin: pin, tokens: tokens))
+    }
+
+    public var isPINSet: Bool { credentials.withLock { $0.pin != nil } }
+
+    /// Whether `token` is a parent token in force (always false when no PIN is set).
+    public func isParent(_ token: String?) -> Bool {
+        guard let token, !token.isEmpty else { return false }
+        let digest = AccessToken.digest(token)
+        return credentials.withLock { state in state.pin != nil && state.tokens.contains { $0.sha256 == digest } }
+    }
+
+    /// The answer for a request with `token` that needs `requirement`; `playbackNeedsToken` is the setting.
+    public func decide(_ requirement: Requirement, token: String?, playbackNeedsToken: Bool) -> Decision {
+        switch requirement {
+        case .nothing: return .allowed
+        case .playback where !playbackNeedsToken: return .allowed
+        case .playback, .parent:
+            guard isPINSet else { return .allowed }
+            if isParent(token) { return .allowed }
+            let reason = token == nil ? "parent_token_required" : "token_invalid"
+            return .refused(BoxError(
+                .unauthorized,
+                token == nil ? "A parent PIN protects this. Log in with the PIN first." : "This parent login is no longer valid. Log in with the PIN again.",
+                details: ["reason": reason]
+            ))
+        }
+    }
+
+    // MARK: Logging in and out
+
+    /// Checks the PIN and hands out a new token. Wrong PINs count against `client`.
+    public func login(pin: String, client: String, label: String, now: ContinuousClock.Instant = .now) throws(BoxError) -> (token: String, id: String) {
+        try checkNotLocked(client, now: now)
+        guard let stored = credentials.withLock({ $0.pin }) else {
+            throw BoxError(.conflict, "No parent PIN is set yet; set one first.", details: ["reason": "no_pin"])
+        }
+        guard stored.matches(pin) else {
+            credentials.withLock { $0.limiter.failed(client, now: now) }
+            throw wrongPIN(client, now: now)
+        }
+        credentials.withLock { $0.limiter.succeeded(client) }
+        let token = AccessToken.generate()
+        let entry = StoredToken(
+            id: UUID().uuidString.lowercased(), sha256: AccessToken.digest(token), label: String(label.prefix(120)), createdAt: Date().epochMillis
+        )
+        try saveTokens { tokens in
+            tokens.append(entry)
+            if tokens.count > Self.maximumTokens { tokens.removeFirst(tokens.count - Self.maximumTokens) }
+        }
+        logger.notice("parent logged in from \(client) (\(entry.label))")
+        return (token, entry.id)
+    }
+
+    /// Forgets the token (logging out); unknown tokens are ignored.
+    public func logout(_ token: String) throws(BoxError) {
+        let digest = AccessToken.digest(token)
+        try saveTokens { $0.removeAll { $0.sha256 == digest } }
+    }
+
+    public func tokens() -> [StoredToken] { credentials.withLock { $0.tokens } }
+
+    public func revoke(id: String) throws(BoxError) {
+        guard credentials.withLock({ state in state.tokens.contains { $0.id == id } }) else {
+            throw BoxError(.notFound, "No parent login with id \(id).", details: ["token_id": id])
+        }
+        try saveTokens { $0.removeAll { $0.id == id } }
+    }
+
+    // MARK: The PIN
+
+    /// Sets the first PIN, or changes it: a change needs the current PIN (a parent token alone is
+    /// not enough, so a phone left logged in cannot lock the parents out). Every token is revoked.
+    public func setPIN(_ new: String, current: String?, client: String, now: ContinuousClock.Instant = .now) throws(BoxError) {
+        try PINHash.validate(new)
+        if let stored = credentials.withLock({ $0.pin }) {
+            try checkNotLocked(client, now: now)
+            guard let current, stored.matches(current) else {
+                credentials.withLock { $0.limiter.failed(client, now: now) }
+                throw wrongPIN(client, now: now)
+            }
+            credentials.withLock { $0.limiter.succeeded(client) }
+        }
+        let hash: PINHash
+        do { hash = try PINHash.make(new) } catch { throw BoxError(.internalError, "The PIN could not be hashed: \(error).") }
+        try persist(pin: hash.encoded, tokens: [])
+        credentials.withLock { $0.pin = hash; $0.tokens = [] }
+        logger.notice("parent PIN set from \(client); all parent logins revoked")
+    }
+
+    /// Turns parental controls off again; needs the current PIN.
+    public func removePIN(current: String, client: String, now: ContinuousClock.Instant = .now) throws(BoxError) {
+        guard let stored = credentials.withLock({ $0.pin }) else { return }
+        try checkNotLocked(client, now: now)
+        guard stored.matches(current) else {
+            credentials.withLock { $0.limiter.failed(client, now: now) }
+            throw wrongPIN(client, now: now)
+        }
+        credentials.withLock { $0.limiter.succeeded(client) }
+        try persist(pin: "", tokens: [])
+        credentials.withLock { $0.pin = nil; $0.tokens = [] }
+        logger.notice("parent PIN removed from \(client)")
+    }
+
+    // MARK: Helpers
+
+    private func checkNotLocked(_ client: String, now: ContinuousClock.Instant) throws(BoxError) {
+        if let wait = credentials.withLock({ $0.limiter.wait(for: client, now: now) }) {
+            throw Self.rateLimited(wait)
+        }
+    }
+
+    private func wrongPIN(_ client: String, now: ContinuousClock.Instant) -> BoxError {
+        if let wait = credentials.withLock({ $0.limiter.wait(for: client, now: now) }) { return Self.rateLimited(wait) }
+        return BoxError(.unauthorized, "That PIN is not right.", details: ["reason": "wrong_pin", "field": "pin"])
+    }
+
+    static func rateLimited(_ wait: Duration) -> BoxError {
+        let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+        return BoxError(
+            .rateLimited, "Too many wrong PINs. Try again in \(seconds) seconds.",
+            details: ["reason": "too_many_attempts", "retry_after": String(seconds)]
+        )
+    }
+
+    private func saveTokens(_ change: (inout [StoredToken]) -> Void) throws(BoxError) {
+        var tokens = credentials.withLock { $0.tokens }
+        change(&tokens)
+        do {
+            try store.setSetting(Self.tokensKey, to: tokens, now: Date().epochMillis)
+        } catch {
+            throw BoxError(.storageError, "The box could not save the parent login.")
+        }
+        credentials.withLock { $0.tokens = tokens }
+    }
+
+    private func persist(pin: String, tokens: [StoredToken]) throws(BoxError) {
+        do {
+            try store.setSetting(Self.pinKey, to: pin, now: Date().epochMillis)
+            try store.setSetting(Self.tokensKey, to: tokens, now: Date().epochMillis)
+        } catch {
+            throw BoxError(.storageError, "The box could not save the PIN.")
+        }
+    }
+}
