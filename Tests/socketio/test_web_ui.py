@@ -120,6 +120,7 @@ class Browser:
 
     def shot(self, name):
         os.makedirs(SHOTS, exist_ok=True)
+        self.js("window.scrollTo(0, 0)")
         width, height = self.js("return [window.innerWidth, window.innerHeight]")
         self.driver.save_screenshot(os.path.join(SHOTS, f"{name}-{width}x{height}.png"))
 
@@ -227,6 +228,22 @@ def test_play_a_playlist_and_the_seek_bar_moves(daemon, library, browser):
     page.shot("now-playing")
     page.resize(LAPTOP)
     page.shot("now-playing")
+    # The sleep timer: 15 minutes, shown as the time it stops; then off again.
+    page.css("#sleep").click()
+    page.until(lambda d: "in 15 minutes" in page.text("#dialog"))
+    page.press("#dialog", "in 15 minutes")
+    page.until(lambda d: player(daemon)["sleep_timer_mode"] == "minutes")
+    ends = player(daemon)["sleep_timer_ends_at"]
+    assert abs(ends - (time.time() * 1000 + 15 * 60_000)) < 5000
+    page.until(lambda d: page.text("#sleep-state").startswith("Stops at"))
+    page.css("#sleep").click()
+    page.until(lambda d: "at the end of this track" in page.text("#dialog"))
+    page.press("#dialog", "at the end of this track")
+    page.until(lambda d: page.text("#sleep-state") == "Stops after this track")
+    page.css("#sleep").click()
+    page.until(lambda d: "Turn the sleep timer off" in page.text("#dialog"))
+    page.press("#dialog", "Turn the sleep timer off")
+    page.until(lambda d: player(daemon)["sleep_timer_mode"] == "off" and page.text("#sleep-state") == "")
     # Seek by the bar: to the middle of the track.
     page.js("const s = document.getElementById('seek'); s.value = 500; s.dispatchEvent(new Event('change'))")
     page.until(lambda d: abs(player(daemon)["position_ms"] - 15000) < 1500)

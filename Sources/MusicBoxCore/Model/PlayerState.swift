@@ -69,13 +69,17 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var canNext: Bool
     public var canPrev: Bool
     public var sleepTimerEndsAt: EpochMillis?
+    /// `off`, `minutes` (see `sleep_timer_ends_at`), `end_of_track` or `end_of_playlist`.
+    public var sleepTimerMode: String
 
     public init(
         status: PlaybackStatus = .stopped, activePlaylistID: PlaylistID? = nil, activePlaylistTitle: String? = nil,
         activeTrack: ActiveTrack? = nil, trackIndex: Int = 0, trackCount: Int = 0, positionMs: Int64 = 0,
         volume: Int = 50, maxVolume: Int = 100, muted: Bool = false, repeatMode: RepeatMode = .none,
-        shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil
+        shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil,
+        sleepTimerMode: String = "off"
     ) {
+        self.sleepTimerMode = sleepTimerMode
         self.status = status
         self.activePlaylistID = activePlaylistID
         self.activePlaylistTitle = activePlaylistTitle
@@ -115,6 +119,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         case canNext = "can_next"
         case canPrev = "can_prev"
         case sleepTimerEndsAt = "sleep_timer_ends_at"
+        case sleepTimerMode = "sleep_timer_mode"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -138,6 +143,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         try container.encode(canNext, forKey: .canNext)
         try container.encode(canPrev, forKey: .canPrev)
         try container.encode(sleepTimerEndsAt, forKey: .sleepTimerEndsAt)
+        try container.encode(sleepTimerMode, forKey: .sleepTimerMode)
     }
 }
 

@@ -23,6 +23,8 @@ public enum BoxSettings {
     /// Once a parent PIN is set, whether playback control needs the parent token too (by default
     /// everyone on the home network may play, pause and skip).
     public static let playbackRequiresToken = SettingKey<Bool>("playback_requires_token", default: false)
+    /// The sleep timer's length when a client starts one without saying how long (minutes).
+    public static let sleepTimerMinutes = SettingKey<Int>("sleep_timer_minutes", default: 30)
 }
 
 /// The settings as clients see them (`/api/settings`).
@@ -32,11 +34,13 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var tagRemoval: TagBehaviour.Removal
     public var startOverAfterHours: Int
     public var playbackRequiresToken: Bool
+    public var sleepTimerMinutes: Int
 
     public init(
         maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, startOverAfterHours: Int = 24,
-        playbackRequiresToken: Bool = false
+        playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30
     ) {
+        self.sleepTimerMinutes = sleepTimerMinutes
         self.playbackRequiresToken = playbackRequiresToken
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
@@ -50,5 +54,6 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case tagRemoval = "tag_removal"
         case startOverAfterHours = "start_over_after_hours"
         case playbackRequiresToken = "playback_requires_token"
+        case sleepTimerMinutes = "sleep_timer_minutes"
     }
 }

@@ -16,7 +16,7 @@ public struct Player: Sendable, Equatable {
     public var muted = false
     public var repeatMode = RepeatMode.none
     public var shuffle = false
-    public var sleepTimerEndsAt: EpochMillis?
+    public var sleepTimer: SleepTimer?
     /// Paused because the output device went away, so its return resumes playback. Any other
     /// transition (a person pressing play, pause or stop meanwhile) clears it: their choice wins.
     public internal(set) var heldByLostOutput = false
@@ -25,9 +25,12 @@ public struct Player: Sendable, Equatable {
 
     public var current: Track? { order.indices.contains(index) ? order[index] : nil }
 
-    /// What plays after the current track ends, by the repeat mode.
+    /// What plays after the current track ends, by the repeat mode (nothing when the sleep timer
+    /// stops playback there).
     public var upcoming: Track? {
         guard let current else { return nil }
+        if sleepTimer == .endOfTrack { return nil }
+        if sleepTimer == .endOfPlaylist, index + 1 >= order.count || repeatMode == .one { return nil }
         if repeatMode == .one { return current }
         if index + 1 < order.count { return order[index + 1] }
         return repeatMode == .all ? order.first : nil
@@ -45,7 +48,7 @@ public struct Player: Sendable, Equatable {
             activeTrack: current.map(ActiveTrack.init), trackIndex: index, trackCount: order.count,
             positionMs: current == nil ? 0 : live, volume: volume, maxVolume: maxVolume, muted: muted,
             repeatMode: repeatMode, shuffleEnabled: shuffle, canNext: canNext, canPrev: canPrev,
-            sleepTimerEndsAt: sleepTimerEndsAt
+            sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off"
         )
     }
 

@@ -173,6 +173,18 @@ public struct TrackFinished: BoxCommand {
     public func run(in context: inout CommandContext) throws -> PlayerState {
         let player = context.player
         guard player.status == .playing, player.current?.id == trackID else { return context.playerState }
+        if player.sleepTimer != nil, player.upcoming == nil {
+            // The sleep timer stops here: held paused at the start of what would have come next.
+            context.player.sleepTimer = nil
+            let next = player.index + 1 < player.order.count ? player.index + 1 : 0
+            if player.sleepTimer == .endOfTrack, player.index + 1 < player.order.count || player.repeatMode != .none {
+                context.player.load(index: player.repeatMode == .one ? player.index : next, at: 0, playing: false, on: context.engine)
+            } else {
+                context.player.stop(on: context.engine)
+                context.player.index = 0
+            }
+            return context.playerState
+        }
         if player.repeatMode == .one {
             context.player.load(index: player.index, at: 0, playing: true, on: context.engine)
         } else if player.index + 1 < player.order.count {

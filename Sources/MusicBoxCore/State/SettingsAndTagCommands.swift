@@ -6,11 +6,13 @@ public struct UpdateSettings: BoxCommand {
     public var tagRemoval: String?
     public var startOverAfterHours: Int?
     public var playbackRequiresToken: Bool?
+    public var sleepTimerMinutes: Int?
 
     public init(
         maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil,
-        playbackRequiresToken: Bool? = nil
+        playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil
     ) {
+        self.sleepTimerMinutes = sleepTimerMinutes
         self.playbackRequiresToken = playbackRequiresToken
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
@@ -19,10 +21,16 @@ public struct UpdateSettings: BoxCommand {
     }
 
     public func run(in context: inout CommandContext) throws -> SettingsSnapshot {
-        guard maxVolume != nil || startupVolume != nil || tagRemoval != nil || startOverAfterHours != nil || playbackRequiresToken != nil else {
+        guard maxVolume != nil || startupVolume != nil || tagRemoval != nil || startOverAfterHours != nil || playbackRequiresToken != nil
+            || sleepTimerMinutes != nil
+        else {
             throw BoxError.validation(
-                field: "body", "Give at least one of max_volume, startup_volume, tag_removal, start_over_after_hours, playback_requires_token."
+                field: "body",
+                "Give at least one of max_volume, startup_volume, tag_removal, start_over_after_hours, playback_requires_token, sleep_timer_minutes."
             )
+        }
+        if let sleepTimerMinutes, !(1...SleepTimer.maximumMinutes).contains(sleepTimerMinutes) {
+            throw BoxError.validation(field: "sleep_timer_minutes", "sleep_timer_minutes must be from 1 to \(SleepTimer.maximumMinutes).")
         }
         for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume)] {
             if let value, !(0...100).contains(value) { throw BoxError.validation(field: name, "\(name) must be from 0 to 100.") }
@@ -35,6 +43,7 @@ public struct UpdateSettings: BoxCommand {
         }
         if let tagRemoval { try context.store.setSetting(BoxSettings.tagRemoval, to: tagRemoval, now: context.now) }
         if let startOverAfterHours { try context.store.setSetting(BoxSettings.startOverAfterHours, to: startOverAfterHours, now: context.now) }
+        if let sleepTimerMinutes { try context.store.setSetting(BoxSettings.sleepTimerMinutes, to: sleepTimerMinutes, now: context.now) }
         if let playbackRequiresToken {
             try context.store.setSetting(BoxSettings.playbackRequiresToken, to: playbackRequiresToken, now: context.now)
         }
@@ -54,7 +63,8 @@ public struct UpdateSettings: BoxCommand {
             maxVolume: context.player.maxVolume,
             startupVolume: try startupVolume ?? context.store.setting(BoxSettings.startupVolume),
             tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
-            playbackRequiresToken: try playbackRequiresToken ?? context.store.setting(BoxSettings.playbackRequiresToken)
+            playbackRequiresToken: try playbackRequiresToken ?? context.store.setting(BoxSettings.playbackRequiresToken),
+            sleepTimerMinutes: try sleepTimerMinutes ?? context.store.setting(BoxSettings.sleepTimerMinutes)
         )
     }
 }

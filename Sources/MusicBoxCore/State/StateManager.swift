@@ -33,6 +33,10 @@ public actor StateManager {
     private let options: Options
     /// The association session, while one is open.
     private var association: AssociationStatus?
+    /// Runs while a sleep timer is set: fades out and stops on time (see ``SleepTimer``).
+    private var sleepWatch: Task<Void, Never>?
+    /// The volume the sleep fade last gave the engine (nil: not fading).
+    private var sleepFadeVolume: Int?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -116,7 +120,8 @@ public actor StateManager {
             return SettingsSnapshot(
                 maxVolume: player.maxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),
                 tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
-                playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken)
+                playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken),
+                sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes)
             )
         } catch {
             logger.error("reading settings failed: \(error)")
@@ -189,7 +194,55 @@ public actor StateManager {
         let sequenced = changes.map { commit($0, at: context.now) }
         ticker.update(player, serverSeq: serverSeq)
         engine.prepareNext(player.status == .stopped ? nil : player.upcoming.map(PlaybackItem.init))
+        watchSleepTimer()
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)
+    }
+
+    // MARK: Sleep timer
+
+    /// Starts the sleep timer's watch when one is set, ends it (at full volume again) when not.
+    private func watchSleepTimer() {
+        if player.sleepTimer == nil {
+            sleepWatch?.cancel()
+            sleepWatch = nil
+            endSleepFade()
+        } else if sleepWatch == nil {
+            sleepWatch = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    guard let self else { return }
+                    await self.sleepTick()
+                }
+            }
+        }
+    }
+
+    /// Four times a second while a timer is set: turn the engine down over the last
+    /// ``SleepTimer/fadeMs`` and pause when a `minutes` timer runs out. (The track-end modes
+    /// stop in ``TrackFinished``, where the engine reports the end.)
+    private func sleepTick() {
+        guard let timer = player.sleepTimer else { return watchSleepTimer() }
+        let now = clock.millis
+        let position = player.status == .playing ? engine.position() : player.positionMs
+        let remaining = timer.remaining(now: now, player: player, positionMs: position)
+        if case .at = timer, let remaining, remaining <= 0 {
+            logger.notice("sleep timer ran out: pausing")
+            _ = try? perform(SleepTimerExpired())
+            return
+        }
+        let faded = SleepTimer.fadedVolume(player.volume, remaining: player.status == .playing ? remaining : nil)
+        if faded < player.volume {
+            if faded != sleepFadeVolume { engine.setVolume(faded, muted: player.muted) }
+            sleepFadeVolume = faded
+        } else {
+            endSleepFade()
+        }
+    }
+
+    private func endSleepFade() {
+        guard sleepFadeVolume != nil else { return }
+        sleepFadeVolume = nil
+        engine.setVolume(player.volume, muted: player.muted)
     }
 
     /// Keeps the player in step with edits of the playlist it plays.

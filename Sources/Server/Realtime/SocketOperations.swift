@@ -15,6 +15,7 @@ import SocketIO
 /// | `player:volume` | `volume?`, `muted?` |
 /// | `player:repeat` | `mode` (`none`/`one`/`all`) |
 /// | `player:shuffle` | `enabled` |
+/// | `player:sleep` | `mode` (`minutes`/`end_of_track`/`end_of_playlist`/`off`), `minutes?` |
 /// | `playlist:create` | `title`, `description?` |
 /// | `playlist:update` | `playlist_id`, `title?`, `description?` |
 /// | `playlist:delete` | `playlist_id` |
@@ -39,6 +40,10 @@ extension RealtimeGateway {
             return AnyOperation(SetRepeatMode(mode: mode))
         }
         operation("player:shuffle") { fields in try AnyOperation(SetShuffle(enabled: fields.require(fields.bool("enabled"), "enabled"))) }
+        operation("player:sleep") { fields in
+            let minutes = try fields.int("minutes")
+            return try AnyOperation(SetSleepTimer(mode: fields.string("mode") ?? (minutes == nil ? "off" : "minutes"), minutes: minutes))
+        }
         operation("playlist:create") { fields in
             try AnyOperation(CreatePlaylist(title: fields.require(fields.string("title"), "title"), description: fields.string("description") ?? ""))
         }

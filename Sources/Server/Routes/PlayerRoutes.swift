@@ -20,6 +20,22 @@ struct PlayerRoutes<Context: RequestContext> {
         group.post("volume", use: volume)
         group.post("repeat", use: repeatMode)
         group.post("shuffle", use: shuffle)
+        group.post("sleep", use: sleep)
+    }
+
+    struct SleepBody: Decodable {
+        var mode: String?
+        var minutes: Int?
+        var client_op_id: String?
+    }
+
+    /// `{mode: "minutes"|"end_of_track"|"end_of_playlist"|"off", minutes?}`; minutes alone means
+    /// `minutes`; `minutes` mode without a number takes the `sleep_timer_minutes` setting.
+    @Sendable func sleep(_ request: Request, context: Context) async throws -> Response {
+        let input = try await body.decode(SleepBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        let command = SetSleepTimer(mode: input.mode ?? (input.minutes == nil ? "off" : "minutes"), minutes: input.minutes)
+        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Sleep timer set")
     }
 
     @Sendable func status(_ request: Request, context: Context) async throws -> Response {

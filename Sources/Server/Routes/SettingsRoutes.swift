@@ -22,6 +22,7 @@ struct SettingsRoutes<Context: RequestContext> {
         var tag_removal: String?
         var start_over_after_hours: Int?
         var playback_requires_token: Bool?
+        var sleep_timer_minutes: Int?
         var client_op_id: String?
     }
 
@@ -31,7 +32,7 @@ struct SettingsRoutes<Context: RequestContext> {
         let command = UpdateSettings(
             maxVolume: input.max_volume, startupVolume: input.startup_volume,
             tagRemoval: input.tag_removal, startOverAfterHours: input.start_over_after_hours,
-            playbackRequiresToken: input.playback_requires_token
+            playbackRequiresToken: input.playback_requires_token, sleepTimerMinutes: input.sleep_timer_minutes
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }

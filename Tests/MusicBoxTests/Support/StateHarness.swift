@@ -49,6 +49,7 @@ struct StateHarness {
     /// `seed` writes rows before the manager loads the library.
     init(
         options: StateManager.Options = StateManager.Options(), speed: Double = 1,
+        clock: WallClock = WallClock { Date(timeIntervalSince1970: 1_700_000_000) },
         seed: (GRDBLibraryStore) throws -> Void = { _ in }
     ) throws {
         dir = try TemporaryDirectory()
@@ -59,7 +60,7 @@ struct StateHarness {
         // Silent: one test breaks storage on purpose, and its expected error log is noise in CI output.
         manager = try StateManager(
             store: store, engine: engine, publisher: recorder, options: options,
-            clock: WallClock { Date(timeIntervalSince1970: 1_700_000_000) },
+            clock: clock,
             logger: ProcessInfo.processInfo.environment["TEST_LOG"] == nil
                 ? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) : Logger(label: "test")
         )

@@ -2,8 +2,8 @@
 // the 200 ms position ticks, volume up to the parents' maximum, repeat and shuffle.
 import { t, duration } from "../strings.js";
 import { store, subscribe, currentPosition } from "../store.js";
-import { post } from "../api.js";
-import { h, icon, toast } from "../dom.js";
+import { get, post } from "../api.js";
+import { h, icon, toast, ask } from "../dom.js";
 
 const REPEAT_NEXT = { none: "all", all: "one", one: "none" };
 
@@ -26,7 +26,8 @@ export function nowPlaying(root) {
   const mute = h("button", { type: "button", class: "round small" });
   const repeat = h("button", { type: "button", class: "chip", id: "repeat" });
   const shuffle = h("button", { type: "button", class: "chip", id: "shuffle" });
-  const sleep = h("p", { class: "hint" });
+  const sleep = h("button", { type: "button", class: "chip", id: "sleep" });
+  const sleepState = h("p", { class: "hint", id: "sleep-state", "aria-live": "polite" });
   const idle = h("p", { class: "empty" }, t("nothing_playing_hint"));
 
   root.append(h("section", { class: "now", "aria-labelledby": "now-title" },
@@ -35,8 +36,8 @@ export function nowPlaying(root) {
     h("div", { class: "seek-row" }, elapsed, seek, total),
     h("div", { class: "transport" }, prev, play, next),
     h("div", { class: "volume-row" }, mute, volume, volumeCap),
-    h("div", { class: "modes" }, repeat, shuffle),
-    sleep));
+    h("div", { class: "modes" }, repeat, shuffle, sleep),
+    sleepState));
 
   let seeking = false;
   let coverTrack = null;
@@ -48,6 +49,29 @@ export function nowPlaying(root) {
   mute.addEventListener("click", () => act("volume", { muted: !store.player?.muted }));
   repeat.addEventListener("click", () => act("repeat", { mode: REPEAT_NEXT[store.player?.repeat_mode ?? "none"] }));
   shuffle.addEventListener("click", () => act("shuffle", { enabled: !store.player?.shuffle_enabled }));
+  sleep.addEventListener("click", chooseSleep);
+
+  async function chooseSleep() {
+    const settings = await get("settings").catch(() => ({ sleep_timer_minutes: 30 }));
+    const lengths = [...new Set([15, 30, 45, 60, settings.sleep_timer_minutes])].sort((a, b) => a - b);
+    const option = (value, label) => h("button", { type: "button", class: "sleep-option", "data-value": value,
+      onclick: (event) => event.target.closest("dialog").close(value) }, label);
+    const dialog = document.getElementById("dialog");
+    const choice = await new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue || null), { once: true });
+      dialog.returnValue = "";
+      dialog.replaceChildren(h("h2", {}, t("sleep_choose")),
+        h("div", { class: "sleep-options" },
+          lengths.map((minutes) => option(`minutes:${minutes}`, t("sleep_minutes", { minutes }))),
+          option("end_of_track", t("sleep_option_track")), option("end_of_playlist", t("sleep_option_playlist")),
+          store.player?.sleep_timer_mode !== "off" && option("off", t("sleep_cancel"))),
+        h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: () => dialog.close("") }, t("cancel"))));
+      dialog.showModal();
+    });
+    if (!choice) return;
+    const [mode, minutes] = choice.split(":");
+    act("sleep", minutes ? { mode, minutes: Number(minutes) } : { mode });
+  }
   seek.addEventListener("input", () => { seeking = true; elapsed.textContent = duration(seekTarget()); });
   seek.addEventListener("change", async () => { await act("seek", { position_ms: Math.round(seekTarget()) }); seeking = false; });
   let volumeTimer = null;
@@ -89,7 +113,12 @@ export function nowPlaying(root) {
     repeat.setAttribute("aria-pressed", String(mode !== "none"));
     shuffle.textContent = p?.shuffle_enabled ? t("shuffle_on") : t("shuffle_off");
     shuffle.setAttribute("aria-pressed", String(Boolean(p?.shuffle_enabled)));
-    sleep.textContent = p?.sleep_timer_ends_at ? t("sleep_ends", { time: new Date(p.sleep_timer_ends_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) }) : "";
+    const sleepMode = p?.sleep_timer_mode ?? "off";
+    sleep.textContent = t("sleep_timer");
+    sleep.setAttribute("aria-pressed", String(sleepMode !== "off"));
+    sleepState.textContent = sleepMode === "minutes"
+      ? t("sleep_ends", { time: new Date(p.sleep_timer_ends_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })
+      : sleepMode === "off" ? "" : t(`sleep_${sleepMode}`);
   }
 
   let frame = 0;

@@ -32,6 +32,8 @@ export function settings(root, { parent }) {
           h("option", { value: "pause" }, t("settings_tag_removal_pause")),
           h("option", { value: "keep_playing" }, t("settings_tag_removal_keep")))),
       number("start_over_after_hours", t("settings_start_over"), 0, 8760)),
+    h("fieldset", {}, h("legend", {}, t("sleep_timer")),
+      number("sleep_timer_minutes", t("settings_sleep_minutes"), 1, 720)),
     h("fieldset", {}, h("legend", {}, t("pin_title")),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
     parent && h("button", { type: "submit", class: "primary", id: "save-settings" }, t("save")));
@@ -46,6 +48,7 @@ export function settings(root, { parent }) {
       tag_removal: form.elements.tag_removal.value,
       start_over_after_hours: Number(form.elements.start_over_after_hours.value),
       playback_requires_token: form.elements.playback_requires_token.checked,
+      sleep_timer_minutes: Number(form.elements.sleep_timer_minutes.value),
     };
     try { fill(await patch("settings", values)); toast(t("settings_saved")); } catch (error) { toast(error.message, "error"); }
   });
