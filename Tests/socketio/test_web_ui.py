@@ -4,6 +4,7 @@ the real daemon with simulated hardware. Screenshots of each screen at phone and
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 
@@ -193,6 +194,7 @@ def test_page_loads_in_under_a_second_and_requests_only_the_box(daemon, library,
     page.until(lambda d: d.execute_script("return document.querySelectorAll('#playlist-list .playlist-row').length") >= 2)
     load_ms = page.js("const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime")
     assert 0 < load_ms < 1000, load_ms
+    print(f"page load (cold profile, loopback): {load_ms:.0f} ms")
     origins = page.js("return performance.getEntriesByType('resource').map(r => new URL(r.name).origin)")
     assert origins and set(origins) == {daemon.url}
     assert page.errors() == []
@@ -266,6 +268,7 @@ def test_a_second_phone_sees_a_change_within_half_a_second(daemon, library, brow
         second.until(lambda d: d.execute_script("return window.__seen") is not None, timeout=5)
         latencies.append(second.js("return window.__seen") - clicked)
     assert max(latencies) < 500, latencies
+    print(f"pause in one browser -> seen in the other: {sorted(latencies)} ms")
     # Volume from the first phone shows on the second.
     first.js("const v = document.getElementById('volume'); v.value = 37; v.dispatchEvent(new Event('input'))")
     second.until(lambda d: d.execute_script("return document.getElementById('volume').value") == "37")
@@ -450,6 +453,114 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.until(lambda d: page.all("#settings-form [name=max_volume]"))
     assert page.css("#settings-form [name=max_volume]").get_attribute("disabled") is not None
     assert page.all("#save-settings") == []
+
+
+# --- More of the library and uploads -----------------------------------------------------------
+
+def test_play_from_a_track_drag_to_reorder_and_move_to_another_playlist(daemon, library, media, browser):
+    playlist = create_playlist(daemon, "Dragging")
+    target = create_playlist(daemon, "Elsewhere")
+    for name in ("rain", "wind", "rain"):
+        upload(daemon, playlist, media[name])
+    page = browser(LAPTOP)
+    page.open(daemon.url, parent=True)
+    page.go(f"#/playlist/{playlist}")
+    page.until(lambda d: len(page.all("#track-list .track")) == 3)
+    # Play from the second track.
+    page.js("document.querySelectorAll('#track-list .track-play')[1].click()")
+    page.until(lambda d: player(daemon)["active_playlist_id"] == playlist and player(daemon)["track_index"] == 1)
+    api(daemon, "POST", "player/stop")
+    before = [t["id"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]]
+    # Drag the third row onto the first (the browser's drag and drop events, as a mouse makes them).
+    page.js("""const rows = document.querySelectorAll('#track-list .track'); const data = new DataTransfer();
+        rows[2].dispatchEvent(new DragEvent('dragstart', {dataTransfer: data, bubbles: true}));
+        rows[0].dispatchEvent(new DragEvent('dragover', {dataTransfer: data, bubbles: true, cancelable: true}));
+        rows[0].dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));
+        rows[2].dispatchEvent(new DragEvent('dragend', {dataTransfer: data, bubbles: true}));""")
+    page.until(lambda d: [t["id"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]] == [before[2], before[0], before[1]])
+    page.until(lambda d: page.js("return [...document.querySelectorAll('#track-list .track')].map(r => r.dataset.id)") == [before[2], before[0], before[1]])
+    # Move the (new) first track to the other playlist.
+    page.press("#track-list .track:nth-child(1)", "Move to…")
+    page.until(lambda d: page.all("#dialog select"))
+    page.js("document.querySelector('#dialog select').value = arguments[0]", target)
+    page.css("#dialog button.primary").click()
+    page.until(lambda d: len(page.all("#track-list .track")) == 2)
+    assert [t["id"] for t in api(daemon, "GET", f"playlists/{target}")["tracks"]] == [before[2]]
+    assert [t["track_number"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]] == [1, 2]
+
+
+def big_wav(seconds=40):
+    folder = tempfile.mkdtemp(prefix="webui-big-")
+    path = os.path.join(folder, "Long Story.wav")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}:sample_rate=48000",
+                    "-ac", "2", "-c:a", "pcm_s16le", path], check=True)
+    return path  # 40 s: 7.3 MiB, eight 1 MiB chunks
+
+
+def test_upload_pause_resume_and_continue_after_a_reload(daemon, library, browser):
+    playlist = create_playlist(daemon, "Stories")
+    path = big_wav()
+    size = os.path.getsize(path)
+    page = browser(LAPTOP)
+    page.open(daemon.url, parent=True)
+    # About 1.5 MiB/s up: the upload takes seconds, so there is time to pause it.
+    page.driver.set_network_conditions(offline=False, latency=5, download_throughput=50 * 1024 * 1024, upload_throughput=1536 * 1024)
+    page.go(f"#/playlist/{playlist}")
+    page.until(lambda d: page.all("#upload-files"))
+    page.css("#upload-files").send_keys(path)
+    progress = "return Number(document.querySelector('#upload-list progress')?.value ?? 0)"
+    page.until(lambda d: d.execute_script(progress) >= 2 * 1024 * 1024)
+    page.press("#upload-list", "Pause")
+    page.until(lambda d: page.texts("#upload-list .upload-state") == ["Paused"])
+    session = page.js("return Object.entries(localStorage).find(([k]) => k.startsWith('musicbox.upload:'))[1]")
+    status = api(daemon, "GET", f"playlists/{playlist}/uploads/{session}")
+    paused_at = status["bytes_received"]
+    assert 0 < paused_at < size and not status["complete"]
+    time.sleep(1)
+    assert api(daemon, "GET", f"playlists/{playlist}/uploads/{session}")["bytes_received"] == paused_at  # really paused
+    page.press("#upload-list", "Resume")
+    page.until(lambda d: d.execute_script(progress) >= paused_at + 1024 * 1024)
+    # A reload in the middle: the page names the interrupted file; adding it again sends only the rest.
+    page.driver.refresh()
+    page.go(f"#/playlist/{playlist}")
+    page.until(lambda d: "Long Story.wav" in page.text("#upload-interrupted"))
+    received = api(daemon, "GET", f"playlists/{playlist}/uploads/{session}")["bytes_received"]
+    assert received > paused_at
+    page.css("#upload-files").send_keys(path)
+    page.until(lambda d: d.execute_script(progress) >= received)  # started from what the box had, not from 0
+    page.until(lambda d: page.texts("#upload-list .upload-state") == ["Added"], timeout=30)
+    assert page.text("#upload-interrupted") == ""
+    tracks = api(daemon, "GET", f"playlists/{playlist}")["tracks"]
+    assert len(tracks) == 1 and tracks[0]["file_size"] == size and abs(tracks[0]["duration_ms"] - 40000) <= 50
+    page.driver.delete_network_conditions()
+
+
+def test_every_control_has_a_name_and_the_keyboard_reaches_it(daemon, library, browser):
+    page = browser()
+    page.open(daemon.url, parent=True)
+    unnamed = """return [...document.querySelectorAll('button, input, select, a[href], progress')]
+        .filter(e => e.offsetParent !== null || e.classList.contains('visually-hidden'))
+        .filter(e => !(e.getAttribute('aria-label') || (e.labels && e.labels.length) || e.textContent.trim() || e.title))
+        .map(e => e.outerHTML.slice(0, 120))"""
+    for route in ("#/now", "#/playlists", f"#/playlist/{library['songs']}", "#/settings"):
+        page.go(route)
+        time.sleep(0.5)
+        assert page.js(unnamed) == [], route
+    # Tab from the top: the skip link first, then the header, then the sections.
+    page.go("#/now")
+    page.js("document.activeElement.blur(); window.scrollTo(0, 0)")
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    order = []
+    for _ in range(5):
+        ActionChains(page.driver).send_keys(Keys.TAB).perform()
+        order.append(page.js("const e = document.activeElement; return e.id || e.getAttribute('href') || e.textContent.trim()"))
+    assert order[:5] == ["#view", "parent-toggle", "#/now", "#/playlists", "#/settings"], order
+    # The skip link jumps to the content without changing the page.
+    page.go("#/playlists")
+    page.until(lambda d: page.all("#playlist-list .playlist-row"))
+    page.js("document.querySelector('.skip').click()")
+    assert page.js("return [location.hash, document.activeElement.id]") == ["#/playlists", "view"]
 
 
 # --- Parent PIN (last: it changes who may edit) ------------------------------------------------

@@ -12,6 +12,8 @@ import { parent, setParentMode, checkParentMode } from "./parent.js";
 for (const element of document.querySelectorAll("[data-text]")) element.textContent = strings[element.dataset.text];
 
 const view = document.getElementById("view");
+// The skip link moves focus past the header without touching the route (the hash is the router's).
+document.querySelector(".skip").addEventListener("click", (event) => { event.preventDefault(); view.focus(); });
 let leave = null;
 
 function route() {

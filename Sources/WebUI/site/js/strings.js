@@ -87,6 +87,7 @@ export const strings = {
   upload_cancel: "Cancel upload",
   upload_clear: "Clear finished",
   upload_retrying: "Connection lost, retrying…",
+  upload_interrupted: "“{name}” was interrupted. Add it again to send the rest.",
   error_unsupported_format: "This is not a song the box can play ({detail}).",
   error_too_large: "The file is too large (limit {limit}).",
   error_disk_full: "The box is full. Delete some songs first.",

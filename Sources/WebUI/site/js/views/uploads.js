@@ -181,6 +181,7 @@ export function uploadPanel(parentElement, playlistID) {
   const overall = h("progress", { max: 100, value: 0, class: "overall", "aria-label": t("upload_title") });
   const overallText = h("p", { class: "hint", "aria-live": "polite" });
   const list = h("ul", { class: "upload-list", id: "upload-list" });
+  const interrupted = h("ul", { class: "plain hint", id: "upload-interrupted" });
   const drop = h("div", { class: "drop-zone", id: "drop-zone" },
     h("p", {}, t("upload_drop")),
     h("label", { class: "button", for: "upload-files" }, t("upload_choose_files")), fileInput,
@@ -197,11 +198,17 @@ export function uploadPanel(parentElement, playlistID) {
     changed();
   } }, t("upload_clear"));
   const panel = h("section", { class: "panel upload-panel", "aria-labelledby": "upload-heading" },
-    h("h3", { id: "upload-heading" }, t("upload_title")), drop, overall, overallText, list, clear);
+    h("h3", { id: "upload-heading" }, t("upload_title")), interrupted, drop, overall, overallText, list, clear);
   parentElement.append(panel);
 
   function render() {
     const items = queue.filter((item) => item.playlistID === playlistID);
+    // Uploads a reload cut off: the browser may not read a file again unasked, so the parent adds it again.
+    const prefix = `musicbox.upload:${playlistID}:`;
+    const waiting = Object.keys(localStorage).filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length).split(":").slice(0, -2).join(":"))
+      .filter((name) => !items.some((item) => item.file.name === name));
+    replace(interrupted, waiting.map((name) => h("li", {}, t("upload_interrupted", { name }))));
     const counted = items.filter((item) => item.state !== "cancelled");
     const total = counted.reduce((sum, item) => sum + item.file.size, 0);
     const sent = counted.reduce((sum, item) => sum + (item.state === "failed" ? item.file.size : item.sent), 0);
