@@ -10,7 +10,7 @@ DATA_DIR     ?= ./data
 # Debian packages the build and the tests need (one list; `make deps` installs the missing ones).
 APT_PACKAGES := pkg-config libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev ffmpeg \
                 pulseaudio pulseaudio-utils libasound2-plugins alsa-utils \
-                python3 python3-venv curl chromium chromium-driver
+                python3 python3-venv curl chromium chromium-driver systemd
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -40,6 +40,8 @@ public final class MusicBoxDaemon: Sendable {
     ) throws {
         self.config = config
         self.logger = logger
+        let timeline = BootTimeline(start: startInstant)
+        timeline.mark(.configLoaded)
         layout = DataLayout(dataDirectory: config.storage.dataDir)
         try layout.prepare()
 
@@ -53,11 +55,13 @@ public final class MusicBoxDaemon: Sendable {
             logger: logger.with(label: "musicboxd.library")
         )
         try store.reconcileMediaFolder()
+        timeline.mark(.databaseOpen)
 
         // Socket.IO on the same port: polling as routes, WebSocket upgrades through the server builder.
         let io = SocketIOServer(logger: logger.with(label: "musicboxd.socketio"))
         let realtimeLogger = logger.with(label: "musicboxd.realtime")
         engine = Self.makeEngine(config: config, store: store, logger: logger.with(label: "musicboxd.audio"))
+        timeline.mark(.audioOpen)
         var options = StateManager.Options()
         options.eventLogCapacity = config.realtime.eventLogSize
         let reader = TagService.makeReader(
@@ -72,6 +76,7 @@ public final class MusicBoxDaemon: Sendable {
         } catch {
             throw DaemonStartError("cannot load the library from \(layout.databasePath): \(error)")
         }
+        timeline.mark(.libraryLoaded)
         let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
         let health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
@@ -89,7 +94,7 @@ public final class MusicBoxDaemon: Sendable {
             state: state, library: store,
             system: SystemFacts(
                 version: MusicBoxVersion.current, startedAt: startedAt, startInstant: startInstant,
-                hardwareMode: config.hardware.mode, dataDirectory: layout.root.path
+                hardwareMode: config.hardware.mode, dataDirectory: layout.root.path, timeline: timeline
             ),
             health: health, operations: operations,
             maxJSONBodyBytes: config.server.maxJSONBodyBytes, tags: reader, controls: controls, uploads: uploads,
@@ -113,6 +118,7 @@ public final class MusicBoxDaemon: Sendable {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 boundPort.set(port)
+                timeline.mark(.httpListening)
                 httpLogger.notice("listening on http://\(config.server.host):\(port)")
             },
             logger: httpLogger
@@ -120,9 +126,14 @@ public final class MusicBoxDaemon: Sendable {
         serviceGroup = ServiceGroup(
             // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
             configuration: .init(services: [
-                gateway, TagService(reader: reader, state: state),
+                gateway, TagService(reader: reader, state: state, timeline: timeline),
                 ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, logger: logger.with(label: "musicboxd.controls")),
-                uploads, app, SocketIOService(server: io)], gracefulShutdownSignals: signals, logger: logger)
+                uploads, app, SocketIOService(server: io),
+                SystemdService(
+                    environment: ProcessInfo.processInfo.environment, state: state, health: health, timeline: timeline,
+                    waitUntilListening: { [boundPort] in try await boundPort.wait() }, logger: logger.with(label: "musicboxd.systemd")
+                ),
+            ], gracefulShutdownSignals: signals, logger: logger)
         )
     }
 
@@ -184,12 +195,7 @@ public final class MusicBoxDaemon: Sendable {
 
     /// The port the server listens on, once it does (useful with port 0).
     public func waitUntilListening(timeout: Duration = .seconds(10)) async throws -> Int {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let port = boundPort.value { return port }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        throw DaemonStartError("the HTTP server did not start listening within \(timeout)")
+        try await boundPort.wait(timeout: timeout)
     }
 }
 
@@ -198,6 +204,15 @@ private final class BoundPort: Sendable {
     private let storage = Mutex<Int?>(nil)
     var value: Int? { storage.withLock { $0 } }
     func set(_ port: Int) { storage.withLock { $0 = port } }
+
+    func wait(timeout: Duration = .seconds(10)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let port = value { return port }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        throw DaemonStartError("the HTTP server did not start listening within \(timeout)")
+    }
 }
 
 extension Logger {

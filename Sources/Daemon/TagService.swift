@@ -1,6 +1,7 @@
 import Logging
 import MusicBoxCore
 import NFC
+import Server
 import ServiceLifecycle
 
 /// Runs the NFC reader for the daemon's lifetime and hands its settled events, in order, to the
@@ -8,16 +9,19 @@ import ServiceLifecycle
 final class TagService: Service {
     let reader: any TagReader
     let state: StateManager
+    let timeline: BootTimeline?
 
-    init(reader: any TagReader, state: StateManager) {
+    init(reader: any TagReader, state: StateManager, timeline: BootTimeline? = nil) {
         self.reader = reader
         self.state = state
+        self.timeline = timeline
     }
 
     func run() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: TagEvent.self)
         reader.setEventHandler { continuation.yield($0) }
         reader.start()
+        timeline?.mark(.readerOpen)
         await withGracefulShutdownHandler {
             for await event in events.cancelOnGracefulShutdown() {
                 await state.tag(event)

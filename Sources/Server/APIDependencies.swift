@@ -54,8 +54,14 @@ public struct SystemFacts: Sendable {
     public var hardwareMode: HardwareMode
     /// The data folder, for the disk space report.
     public var dataDirectory: String
+    /// When each part came up (`boot_timeline_ms`).
+    public var timeline: BootTimeline
 
-    public init(version: String, startedAt: Date, startInstant: ContinuousClock.Instant, hardwareMode: HardwareMode, dataDirectory: String) {
+    public init(
+        version: String, startedAt: Date, startInstant: ContinuousClock.Instant, hardwareMode: HardwareMode, dataDirectory: String,
+        timeline: BootTimeline? = nil
+    ) {
+        self.timeline = timeline ?? BootTimeline(start: startInstant)
         self.version = version
         self.startedAt = startedAt
         self.startInstant = startInstant

@@ -390,6 +390,13 @@ public actor StateManager {
         publishAssociation(session)
     }
 
+    /// Blocks the state manager's thread, as a deadlock would: nothing else runs on it meanwhile.
+    /// Only for testing the systemd watchdog (`/api/dev/stall`, simulated hardware).
+    public func hangForTesting(seconds: Double) {
+        logger.warning("hanging the state manager for \(seconds) s on request (watchdog test)")
+        Thread.sleep(forTimeInterval: seconds)
+    }
+
     /// The open session, if any.
     public var currentAssociation: AssociationStatus? { association.flatMap { $0.state.isOver ? nil : $0 } }
 

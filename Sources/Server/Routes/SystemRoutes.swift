@@ -3,13 +3,28 @@ import Hummingbird
 import Logging
 import MusicBoxCore
 
-/// `/api/health` and `/api/system/info`.
+/// `/api/health` and `/api/system/info`; with simulated hardware also `POST /api/dev/stall
+/// {seconds}`, which hangs the state manager on purpose so the systemd watchdog can be tested.
 struct SystemRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
 
     func register(on router: Router<Context>) {
         router.get("api/health", use: health)
         router.get("api/system/info", use: info)
+        if dependencies.system.hardwareMode == .sim { router.post("api/dev/stall", use: stall) }
+    }
+
+    struct StallBody: Decodable {
+        var seconds: Double
+    }
+
+    @Sendable func stall(_ request: Request, context: Context) async throws -> Response {
+        let input = try await JSONBodyReader(limit: dependencies.maxJSONBodyBytes).decode(StallBody.self, from: request)
+        guard (0...30).contains(input.seconds) else { throw BoxError.validation(field: "seconds", "seconds must be from 0 to 30.") }
+        // Not awaited: the caller learns at once that the hang began.
+        let state = dependencies.state
+        Task { await state.hangForTesting(seconds: input.seconds) }
+        return try JSONResponse.success(["seconds": input.seconds], message: "The state manager hangs now")
     }
 
     /// 200 while the box can serve (healthy or degraded); 503, still with the component list,
@@ -33,6 +48,7 @@ struct SystemRoutes<Context: RequestContext> {
         var server_seq: UInt64
         var hardware_mode: String
         var disk: DiskSpace?
+        var boot_timeline_ms: [String: Int64]
     }
 
     @Sendable func info(_ request: Request, context: Context) async throws -> Response {
@@ -45,7 +61,8 @@ struct SystemRoutes<Context: RequestContext> {
             server_epoch: dependencies.state.serverEpoch,
             server_seq: await dependencies.state.currentServerSeq,
             hardware_mode: system.hardwareMode.rawValue,
-            disk: DiskSpace.measure(system.dataDirectory)
+            disk: DiskSpace.measure(system.dataDirectory),
+            boot_timeline_ms: Dictionary(uniqueKeysWithValues: system.timeline.milestonesMs())
         )
         return try JSONResponse.success(data, message: "musicboxd \(system.version)")
     }
