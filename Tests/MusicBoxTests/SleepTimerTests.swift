@@ -11,6 +11,10 @@ final class SteeredClock: Sendable {
     private let date = Mutex(Date(timeIntervalSince1970: 1_700_000_000))
     var wall: WallClock { WallClock { [self] in date.withLock { $0 } } }
     func advance(_ seconds: TimeInterval) { date.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    /// Today (of the steered date) at `hour:minute` in the box's local time.
+    func set(hour: Int, minute: Int) {
+        date.withLock { $0 = Calendar.current.date(bySettingHour: hour, minute: minute, second: 0, of: $0)! }
+    }
 }
 
 @Suite("Sleep timer: a fade-out, then a pause on time, at the end of the track or of the playlist")

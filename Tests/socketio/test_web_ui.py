@@ -434,10 +434,15 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.until(lambda d: page.css("#settings-form [name=max_volume]").get_attribute("value") == "100")
     page.js("const f = document.getElementById('settings-form'); f.elements.max_volume.value = 80; f.elements.startup_volume.value = 30;")
     page.css("#settings-form [name=tag_removal] option[value=keep_playing]").click()
+    page.css("#settings-form [name=quiet_hours_enabled]").click()
+    page.js("""const f = document.getElementById('settings-form'); f.elements.quiet_hours_start.value = '20:15';
+        f.elements.quiet_hours_max_volume.value = 10; f.elements.sleep_timer_minutes.value = 45;""")
     page.css("#save-settings").click()
     page.until(lambda d: api(daemon, "GET", "settings")["max_volume"] == 80)
     settings = api(daemon, "GET", "settings")
     assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing"
+    assert settings["quiet_hours_enabled"] is True and settings["quiet_hours_start"] == "20:15"
+    assert settings["quiet_hours_end"] == "07:00" and settings["quiet_hours_max_volume"] == 10 and settings["sleep_timer_minutes"] == 45
     page.until(lambda d: "Database" in page.text("#health"))
     assert "connected" in page.text("#health") and "simulated" in page.text("#health")
     assert "Version 0." in page.text("#about") and "free of" in page.text("#about")
@@ -445,7 +450,8 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.shot("settings")
     page.resize(LAPTOP)
     page.shot("settings")
-    api(daemon, "PATCH", "settings", json={"max_volume": 100, "startup_volume": 50, "tag_removal": "pause"})
+    api(daemon, "PATCH", "settings", json={"max_volume": 100, "startup_volume": 50, "tag_removal": "pause",
+                                           "quiet_hours_enabled": False, "sleep_timer_minutes": 30})
     # Without parent mode the fields are read-only.
     page.js("localStorage.setItem('musicbox.parent', '0')")
     page.driver.refresh()

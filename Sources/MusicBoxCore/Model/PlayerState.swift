@@ -71,14 +71,17 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var sleepTimerEndsAt: EpochMillis?
     /// `off`, `minutes` (see `sleep_timer_ends_at`), `end_of_track` or `end_of_playlist`.
     public var sleepTimerMode: String
+    /// Quiet hours are on now (`max_volume` is their cap; a cap of 0 means no playback).
+    public var quietHoursActive: Bool
 
     public init(
         status: PlaybackStatus = .stopped, activePlaylistID: PlaylistID? = nil, activePlaylistTitle: String? = nil,
         activeTrack: ActiveTrack? = nil, trackIndex: Int = 0, trackCount: Int = 0, positionMs: Int64 = 0,
         volume: Int = 50, maxVolume: Int = 100, muted: Bool = false, repeatMode: RepeatMode = .none,
         shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil,
-        sleepTimerMode: String = "off"
+        sleepTimerMode: String = "off", quietHoursActive: Bool = false
     ) {
+        self.quietHoursActive = quietHoursActive
         self.sleepTimerMode = sleepTimerMode
         self.status = status
         self.activePlaylistID = activePlaylistID
@@ -120,6 +123,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         case canPrev = "can_prev"
         case sleepTimerEndsAt = "sleep_timer_ends_at"
         case sleepTimerMode = "sleep_timer_mode"
+        case quietHoursActive = "quiet_hours_active"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -144,6 +148,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         try container.encode(canPrev, forKey: .canPrev)
         try container.encode(sleepTimerEndsAt, forKey: .sleepTimerEndsAt)
         try container.encode(sleepTimerMode, forKey: .sleepTimerMode)
+        try container.encode(quietHoursActive, forKey: .quietHoursActive)
     }
 }
 

@@ -25,6 +25,11 @@ public enum BoxSettings {
     public static let playbackRequiresToken = SettingKey<Bool>("playback_requires_token", default: false)
     /// The sleep timer's length when a client starts one without saying how long (minutes).
     public static let sleepTimerMinutes = SettingKey<Int>("sleep_timer_minutes", default: 30)
+    /// Quiet hours (see ``QuietHours``): on or off, the window in local time, and its volume cap (0: no playback).
+    public static let quietHoursEnabled = SettingKey<Bool>("quiet_hours_enabled", default: false)
+    public static let quietHoursStart = SettingKey<String>("quiet_hours_start", default: "19:30")
+    public static let quietHoursEnd = SettingKey<String>("quiet_hours_end", default: "07:00")
+    public static let quietHoursMaxVolume = SettingKey<Int>("quiet_hours_max_volume", default: 30)
 }
 
 /// The settings as clients see them (`/api/settings`).
@@ -35,11 +40,20 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var startOverAfterHours: Int
     public var playbackRequiresToken: Bool
     public var sleepTimerMinutes: Int
+    public var quietHoursEnabled: Bool
+    public var quietHoursStart: String
+    public var quietHoursEnd: String
+    public var quietHoursMaxVolume: Int
 
     public init(
         maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, startOverAfterHours: Int = 24,
-        playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30
+        playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil
     ) {
+        let quiet = quietHours ?? QuietHours(enabled: false, start: 19 * 60 + 30, end: 7 * 60, maxVolume: 30)
+        quietHoursEnabled = quiet.enabled
+        quietHoursStart = QuietHours.text(quiet.start)
+        quietHoursEnd = QuietHours.text(quiet.end)
+        quietHoursMaxVolume = quiet.maxVolume
         self.sleepTimerMinutes = sleepTimerMinutes
         self.playbackRequiresToken = playbackRequiresToken
         self.maxVolume = maxVolume
@@ -55,5 +69,9 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case startOverAfterHours = "start_over_after_hours"
         case playbackRequiresToken = "playback_requires_token"
         case sleepTimerMinutes = "sleep_timer_minutes"
+        case quietHoursEnabled = "quiet_hours_enabled"
+        case quietHoursStart = "quiet_hours_start"
+        case quietHoursEnd = "quiet_hours_end"
+        case quietHoursMaxVolume = "quiet_hours_max_volume"
     }
 }

@@ -12,7 +12,15 @@ public struct Player: Sendable, Equatable {
     public var index = 0
     public var positionMs: Int64 = 0
     public var volume = 50
-    public var maxVolume = 100
+    /// The parents' cap (`max_volume`).
+    public var parentMaxVolume = 100
+    /// The quiet-hours cap while the window lasts (0: no playback).
+    public var quietCap: Int?
+    /// The cap in force: the parents', lowered during quiet hours. Setting it sets the parents'.
+    public var maxVolume: Int {
+        get { min(parentMaxVolume, quietCap ?? 100) }
+        set { parentMaxVolume = newValue }
+    }
     public var muted = false
     public var repeatMode = RepeatMode.none
     public var shuffle = false
@@ -48,7 +56,7 @@ public struct Player: Sendable, Equatable {
             activeTrack: current.map(ActiveTrack.init), trackIndex: index, trackCount: order.count,
             positionMs: current == nil ? 0 : live, volume: volume, maxVolume: maxVolume, muted: muted,
             repeatMode: repeatMode, shuffleEnabled: shuffle, canNext: canNext, canPrev: canPrev,
-            sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off"
+            sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off", quietHoursActive: quietCap != nil
         )
     }
 

@@ -1,5 +1,6 @@
-/// Changes the parents' settings. Lowering `max_volume` below the current volume turns the box
-/// down at once (published as `state:player`).
+/// Changes the parents' settings; each field left nil stays as it is. Lowering `max_volume`
+/// below the current volume turns the box down at once (published as `state:player`); quiet-hours
+/// changes take effect at the manager's next clock check (within a second).
 public struct UpdateSettings: BoxCommand {
     public var maxVolume: Int?
     public var startupVolume: Int?
@@ -7,33 +8,45 @@ public struct UpdateSettings: BoxCommand {
     public var startOverAfterHours: Int?
     public var playbackRequiresToken: Bool?
     public var sleepTimerMinutes: Int?
+    public var quietHoursEnabled: Bool?
+    public var quietHoursStart: String?
+    public var quietHoursEnd: String?
+    public var quietHoursMaxVolume: Int?
 
     public init(
         maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil,
-        playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil
+        playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil, quietHoursEnabled: Bool? = nil,
+        quietHoursStart: String? = nil, quietHoursEnd: String? = nil, quietHoursMaxVolume: Int? = nil
     ) {
-        self.sleepTimerMinutes = sleepTimerMinutes
-        self.playbackRequiresToken = playbackRequiresToken
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
         self.tagRemoval = tagRemoval
         self.startOverAfterHours = startOverAfterHours
+        self.playbackRequiresToken = playbackRequiresToken
+        self.sleepTimerMinutes = sleepTimerMinutes
+        self.quietHoursEnabled = quietHoursEnabled
+        self.quietHoursStart = quietHoursStart
+        self.quietHoursEnd = quietHoursEnd
+        self.quietHoursMaxVolume = quietHoursMaxVolume
     }
 
-    public func run(in context: inout CommandContext) throws -> SettingsSnapshot {
-        guard maxVolume != nil || startupVolume != nil || tagRemoval != nil || startOverAfterHours != nil || playbackRequiresToken != nil
-            || sleepTimerMinutes != nil
-        else {
-            throw BoxError.validation(
-                field: "body",
-                "Give at least one of max_volume, startup_volume, tag_removal, start_over_after_hours, playback_requires_token, sleep_timer_minutes."
-            )
+    static let fieldNames = "max_volume, startup_volume, tag_removal, start_over_after_hours, playback_requires_token, "
+        + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume"
+
+    var isEmpty: Bool {
+        maxVolume == nil && startupVolume == nil && tagRemoval == nil && startOverAfterHours == nil && playbackRequiresToken == nil
+            && sleepTimerMinutes == nil && quietHoursEnabled == nil && quietHoursStart == nil && quietHoursEnd == nil
+            && quietHoursMaxVolume == nil
+    }
+
+    /// Every value checked before anything is written, so a refusal changes nothing.
+    func validate() throws(BoxError) {
+        guard !isEmpty else { throw BoxError.validation(field: "body", "Give at least one of \(Self.fieldNames).") }
+        for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume), ("quiet_hours_max_volume", quietHoursMaxVolume)] {
+            if let value, !(0...100).contains(value) { throw BoxError.validation(field: name, "\(name) must be from 0 to 100.") }
         }
         if let sleepTimerMinutes, !(1...SleepTimer.maximumMinutes).contains(sleepTimerMinutes) {
             throw BoxError.validation(field: "sleep_timer_minutes", "sleep_timer_minutes must be from 1 to \(SleepTimer.maximumMinutes).")
-        }
-        for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume)] {
-            if let value, !(0...100).contains(value) { throw BoxError.validation(field: name, "\(name) must be from 0 to 100.") }
         }
         if let tagRemoval, TagBehaviour.Removal(rawValue: tagRemoval) == nil {
             throw BoxError.validation(field: "tag_removal", "tag_removal must be \"pause\" or \"keep_playing\".")
@@ -41,30 +54,48 @@ public struct UpdateSettings: BoxCommand {
         if let startOverAfterHours, !(0...8760).contains(startOverAfterHours) {
             throw BoxError.validation(field: "start_over_after_hours", "start_over_after_hours must be from 0 to 8760 (0: always resume).")
         }
-        if let tagRemoval { try context.store.setSetting(BoxSettings.tagRemoval, to: tagRemoval, now: context.now) }
-        if let startOverAfterHours { try context.store.setSetting(BoxSettings.startOverAfterHours, to: startOverAfterHours, now: context.now) }
-        if let sleepTimerMinutes { try context.store.setSetting(BoxSettings.sleepTimerMinutes, to: sleepTimerMinutes, now: context.now) }
-        if let playbackRequiresToken {
-            try context.store.setSetting(BoxSettings.playbackRequiresToken, to: playbackRequiresToken, now: context.now)
+        for (name, value) in [("quiet_hours_start", quietHoursStart), ("quiet_hours_end", quietHoursEnd)] {
+            if let value, QuietHours.minutes(value) == nil { throw BoxError.validation(field: name, "\(name) must be a time like \"19:30\".") }
         }
+    }
+
+    public func run(in context: inout CommandContext) throws -> SettingsSnapshot {
+        try validate()
+        let store = context.store, now = context.now
+        func save<Value>(_ key: SettingKey<Value>, _ value: Value?) throws {
+            if let value { try store.setSetting(key, to: value, now: now) }
+        }
+        try save(BoxSettings.tagRemoval, tagRemoval)
+        try save(BoxSettings.startOverAfterHours, startOverAfterHours)
+        try save(BoxSettings.sleepTimerMinutes, sleepTimerMinutes)
+        try save(BoxSettings.playbackRequiresToken, playbackRequiresToken)
+        try save(BoxSettings.startupVolume, startupVolume)
+        try save(BoxSettings.quietHoursEnabled, quietHoursEnabled)
+        try save(BoxSettings.quietHoursStart, quietHoursStart)
+        try save(BoxSettings.quietHoursEnd, quietHoursEnd)
+        try save(BoxSettings.quietHoursMaxVolume, quietHoursMaxVolume)
         if let maxVolume {
-            try context.store.setSetting(BoxSettings.maxVolume, to: maxVolume, now: context.now)
+            try save(BoxSettings.maxVolume, maxVolume)
             context.player.maxVolume = maxVolume
-            if context.player.volume > maxVolume {
-                context.player.volume = maxVolume
-                context.engine.setVolume(maxVolume, muted: context.player.muted)
+            let limit = context.player.maxVolume  // lower still during quiet hours
+            if context.player.volume > limit {
+                context.player.volume = limit
+                context.engine.setVolume(limit, muted: context.player.muted)
             }
         }
-        if let startupVolume {
-            try context.store.setSetting(BoxSettings.startupVolume, to: startupVolume, now: context.now)
-        }
-        let tags = TagBehaviour.current(context.store)
+        return try SettingsSnapshot.current(store, player: context.player)
+    }
+}
+
+extension SettingsSnapshot {
+    /// The settings in force: the parents' cap from the player, the rest from the store.
+    static func current(_ store: any LibraryStore, player: Player) throws -> SettingsSnapshot {
+        let tags = TagBehaviour.current(store)
         return SettingsSnapshot(
-            maxVolume: context.player.maxVolume,
-            startupVolume: try startupVolume ?? context.store.setting(BoxSettings.startupVolume),
+            maxVolume: player.parentMaxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),
             tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
-            playbackRequiresToken: try playbackRequiresToken ?? context.store.setting(BoxSettings.playbackRequiresToken),
-            sleepTimerMinutes: try sleepTimerMinutes ?? context.store.setting(BoxSettings.sleepTimerMinutes)
+            playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken),
+            sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes), quietHours: QuietHours.load(store)
         )
     }
 }

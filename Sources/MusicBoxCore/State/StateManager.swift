@@ -37,6 +37,8 @@ public actor StateManager {
     private var sleepWatch: Task<Void, Never>?
     /// The volume the sleep fade last gave the engine (nil: not fading).
     private var sleepFadeVolume: Int?
+    /// The parents' quiet-hours window, read at start and after each settings change.
+    private var quietHours: QuietHours
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -49,6 +51,8 @@ public actor StateManager {
         public var positionInterval = PositionTicker.interval
         /// While playing, where the listener is is saved this often (a power cut loses at most this).
         public var resumeSaveInterval: Duration = .seconds(10)
+        /// How often the clock is checked for the quiet-hours window.
+        public var quietHoursCheckInterval: Duration = .seconds(1)
         public init() {}
     }
 
@@ -75,6 +79,8 @@ public actor StateManager {
         var initialPlayer = Player()
         initialPlayer.maxVolume = (try? store.setting(BoxSettings.maxVolume)) ?? BoxSettings.maxVolume.defaultValue
         let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
+        quietHours = QuietHours.load(store)
+        if quietHours.isActive(at: clock.now()) { initialPlayer.quietCap = quietHours.maxVolume }
         initialPlayer.volume = min(startup, initialPlayer.maxVolume)
         player = initialPlayer
         engine.setVolume(initialPlayer.volume, muted: initialPlayer.muted)
@@ -86,6 +92,14 @@ public actor StateManager {
             for await report in reports {
                 guard let self else { return }
                 await self.handle(report)
+            }
+        }
+        let quietInterval = options.quietHoursCheckInterval
+        Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: quietInterval)
+                guard let self else { return }
+                await self.checkQuietHours()
             }
         }
         let saveInterval = options.resumeSaveInterval
@@ -116,13 +130,7 @@ public actor StateManager {
     /// The settings in effect.
     public func settings() throws(BoxError) -> SettingsSnapshot {
         do {
-            let tags = TagBehaviour.current(store)
-            return SettingsSnapshot(
-                maxVolume: player.maxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),
-                tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
-                playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken),
-                sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes)
-            )
+            return try SettingsSnapshot.current(store, player: player)
         } catch {
             logger.error("reading settings failed: \(error)")
             throw BoxError(.storageError, "The box could not read its settings.")
@@ -169,6 +177,10 @@ public actor StateManager {
     }
 
     private func run<Command: BoxCommand>(_ command: Command) throws(BoxError) -> Committed<Command.Output> {
+        if player.quietCap == 0, command is any StartsPlayback {
+            let until = QuietHours.text(quietHours.end)
+            throw BoxError(.forbidden, "It is quiet time: no music until \(until).", details: ["reason": "quiet_hours", "until": until])
+        }
         let previous = player
         let previousPositionMs = player.status == .playing ? engine.position() : player.positionMs
         var context = CommandContext(store: store, library: library, player: player, engine: engine, now: clock.millis)
@@ -195,7 +207,21 @@ public actor StateManager {
         ticker.update(player, serverSeq: serverSeq)
         engine.prepareNext(player.status == .stopped ? nil : player.upcoming.map(PlaybackItem.init))
         watchSleepTimer()
+        if command is UpdateSettings {
+            quietHours = QuietHours.load(store)
+            Task { self.checkQuietHours() }  // at once, after this command's turn
+        }
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)
+    }
+
+    // MARK: Quiet hours
+
+    /// Lowers (or lifts) the volume cap as the quiet-hours window begins (or ends).
+    private func checkQuietHours() {
+        let cap = quietHours.isActive(at: clock.now()) ? quietHours.maxVolume : nil
+        guard cap != player.quietCap else { return }
+        logger.notice(cap == nil ? "quiet hours over" : "quiet hours: volume capped at \(cap!)")
+        _ = try? perform(ApplyQuietHours(cap: cap))
     }
 
     // MARK: Sleep timer
@@ -309,7 +335,11 @@ public actor StateManager {
             case .removed(let tag): outcome = try perform(RemoveTag(tag: tag)).value
             }
         } catch {
-            logger.error("tag \(event) could not be handled: \(error.message)")
+            if error.details["reason"] == "quiet_hours" {
+                logger.notice("tag \(event) ignored: \(error.message)")
+            } else {
+                logger.error("tag \(event) could not be handled: \(error.message)")
+            }
             switch event {
             case .placed(let tag): outcome = TagOutcome(tagID: tag, present: true, action: .none)
             case .removed(let tag): outcome = TagOutcome(tagID: tag, present: false, action: .none)

@@ -23,6 +23,10 @@ struct SettingsRoutes<Context: RequestContext> {
         var start_over_after_hours: Int?
         var playback_requires_token: Bool?
         var sleep_timer_minutes: Int?
+        var quiet_hours_enabled: Bool?
+        var quiet_hours_start: String?
+        var quiet_hours_end: String?
+        var quiet_hours_max_volume: Int?
         var client_op_id: String?
     }
 
@@ -32,7 +36,9 @@ struct SettingsRoutes<Context: RequestContext> {
         let command = UpdateSettings(
             maxVolume: input.max_volume, startupVolume: input.startup_volume,
             tagRemoval: input.tag_removal, startOverAfterHours: input.start_over_after_hours,
-            playbackRequiresToken: input.playback_requires_token, sleepTimerMinutes: input.sleep_timer_minutes
+            playbackRequiresToken: input.playback_requires_token, sleepTimerMinutes: input.sleep_timer_minutes,
+            quietHoursEnabled: input.quiet_hours_enabled, quietHoursStart: input.quiet_hours_start, quietHoursEnd: input.quiet_hours_end,
+            quietHoursMaxVolume: input.quiet_hours_max_volume
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }

@@ -104,7 +104,8 @@ export function nowPlaying(root) {
     const max = p?.max_volume ?? 100;
     volume.max = max;
     if (document.activeElement !== volume) volume.value = Math.min(p?.volume ?? 0, max);
-    volumeCap.textContent = max < 100 ? t("volume_cap", { max }) : "";
+    volumeCap.textContent = p?.quiet_hours_active ? (max === 0 ? t("quiet_no_music") : t("quiet_active", { max }))
+      : max < 100 ? t("volume_cap", { max }) : "";
     mute.replaceChildren(icon(p?.muted ? "muted" : "speaker"));
     mute.setAttribute("aria-label", p?.muted ? t("unmute") : t("mute"));
     mute.setAttribute("aria-pressed", String(Boolean(p?.muted)));

@@ -34,6 +34,12 @@ export function settings(root, { parent }) {
       number("start_over_after_hours", t("settings_start_over"), 0, 8760)),
     h("fieldset", {}, h("legend", {}, t("sleep_timer")),
       number("sleep_timer_minutes", t("settings_sleep_minutes"), 1, 720)),
+    h("fieldset", {}, h("legend", {}, t("quiet_title")),
+      h("label", { class: "check" }, h("input", { type: "checkbox", name: "quiet_hours_enabled", disabled: !parent }), t("quiet_enabled")),
+      h("div", { class: "time-row" },
+        h("label", { class: "field" }, t("quiet_start"), h("input", { type: "time", name: "quiet_hours_start", required: true, disabled: !parent })),
+        h("label", { class: "field" }, t("quiet_end"), h("input", { type: "time", name: "quiet_hours_end", required: true, disabled: !parent }))),
+      number("quiet_hours_max_volume", t("quiet_max_volume"), 0, 100)),
     h("fieldset", {}, h("legend", {}, t("pin_title")),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
     parent && h("button", { type: "submit", class: "primary", id: "save-settings" }, t("save")));
@@ -49,6 +55,10 @@ export function settings(root, { parent }) {
       start_over_after_hours: Number(form.elements.start_over_after_hours.value),
       playback_requires_token: form.elements.playback_requires_token.checked,
       sleep_timer_minutes: Number(form.elements.sleep_timer_minutes.value),
+      quiet_hours_enabled: form.elements.quiet_hours_enabled.checked,
+      quiet_hours_start: form.elements.quiet_hours_start.value,
+      quiet_hours_end: form.elements.quiet_hours_end.value,
+      quiet_hours_max_volume: Number(form.elements.quiet_hours_max_volume.value),
     };
     try { fill(await patch("settings", values)); toast(t("settings_saved")); } catch (error) { toast(error.message, "error"); }
   });

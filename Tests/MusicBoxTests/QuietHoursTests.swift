@@ -1,0 +1,111 @@
+import Foundation
+import MediaLibrary
+import MusicBoxCore
+import Testing
+
+@testable import Audio
+
+@Suite("Quiet hours: a lower cap (or no music) in a daily window, with a controllable clock")
+struct QuietHoursTests {
+    static func harness(_ clock: SteeredClock, seed: @escaping (GRDBLibraryStore) throws -> Void = { _ in }) throws -> StateHarness {
+        var options = StateManager.Options()
+        options.quietHoursCheckInterval = .milliseconds(20)
+        return try StateHarness(options: options, clock: clock.wall, seed: seed)
+    }
+
+    @Test("the window, also across midnight, and the time format")
+    func window() {
+        let calendar = Calendar.current
+        let day = Date(timeIntervalSince1970: 1_700_000_000)
+        func at(_ hour: Int, _ minute: Int) -> Date { calendar.date(bySettingHour: hour, minute: minute, second: 0, of: day)! }
+        let night = QuietHours(enabled: true, start: 19 * 60 + 30, end: 7 * 60, maxVolume: 20)
+        #expect(night.isActive(at: at(19, 30)) && night.isActive(at: at(23, 59)) && night.isActive(at: at(0, 0)) && night.isActive(at: at(6, 59)))
+        #expect(!night.isActive(at: at(7, 0)) && !night.isActive(at: at(12, 0)) && !night.isActive(at: at(19, 29)))
+        let nap = QuietHours(enabled: true, start: 13 * 60, end: 15 * 60, maxVolume: 0)
+        #expect(nap.isActive(at: at(14, 0)) && !nap.isActive(at: at(15, 0)) && !nap.isActive(at: at(12, 59)))
+        var off = night
+        off.enabled = false
+        #expect(!off.isActive(at: at(22, 0)))
+        #expect(QuietHours.minutes("07:05") == 425 && QuietHours.text(425) == "07:05")
+        for bad in ["7:05", "24:00", "12:60", "ab:cd", "1200", ""] { #expect(QuietHours.minutes(bad) == nil, "\(bad)") }
+    }
+
+    @Test("the cap comes down when the window begins and goes back when it ends; louder is turned down")
+    func cap() async throws {
+        let clock = SteeredClock()
+        clock.set(hour: 18, minute: 0)
+        var playlist: PlaylistDetail!
+        let harness = try Self.harness(clock) { playlist = try StateHarness.seedPlaylist($0, title: "Day", durations: [3_600_000]) }
+        defer { harness.manager.shutdown() }
+        let manager = harness.manager
+        _ = try await manager.perform(UpdateSettings(
+            quietHoursEnabled: true, quietHoursStart: "19:30", quietHoursEnd: "07:00", quietHoursMaxVolume: 20
+        ))
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        _ = try await manager.perform(SetVolume(volume: 60))
+        #expect(harness.engine.output.volume == 60)
+        clock.set(hour: 19, minute: 31)
+        try await waitFor { await manager.playerState.quietHoursActive }
+        var state = await manager.playerState
+        #expect(state.maxVolume == 20 && state.volume == 20 && state.status == .playing)
+        #expect(harness.engine.output.volume == 20)
+        #expect(try await manager.perform(SetVolume(volume: 80)).value.volume == 20)
+        // The parents' own cap is unchanged in the settings.
+        #expect(try await manager.settings().maxVolume == 100)
+        clock.set(hour: 7, minute: 0)
+        try await waitFor { await !manager.playerState.quietHoursActive }
+        state = await manager.playerState
+        #expect(state.maxVolume == 100 && state.volume == 20)  // not turned up by itself
+        #expect(try await manager.perform(SetVolume(volume: 70)).value.volume == 70)
+    }
+
+    @Test("a cap of 0 pauses what plays and refuses to start music until the window ends")
+    func noMusic() async throws {
+        let clock = SteeredClock()
+        clock.set(hour: 12, minute: 0)
+        var playlist: PlaylistDetail!
+        let harness = try Self.harness(clock) { playlist = try StateHarness.seedPlaylist($0, title: "Nap", durations: [3_600_000]) }
+        defer { harness.manager.shutdown() }
+        let manager = harness.manager
+        _ = try await manager.perform(UpdateSettings(
+            quietHoursEnabled: true, quietHoursStart: "13:00", quietHoursEnd: "15:00", quietHoursMaxVolume: 0
+        ))
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        clock.set(hour: 13, minute: 0)
+        try await waitFor { await manager.playerState.status == .paused }
+        for command in [AnyStart.play, .playlist, .toggle] {
+            do {
+                switch command {
+                case .play: _ = try await manager.perform(Play())
+                case .playlist: _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+                case .toggle: _ = try await manager.perform(TogglePlayback())
+                }
+                Issue.record("\(command) started music in quiet hours")
+            } catch {
+                #expect(error.code == .forbidden && error.details["reason"] == "quiet_hours" && error.details["until"] == "15:00")
+            }
+        }
+        #expect(await manager.playerState.status == .paused)
+        // Turning quiet hours off in the settings lifts it at once.
+        _ = try await manager.perform(UpdateSettings(quietHoursEnabled: false))
+        try await waitFor { await !manager.playerState.quietHoursActive }
+        _ = try await manager.perform(Play())
+        #expect(await manager.playerState.status == .playing)
+        _ = try await manager.perform(Stop())
+    }
+
+    enum AnyStart { case play, playlist, toggle }
+
+    @Test("bad quiet-hours settings are refused and change nothing")
+    func validation() async throws {
+        let harness = try Self.harness(SteeredClock())
+        defer { harness.manager.shutdown() }
+        let manager = harness.manager
+        for bad in [UpdateSettings(quietHoursStart: "7:00"), UpdateSettings(quietHoursEnd: "25:00"), UpdateSettings(quietHoursMaxVolume: 101),
+                    UpdateSettings(maxVolume: 50, quietHoursStart: "x")] {
+            await #expect(throws: BoxError.self) { try await manager.perform(bad) }
+        }
+        let settings = try await manager.settings()
+        #expect(settings.maxVolume == 100 && settings.quietHoursStart == "19:30" && settings.quietHoursEnd == "07:00" && !settings.quietHoursEnabled)
+    }
+}
