@@ -30,7 +30,7 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
+.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
 
 all: build
 
@@ -98,6 +98,46 @@ test-socketio: pydeps
 
 release:
 	$(MAKE) build CONFIG=release
+
+## Install on the box (see README "Install"): the release binary, the web UI, the unit, a default
+## config (kept if present), the sample hardware files; then the system user and the service.
+## `make install-files DESTDIR=/tmp/x BIN_DIR=.build/debug` installs the files only (used by the tests).
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /etc/systemd/system
+DESTDIR    ?=
+BIN_DIR    ?= $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+SHARE_DIR  := $(DESTDIR)$(PREFIX)/share/musicboxd
+# No sudo needed to install into a staging folder.
+ISUDO      := $(if $(DESTDIR),,$(SUDO))
+
+install: release
+	$(MAKE) --no-print-directory install-files
+	@if [ -z "$(DESTDIR)" ]; then \
+		getent passwd musicboxd >/dev/null || $(ISUDO) useradd --system --home-dir /var/lib/musicboxd --no-create-home --shell /usr/sbin/nologin musicboxd; \
+		for g in audio gpio i2c spi dialout; do getent group $$g >/dev/null && $(ISUDO) usermod -a -G $$g musicboxd; done; \
+		$(ISUDO) systemctl daemon-reload && $(ISUDO) systemctl enable --now musicboxd.service && systemctl --no-pager status musicboxd.service | head -5; \
+	fi
+
+install-files:
+	@test -x "$(BIN_DIR)/musicboxd" || { echo "no musicboxd in $(BIN_DIR): build it first (make release)"; exit 1; }
+	$(ISUDO) install -D -m 0755 "$(BIN_DIR)/musicboxd" "$(DESTDIR)$(PREFIX)/bin/musicboxd"
+	$(ISUDO) rm -rf "$(SHARE_DIR)/web" && $(ISUDO) mkdir -p "$(SHARE_DIR)/web" "$(SHARE_DIR)/hardware"
+	$(ISUDO) cp -R "$(BIN_DIR)/musicboxd_WebUI.resources/site/." "$(SHARE_DIR)/web/"
+	$(ISUDO) cp -R hardware/. "$(SHARE_DIR)/hardware/"
+	$(ISUDO) install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/musicboxd/README.md"
+	sed 's|/usr/local/bin/musicboxd|$(PREFIX)/bin/musicboxd|; s|/usr/local/share/doc|$(PREFIX)/share/doc|' systemd/musicboxd.service \
+		| $(ISUDO) install -D -m 0644 /dev/stdin "$(DESTDIR)$(UNITDIR)/musicboxd.service"
+	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/musicboxd/musicboxd.toml" ]; then echo "keeping $(SYSCONFDIR)/musicboxd/musicboxd.toml"; \
+	else $(ISUDO) install -D -m 0644 musicboxd.example.toml "$(DESTDIR)$(SYSCONFDIR)/musicboxd/musicboxd.toml"; fi
+
+## Removes what install put in place; keeps the configuration and the library (/var/lib/musicboxd).
+uninstall:
+	@if [ -z "$(DESTDIR)" ]; then $(ISUDO) systemctl disable --now musicboxd.service 2>/dev/null || true; fi
+	$(ISUDO) rm -f "$(DESTDIR)$(PREFIX)/bin/musicboxd" "$(DESTDIR)$(UNITDIR)/musicboxd.service"
+	$(ISUDO) rm -rf "$(SHARE_DIR)" "$(DESTDIR)$(PREFIX)/share/doc/musicboxd"
+	@if [ -z "$(DESTDIR)" ]; then $(ISUDO) systemctl daemon-reload; fi
+	@echo "kept $(SYSCONFDIR)/musicboxd and /var/lib/musicboxd (remove them by hand to forget the library)"
 
 ## Start-up time to a ready /api/health, release build (a measurement, not a test).
 bench-startup: deps

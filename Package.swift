@@ -188,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "musicboxd",
             dependencies: [
-                "Daemon", "BoxConfig", "MusicBoxCore",
+                "Daemon", "BoxConfig", "MusicBoxCore", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

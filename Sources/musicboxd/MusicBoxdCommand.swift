@@ -4,6 +4,7 @@ import Daemon
 import Foundation
 import Logging
 import MusicBoxCore
+import Server
 
 @main
 struct MusicBoxdCommand: AsyncParsableCommand {
@@ -73,7 +74,8 @@ struct Run: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            // Also kept in memory for GET /api/system/logs.
+            return MultiplexLogHandler([handler, RingLogHandler(label: label, level: level)])
         }
         var logger = Logger(label: "musicboxd")
         logger.logLevel = level

@@ -38,7 +38,9 @@ class Daemon:
             if match:
                 self.url = f"http://127.0.0.1:{match.group(1)}"
                 # Keep draining stderr so the daemon never blocks on a full pipe.
-                self._drain = subprocess.Popen(["cat"], stdin=self.proc.stderr, stdout=subprocess.DEVNULL)
+                # (TEST_DAEMON_LOG=path appends it there, to read after a failure.)
+                log = open(os.environ["TEST_DAEMON_LOG"], "a") if os.environ.get("TEST_DAEMON_LOG") else subprocess.DEVNULL
+                self._drain = subprocess.Popen(["cat"], stdin=self.proc.stderr, stdout=log)
                 return
             if self.proc.poll() is not None:
                 break

@@ -192,3 +192,14 @@ def test_socket_operations_need_the_token_given_as_auth(daemon, transports):
     finally:
         anonymous.close()
         parent.close()
+
+
+def test_the_log_is_readable_from_the_browser_by_parents(daemon):
+    lines = call(daemon, "GET", "system/logs?lines=50").json()["data"]["lines"]
+    assert any("listening on http://" in line for line in lines), lines[-5:]
+    assert len(lines) <= 50
+    assert call(daemon, "GET", "system/logs?lines=0").status_code == 400
+    token = set_pin(daemon).json()["data"]["token"]
+    assert call(daemon, "GET", "system/logs").status_code == 401
+    recent = call(daemon, "GET", "system/logs?lines=5", token=token).json()["data"]["lines"]
+    assert any("parent PIN set" in line or "parent logged in" in line for line in recent), recent

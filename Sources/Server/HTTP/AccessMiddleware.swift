@@ -40,7 +40,7 @@ enum AccessRule {
 
     static func requirement(method: HTTPRequest.Method, path: String) -> ParentalAccess.Requirement {
         guard path.hasPrefix("/api/") else { return .nothing }  // the web UI's files and Engine.IO (events are guarded one by one)
-        if path == "/api/auth/tokens" || path.hasPrefix("/api/auth/tokens/") { return .parent }
+        if path == "/api/auth/tokens" || path.hasPrefix("/api/auth/tokens/") || path == "/api/system/logs" { return .parent }
         if [.get, .head, .options].contains(method) { return .nothing }
         if path.hasPrefix("/api/auth/") { return .nothing }  // login, logout and the PIN check the PIN themselves
         if path.hasPrefix("/api/dev/") { return .nothing }  // simulated hardware: a hand on the box, not a change by a client

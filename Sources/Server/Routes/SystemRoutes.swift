@@ -11,7 +11,15 @@ struct SystemRoutes<Context: RequestContext> {
     func register(on router: Router<Context>) {
         router.get("api/health", use: health)
         router.get("api/system/info", use: info)
+        router.get("api/system/logs", use: logs)
         if dependencies.system.hardwareMode == .sim { router.post("api/dev/stall", use: stall) }
+    }
+
+    /// The last `lines` (1–1000, default 200) log lines, oldest first; for parents once a PIN is set.
+    @Sendable func logs(_ request: Request, context: Context) async throws -> Response {
+        let count = try QueryInt.read(request, "lines", default: 200, range: 1...1000)
+        let lines = LogRing.shared.last(count)
+        return try JSONResponse.success(["lines": lines], message: "\(lines.count) log lines")
     }
 
     struct StallBody: Decodable {
