@@ -203,3 +203,17 @@ def test_the_log_is_readable_from_the_browser_by_parents(daemon):
     assert call(daemon, "GET", "system/logs").status_code == 401
     recent = call(daemon, "GET", "system/logs?lines=5", token=token).json()["data"]["lines"]
     assert any("parent PIN set" in line or "parent logged in" in line for line in recent), recent
+
+
+def test_a_cross_origin_websocket_to_the_box_is_refused(daemon):
+    import websocket
+
+    port = daemon.url.rsplit(":", 1)[1]
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket",
+                                    origin="http://evil.example", timeout=5)
+    assert refused.value.status_code in (400, 403)
+    same = websocket.create_connection(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket",
+                                       origin=f"http://127.0.0.1:{port}", timeout=5)
+    assert same.recv().startswith("0{")
+    same.close()
