@@ -94,20 +94,17 @@ public actor StateManager {
                 await self.handle(report)
             }
         }
-        let quietInterval = options.quietHoursCheckInterval
-        Task { [weak self] in
+        Self.every(options.quietHoursCheckInterval, self) { await $0.checkQuietHours() }
+        Self.every(options.resumeSaveInterval, self) { await $0.saveWhilePlaying() }
+    }
+
+    /// Runs `tick` on the manager every `interval` for as long as the manager lives.
+    private static func every(_ interval: Duration, _ manager: StateManager, _ tick: @escaping @Sendable (StateManager) async -> Void) {
+        Task { [weak manager] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: quietInterval)
-                guard let self else { return }
-                await self.checkQuietHours()
-            }
-        }
-        let saveInterval = options.resumeSaveInterval
-        Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: saveInterval)
-                guard let self else { return }
-                await self.saveWhilePlaying()
+                try? await Task.sleep(for: interval)
+                guard let manager else { return }
+                await tick(manager)
             }
         }
     }
