@@ -78,6 +78,7 @@ def test_missing_audio_device_is_reported_unavailable():
         assert reply.status_code == 200
         data = reply.json()["data"]
         assert data["status"] == "degraded" and data["components"]["audio"] == "unavailable"
+        assert "no_such_device" in data["problems"]["audio"], data["problems"]  # the reason, in words
     finally:
         daemon.stop()
 

@@ -106,8 +106,9 @@ def test_unplugged_reader_is_unavailable_and_recovers(reader):
         assert wait_for(lambda: health(daemon) == "available", timeout=15)
         reader.unplug()
         assert wait_for(lambda: health(daemon) == "unavailable", timeout=10)
-        overall = requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["status"]
-        assert overall == "degraded"
+        report = requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]
+        assert report["status"] == "degraded"
+        assert "pn532_uart:" in report["problems"]["nfc"], report["problems"]
         reader.plug()
         assert wait_for(lambda: health(daemon) == "available", timeout=15)
         client = Recorder(daemon.url, ["websocket"])
@@ -125,8 +126,11 @@ def test_missing_reader_at_start_is_unavailable_then_found(reader):
     daemon = start_daemon(reader)
     try:
         assert health(daemon) == "unavailable"
+        reason = lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["problems"].get("nfc", "")
+        assert wait_for(lambda: reason().startswith("no NFC reader at pn532_uart:"), timeout=5), reason()
         reader.plug()
         assert wait_for(lambda: health(daemon) == "available", timeout=15)
+        assert "nfc" not in requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["problems"]
     finally:
         daemon.stop()
 

@@ -62,6 +62,8 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         var volume = 50
         var muted = false
         var deviceAvailable = false
+        /// The last error of the device while it is unavailable.
+        var problem: String?
         var statistics: OutputStatistics
         var report: (@Sendable (PlaybackReport) -> Void)?
     }
@@ -117,6 +119,8 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
     // MARK: PlaybackEngine
 
     public var health: ComponentHealth { state.withLock { $0.deviceAvailable } ? .available : .unavailable }
+
+    public var problem: String? { state.withLock { $0.deviceAvailable ? nil : $0.problem } }
 
     public var statistics: OutputStatistics? { state.withLock { $0.statistics } }
 
@@ -351,7 +355,10 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 } catch {
                     if !triedOnce { logger.error("\(error.message) Retrying every \(configuration.retryInterval).") }
                     triedOnce = true
-                    state.withLock { $0.deviceAvailable = false }
+                    state.withLock { state in
+                        state.deviceAvailable = false
+                        state.problem = error.message
+                    }
                     nextAttempt = ContinuousClock.now + configuration.retryInterval
                     continue
                 }
@@ -425,7 +432,10 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                     mixer = nil
                     mixerFailed = false
                     mixerGain = -1
-                    state.withLock { $0.deviceAvailable = false }
+                    state.withLock { state in
+                        state.deviceAvailable = false
+                        state.problem = error.message
+                    }
                     nextAttempt = ContinuousClock.now + configuration.retryInterval
                     lostOutput = true
                     report(.outputLost(error))

@@ -21,6 +21,12 @@ public protocol TagReader: AnyObject, Sendable {
     var health: ComponentHealth { get }
     /// The tag on the reader now, if any.
     var currentTag: TagID? { get }
+    /// Why the reader is unavailable, for health reports ("no NFC reader at pn532_uart:/dev/ttyS0").
+    var problem: String? { get }
+}
+
+extension TagReader {
+    public var problem: String? { nil }
 }
 
 /// A reader whose tags are placed and removed by hand: the simulated one, for laptops and the

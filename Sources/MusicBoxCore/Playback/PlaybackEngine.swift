@@ -46,12 +46,15 @@ public protocol PlaybackEngine: AnyObject, Sendable {
     var health: ComponentHealth { get }
     /// Counters of the output for health reports (`nil`: the engine keeps none).
     var statistics: OutputStatistics? { get }
+    /// Why the output is unavailable, for health reports (the device's error).
+    var problem: String? { get }
 }
 
 extension PlaybackEngine {
     /// Engines without gapless playback ignore the hint.
     public func prepareNext(_ item: PlaybackItem?) {}
     public var statistics: OutputStatistics? { nil }
+    public var problem: String? { nil }
 }
 
 /// What the audio output has been through since the daemon started, shown in health: a box that

@@ -39,6 +39,8 @@ public actor StateManager {
     private var sleepFadeVolume: Int?
     /// The parents' quiet-hours window, read at start and after each settings change.
     private var quietHours: QuietHours
+    /// The `playback_requires_token` setting, kept here so that guarding a play request reads no disk.
+    public private(set) var playbackRequiresToken: Bool
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -80,6 +82,7 @@ public actor StateManager {
         initialPlayer.maxVolume = (try? store.setting(BoxSettings.maxVolume)) ?? BoxSettings.maxVolume.defaultValue
         let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
         quietHours = QuietHours.load(store)
+        playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? false
         if quietHours.isActive(at: clock.now()) { initialPlayer.quietCap = quietHours.maxVolume }
         initialPlayer.volume = min(startup, initialPlayer.maxVolume)
         player = initialPlayer
@@ -206,6 +209,7 @@ public actor StateManager {
         watchSleepTimer()
         if command is UpdateSettings {
             quietHours = QuietHours.load(store)
+            playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? playbackRequiresToken
             Task { self.checkQuietHours() }  // at once, after this command's turn
         }
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)

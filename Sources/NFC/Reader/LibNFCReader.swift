@@ -41,6 +41,8 @@ public final class LibNFCReader: TagReader {
         /// The open device, shared with `shutdown` so it can abort a poll.
         var device: DeviceHandle?
         var health = ComponentHealth.unavailable
+        /// Why the reader is unavailable (nil while it reads).
+        var problem: String? = "not started yet"
         var tag: TagID?
         var handler: (@Sendable (TagEvent) -> Void)?
     }
@@ -57,6 +59,7 @@ public final class LibNFCReader: TagReader {
     }
 
     public var health: ComponentHealth { state.withLock { $0.health } }
+    public var problem: String? { state.withLock { $0.health == .available ? nil : $0.problem } }
     public var currentTag: TagID? { state.withLock { $0.tag } }
 
     public func setEventHandler(_ handler: @escaping @Sendable (TagEvent) -> Void) {
@@ -114,6 +117,7 @@ public final class LibNFCReader: TagReader {
         var context: OpaquePointer?
         nfc_init(&context)
         guard let context else {
+            state.withLock { $0.problem = "libnfc could not start" }
             logger.error("libnfc could not start; NFC is unavailable")
             return
         }
@@ -123,6 +127,7 @@ public final class LibNFCReader: TagReader {
         var reportedMissing = false
         while !stopping {
             guard let device = open(context) else {
+                state.withLock { $0.problem = "no NFC reader at \(configuration.device)" }
                 if !reportedMissing {
                     logger.error("NFC reader \(configuration.device) not found; retrying every few seconds")
                     reportedMissing = true
@@ -139,6 +144,7 @@ public final class LibNFCReader: TagReader {
             state.withLock { state in
                 state.device = nil
                 state.health = .unavailable
+                state.problem = "NFC reader \(configuration.device) lost; reopening"
             }
             nfc_close(device)
             emit(presence.readerLost())

@@ -26,7 +26,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let requirement = AccessRule.requirement(method: request.method, path: path)
         guard requirement != .nothing, parental.isPINSet else { return try await next(request, context) }
-        let playbackNeedsToken = requirement == .playback ? ((try? await state.settings().playbackRequiresToken) ?? false) : false
+        let playbackNeedsToken = requirement == .playback ? await state.playbackRequiresToken : false
         switch parental.decide(requirement, token: AccessRule.token(request), playbackNeedsToken: playbackNeedsToken) {
         case .allowed: return try await next(request, context)
         case .refused(let error): throw error

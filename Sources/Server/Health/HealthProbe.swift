@@ -74,6 +74,8 @@ public struct HealthProbe: Sendable {
         components["gpio"] = controls.health
         var problems: [String: String] = [:]
         if let problem = controls.problem, controls.health == .unavailable { problems["gpio"] = problem }
+        if let problem = tags.problem, tags.health == .unavailable { problems["nfc"] = problem }
+        if let problem = engine.problem, engine.health == .unavailable { problems["audio"] = problem }
         return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics, problems: problems)
     }
 }

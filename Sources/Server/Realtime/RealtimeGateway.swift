@@ -285,7 +285,7 @@ extension RealtimeGateway {
     /// handshake's `auth.token`, else the `musicbox_token` cookie its connection came with.
     func authorize(_ socket: Socket, _ requirement: ParentalAccess.Requirement) async throws(BoxError) {
         guard let parental, parental.isPINSet, requirement != .nothing else { return }
-        let playbackNeedsToken = requirement == .playback ? ((try? await state.settings().playbackRequiresToken) ?? false) : false
+        let playbackNeedsToken = requirement == .playback ? await state.playbackRequiresToken : false
         let token = socket.auth?.objectValue?["token"]?.stringValue
             ?? AccessRule.cookie(AccessRule.cookieName, in: socket.handshake.headers["cookie"].map { [$0] } ?? [])
         if case .refused(let error) = parental.decide(requirement, token: token, playbackNeedsToken: playbackNeedsToken) { throw error }
