@@ -86,6 +86,7 @@ public enum ConfigSchema {
         "audio": "Sound output (ALSA).",
         "nfc": "The NFC tag reader (libnfc). What tags do is a parents' setting (/api/settings).",
         "controls": "Buttons and a rotary encoder on GPIO (libgpiod). hardware/ has pin maps of common builds.",
+        "power": "Switching the whole box off from a button or the web UI.",
         "uploads": "Songs parents upload from a browser or import from a folder.",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
@@ -149,6 +150,11 @@ public enum ConfigSchema {
             read: { .string($0.audio.mixerDevice) }, write: { $0.audio.mixerDevice = $1.text }
         ),
         ConfigSetting(
+            key: "audio.feedback_sounds", kind: .choice(["on", "off"]),
+            documentation: "\"on\": short sounds when the box is ready, a tag is linked or unknown, or something fails (parents turn them off or quieter in the settings); \"off\": never.",
+            read: { .string($0.audio.feedbackSounds) }, write: { $0.audio.feedbackSounds = $1.text }
+        ),
+        ConfigSetting(
             key: "nfc.device", kind: .text(allowEmpty: false),
             documentation: "libnfc connection string of the NFC reader: \"pn532_uart:/dev/ttyS0\", \"pn532_i2c:/dev/i2c-1\", \"pn532_spi:/dev/spidev0.0\", \"pn53x_usb\", \"acr122_usb\", or \"auto\" for the first reader libnfc finds (USB ones; serial readers must be named). In hardware mode \"auto\" a reader that does not open at start means a simulated one.",
             read: { .string($0.nfc.device) }, write: { $0.nfc.device = $1.text }
@@ -204,6 +210,16 @@ public enum ConfigSchema {
             read: { .integer($0.controls.stopPin) }, write: { $0.controls.stopPin = $1.integer }
         ),
         ConfigSetting(
+            key: "controls.shutdown_pin", kind: .integer(-1...511),
+            documentation: "BCM number of a button that switches the box off when held for shutdown_hold_ms (a short press does nothing); -1 when not fitted. Needs musicboxd-shutdown.path (see README).",
+            read: { .integer($0.controls.shutdownPin) }, write: { $0.controls.shutdownPin = $1.integer }
+        ),
+        ConfigSetting(
+            key: "controls.shutdown_hold_ms", kind: .integer(1000...30_000),
+            documentation: "How long a button must be held to switch the box off, in milliseconds: longer than a child leans on one by accident.",
+            read: { .integer($0.controls.shutdownHoldMs) }, write: { $0.controls.shutdownHoldMs = $1.integer }
+        ),
+        ConfigSetting(
             key: "controls.encoder_a_pin", kind: .integer(-1...511),
             documentation: "BCM number of the rotary encoder's A line (turning it changes the volume); -1 when not fitted.",
             read: { .integer($0.controls.encoderAPin) }, write: { $0.controls.encoderAPin = $1.integer }
@@ -224,17 +240,17 @@ public enum ConfigSchema {
             read: { .string($0.controls.encoderType) }, write: { $0.controls.encoderType = $1.text }
         ),
         ConfigSetting(
-            key: "controls.long_press_play_pause", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "none"]),
-            documentation: "What holding play/pause for long_press_ms does.",
+            key: "controls.long_press_play_pause", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "shutdown", "none"]),
+            documentation: "What holding play/pause for long_press_ms does (\"shutdown\": switch the box off, after shutdown_hold_ms).",
             read: { .string($0.controls.longPressPlayPause) }, write: { $0.controls.longPressPlayPause = $1.text }
         ),
         ConfigSetting(
-            key: "controls.long_press_next", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "none"]),
+            key: "controls.long_press_next", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "shutdown", "none"]),
             documentation: "What holding next does.",
             read: { .string($0.controls.longPressNext) }, write: { $0.controls.longPressNext = $1.text }
         ),
         ConfigSetting(
-            key: "controls.long_press_previous", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "none"]),
+            key: "controls.long_press_previous", kind: .choice(["play_pause", "next", "previous", "volume_up", "volume_down", "stop", "shutdown", "none"]),
             documentation: "What holding previous does.",
             read: { .string($0.controls.longPressPrevious) }, write: { $0.controls.longPressPrevious = $1.text }
         ),
@@ -257,6 +273,11 @@ public enum ConfigSchema {
             key: "controls.volume_step", kind: .integer(1...50),
             documentation: "Volume change per press, repeat or encoder detent (0-100 scale, capped by max_volume).",
             read: { .integer($0.controls.volumeStep) }, write: { $0.controls.volumeStep = $1.integer }
+        ),
+        ConfigSetting(
+            key: "power.request_file", kind: .text(allowEmpty: true),
+            documentation: "The file musicboxd creates to have the system switched off; systemd's musicboxd-shutdown.path watches it. Empty: $RUNTIME_DIRECTORY/poweroff when run by systemd, else switching off from the box is not set up.",
+            read: { .string($0.power.requestFile) }, write: { $0.power.requestFile = $1.text }
         ),
         ConfigSetting(
             key: "uploads.max_file_mb", kind: .integer(1...16384),

@@ -28,6 +28,15 @@ public struct DaemonConfig: Sendable, Equatable {
         public var mixerDevice = "default"
         /// Empty: software volume.
         public var mixerControl = ""
+        /// "off": never play feedback sounds, whatever the parents' setting.
+        public var feedbackSounds = "on"
+    }
+
+    /// Switching the system off from the box (shutdown button, `/api/system/shutdown`).
+    public struct Power: Sendable, Equatable {
+        /// The file whose creation asks systemd to power off (`musicboxd-shutdown.path`); empty:
+        /// `$RUNTIME_DIRECTORY/poweroff` under systemd, else switching off is not set up.
+        public var requestFile = ""
     }
 
     public struct NFC: Sendable, Equatable {
@@ -47,6 +56,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var volumeUpPin = -1
         public var volumeDownPin = -1
         public var stopPin = -1
+        /// A dedicated button that switches the box off when held for `shutdownHoldMs`.
+        public var shutdownPin = -1
+        public var shutdownHoldMs = 3000
         public var encoderAPin = -1
         public var encoderBPin = -1
         public var encoderPushPin = -1
@@ -90,6 +102,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var nfc = NFC()
     public var controls = Controls()
     public var audio = Audio()
+    public var power = Power()
     public var uploads = Uploads()
     public var realtime = Realtime()
     public var log = Log()

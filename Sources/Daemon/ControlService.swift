@@ -11,9 +11,11 @@ final class ControlService: Service {
     let input: any ControlInput
     let state: StateManager
     let volumeStep: Int
+    let power: PowerOff
     let logger: Logger
 
-    init(input: any ControlInput, state: StateManager, volumeStep: Int, logger: Logger) {
+    init(input: any ControlInput, state: StateManager, volumeStep: Int, power: PowerOff, logger: Logger) {
+        self.power = power
         self.input = input
         self.state = state
         self.volumeStep = volumeStep
@@ -48,6 +50,14 @@ final class ControlService: Service {
         case .stop: _ = try await state.perform(Stop())
         case .volumeUp: _ = try await state.perform(ChangeVolume(by: volumeStep))
         case .volumeDown: _ = try await state.perform(ChangeVolume(by: -volumeStep))
+        case .shutdown:
+            do {
+                try await power.request(by: "the shutdown button")
+            } catch {
+                // A box without the shutdown path says so in the log, and with its error sound.
+                logger.error("\(error.message)")
+                await state.playFeedback(.error)
+            }
         case .none: break
         }
     }
@@ -66,6 +76,7 @@ final class ControlService: Service {
             (config.volumeUpPin, .volumeUp, .none, true),
             (config.volumeDownPin, .volumeDown, .none, true),
             (config.stopPin, .stop, .none, false),
+            (config.shutdownPin, .none, .shutdown, false),
             (config.encoderPushPin, .playPause, long(config.longPressPlayPause), false),
         ]
         layout.buttons = buttons.filter { $0.0 >= 0 }.map { ControlLayout.Button(line: $0.0, action: $0.1, longAction: $0.2, repeats: $0.3) }
@@ -75,6 +86,7 @@ final class ControlService: Service {
         layout.timing.debounce = .milliseconds(config.debounceMs)
         layout.timing.longPress = .milliseconds(config.longPressMs)
         layout.timing.repeatInterval = .milliseconds(config.repeatMs)
+        layout.timing.shutdownHold = .milliseconds(config.shutdownHoldMs)
         return layout
     }
 
@@ -84,7 +96,7 @@ final class ControlService: Service {
         var map = ButtonMap(chip: layout.chip)
         let names: [(pin: Int, name: String)] = [
             (config.playPausePin, "play_pause_button"), (config.nextPin, "next_button"), (config.previousPin, "previous_button"),
-            (config.volumeUpPin, "volume_up_button"), (config.volumeDownPin, "volume_down_button"), (config.stopPin, "stop_button"),
+            (config.volumeUpPin, "volume_up_button"), (config.volumeDownPin, "volume_down_button"), (config.stopPin, "stop_button"), (config.shutdownPin, "shutdown_button"),
             (config.encoderPushPin, "encoder_push"),
         ]
         map.buttons = layout.buttons.map { button in

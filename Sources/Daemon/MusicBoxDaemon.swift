@@ -64,6 +64,7 @@ public final class MusicBoxDaemon: Sendable {
         timeline.mark(.audioOpen)
         var options = StateManager.Options()
         options.eventLogCapacity = config.realtime.eventLogSize
+        options.feedbackSounds = config.audio.feedbackSounds == "on"
         let reader = TagService.makeReader(
             mode: config.hardware.mode, device: config.nfc.device, graceMs: config.nfc.removalGraceMs,
             logger: logger.with(label: "musicboxd.nfc")
@@ -81,6 +82,10 @@ public final class MusicBoxDaemon: Sendable {
         let health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
         let parental = ParentalAccess(store: store, logger: logger.with(label: "musicboxd.parental"))
+        let power = PowerOff(
+            requestFile: PowerOff.requestFile(configured: config.power.requestFile, environment: ProcessInfo.processInfo.environment),
+            state: state, logger: logger.with(label: "musicboxd.power")
+        )
         let gateway = RealtimeGateway(
             io: io, state: state, operations: operations, health: health,
             healthInterval: .milliseconds(config.realtime.healthIntervalMs), parental: parental, logger: realtimeLogger
@@ -103,6 +108,8 @@ public final class MusicBoxDaemon: Sendable {
         let httpLogger = logger.with(label: "musicboxd.http")
         dependencies.logger = httpLogger
         dependencies.buttons = ControlService.buttonMap(config.controls)
+        dependencies.engine = engine
+        dependencies.power = power
         switch WebUISite.locate(configured: config.server.webRoot) {
         case .success(let folder): dependencies.webRoot = folder.path
         case .failure(let error): logger.error("web UI not served: \(error)")
@@ -127,7 +134,8 @@ public final class MusicBoxDaemon: Sendable {
             // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
             configuration: .init(services: [
                 gateway, TagService(reader: reader, state: state, timeline: timeline),
-                ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, logger: logger.with(label: "musicboxd.controls")),
+                ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, power: power, logger: logger.with(label: "musicboxd.controls")),
+                ReadySound(health: health, state: state, logger: logger.with(label: "musicboxd.feedback")),
                 uploads, app, SocketIOService(server: io),
                 SystemdService(
                     environment: ProcessInfo.processInfo.environment, state: state, health: health, timeline: timeline,

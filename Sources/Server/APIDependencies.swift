@@ -26,6 +26,10 @@ public struct APIDependencies: Sendable {
     public var webRoot: String?
     /// The buttons as wired, for `/api/controls` (the settings page shows them).
     public var buttons = ButtonMap()
+    /// The sound output, for the simulated engine's `/api/dev/sounds`.
+    public var engine: (any PlaybackEngine)?
+    /// Switching the box off (`nil`: the route answers that it is not set up).
+    public var power: PowerOff?
     public var logger = Logger(label: "musicboxd.http")
 
     public init(

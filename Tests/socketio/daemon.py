@@ -15,7 +15,7 @@ from conftest import ROOT
 
 
 class Daemon:
-    def __init__(self, *extra, env_extra=None, hardware="sim"):
+    def __init__(self, *extra, env_extra=None, hardware="sim", feedback_sounds=False):
         self.hardware = hardware
         self.binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(ROOT, ".build", "debug", "musicboxd")
         if not os.access(self.binary, os.X_OK):
@@ -24,6 +24,9 @@ class Daemon:
         self.extra = list(extra)
         # Unknown MUSICBOXD_* variables are configuration errors: pass only our own.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MUSICBOXD_")}
+        # Feedback sounds would add chimes to the audio other tests capture: on only where a test asks.
+        if not feedback_sounds:
+            self.env["MUSICBOXD_AUDIO_FEEDBACK_SOUNDS"] = "off"
         self.env.update(env_extra or {})
         self.start()
 

@@ -15,6 +15,9 @@ import Synchronization
 ///   sound like equal steps; muted is silence.
 /// - **Device**: opened by name on the output thread; a device that cannot be opened or fails
 ///   makes `health` unavailable and is retried every `retryInterval`.
+/// - **Feedback sounds** (``play(_:volume:)``) go through the same output: mixed into the music
+///   while it plays, written alone while it does not. So they need no second stream (no dmix)
+///   and sound the same on every device; a load, pause or seek meanwhile does not cut them off.
 public final class ALSAPlaybackEngine: PlaybackEngine {
     public struct Configuration: Sendable {
         public var device = "default"
@@ -65,6 +68,8 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         /// The last error of the device while it is unavailable.
         var problem: String?
         var statistics: OutputStatistics
+        /// A cue asked for, not yet taken up by the output thread.
+        var requestedCue: (cue: FeedbackCue, volume: Int)?
         var report: (@Sendable (PlaybackReport) -> Void)?
     }
 
@@ -186,6 +191,13 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         state.withLock { state in
             state.volume = volume
             state.muted = muted
+        }
+    }
+
+    public func play(_ cue: FeedbackCue, volume: Int) {
+        state.withLock { state in
+            guard state.deviceAvailable else { return }
+            state.requestedCue = (cue, volume)
         }
     }
 
@@ -331,6 +343,30 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         var mixer: ALSAMixer?
         var mixerFailed = false
         var mixerGain = -1.0
+        /// The feedback sound playing, its samples by cue (made once each), and when a cue written
+        /// alone will have been heard, so the device is stopped cleanly then rather than running dry.
+        var voice: CueVoice?
+        var chimes: [FeedbackCue: [Int16]] = [:]
+        var cueDrainAt: ContinuousClock.Instant?
+        /// The device failed: health says why, playback pauses, reopening is retried.
+        func lose(_ error: BoxError) {
+            logger.error("\(error.message) Reopening every \(configuration.retryInterval).")
+            output = nil
+            // The control went with the card; it is looked up again when the card returns.
+            mixer = nil
+            mixerFailed = false
+            mixerGain = -1
+            voice = nil
+            cueDrainAt = nil
+            state.withLock { state in
+                state.deviceAvailable = false
+                state.problem = error.message
+                state.requestedCue = nil
+            }
+            nextAttempt = ContinuousClock.now + configuration.retryInterval
+            lostOutput = true
+            report(.outputLost(error))
+        }
         while state.withLock({ $0.running }) {
             if output == nil {
                 guard ContinuousClock.now >= nextAttempt else {
@@ -375,9 +411,20 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
             }
 
             // Taken before the generation is read, so a chunk of a load that just happened is not
-            // mistaken for a stale one.
-            let chunk = queue.pop(timeout: 0.05)
-            let (generation, volumeGain) = state.withLock { ($0.generation, Self.gain(volume: $0.volume, muted: $0.muted)) }
+            // mistaken for a stale one. A cue to write alone, or to drain, does not wait long.
+            let cueAlone = voice != nil && !state.withLock { $0.playing }
+            let waiting = cueAlone ? 0 : cueDrainAt.map { max(0, min(0.05, Self.seconds($0 - .now))) } ?? 0.05
+            let chunk = queue.pop(timeout: waiting)
+            let (generation, volumeGain, playing, requested) = state.withLock { state in
+                defer { state.requestedCue = nil }
+                return (state.generation, Self.gain(volume: state.volume, muted: state.muted), state.playing, state.requestedCue)
+            }
+            if let requested {
+                let samples = chimes[requested.cue] ?? ChimeSynthesizer.samples(of: requested.cue, format: configuration.format)
+                chimes[requested.cue] = samples
+                voice = CueVoice(samples: samples, gain: Self.gain(volume: requested.volume, muted: false))
+                cueDrainAt = nil
+            }
             // With a hardware control the samples pass untouched and the control follows the volume.
             var gain = volumeGain
             if let mixer {
@@ -390,6 +437,9 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
             if generation != outputGeneration {
                 // A new load, seek, pause or stop: what the device still holds is not wanted. What
                 // was being heard fades out rather than breaking off with a click.
+                // A cue still to be heard goes on from where the listener is in it.
+                if voice != nil { voice?.rewind(frames: device.delayFrames(), channels: configuration.format.channels) }
+                cueDrainAt = nil
                 if written > 0 { device.fadeOut(frames: fadeFrames) } else { device.drop() }
                 written = 0
                 fadeInFrom = 0
@@ -411,6 +461,9 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 if written == 0, startFrame > 0 { fadeInFrom = 1 }
                 if gain != 1 { Self.apply(gain: gain, to: &samples) }
                 if fadeInFrom > 0 { fadeInFrom = Self.fadeIn(&samples, from: fadeInFrom, over: fadeFrames, format: configuration.format) }
+                if let cue = voice {
+                    voice = cue.mixed(into: &samples, gain: Self.cueGain(cue.gain, volumeGain: volumeGain, hardwareVolume: mixer != nil))
+                }
                 // The first audible frame of a load (tap-to-sound is measured up to here).
                 let firstSound = written == 0 && samples.contains { $0 != 0 }
                 do {
@@ -426,19 +479,7 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                         state.statistics.suspends = device.suspends
                     }
                 } catch {
-                    logger.error("\(error.message) Reopening every \(configuration.retryInterval).")
-                    output = nil
-                    // The control went with the card; it is looked up again when the card returns.
-                    mixer = nil
-                    mixerFailed = false
-                    mixerGain = -1
-                    state.withLock { state in
-                        state.deviceAvailable = false
-                        state.problem = error.message
-                    }
-                    nextAttempt = ContinuousClock.now + configuration.retryInterval
-                    lostOutput = true
-                    report(.outputLost(error))
+                    lose(error)
                 }
             case .endOfTrack(let key, let successor)? where key.generation == generation:
                 // Nothing follows: let the device play out what it holds before the end is reported.
@@ -457,7 +498,26 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 reportPlayedSegments(played: written, written: written, generation: generation)
                 report(.failed(key.id, error))
             default:
-                break
+                // Nothing of the music to play: a cue is written on its own, a period at a time.
+                guard !playing, let cue = voice else { break }
+                var piece: [Int16] = []
+                voice = cue.mixed(into: &piece, gain: Self.cueGain(cue.gain, volumeGain: volumeGain, hardwareVolume: mixer != nil),
+                                  appending: max(device.periodFrames, 256) * configuration.format.channels)
+                do {
+                    try device.write(piece)
+                    if voice == nil {
+                        let heardIn = configuration.format.milliseconds(forFrames: Int64(device.delayFrames()))
+                        cueDrainAt = .now + .milliseconds(max(0, heardIn - 10))
+                    }
+                } catch {
+                    lose(error)
+                }
+            }
+            if output != nil, voice == nil, !playing, let due = cueDrainAt, ContinuousClock.now >= due {
+                // The cue has (all but) played out: stop the device before it runs dry, so it
+                // counts no underrun and starts cleanly with the next sound.
+                output?.drain()
+                cueDrainAt = nil
             }
             let delay = Int64(output?.delayFrames() ?? 0)
             reportPlayedSegments(played: max(0, written - delay), written: written, generation: generation)
@@ -494,6 +554,17 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         state.withLock { $0.report }?(report)
     }
 
+    /// What a cue is scaled by: its own gain, or with a hardware volume control (which turns the
+    /// whole output) its gain relative to the music's.
+    static func cueGain(_ gain: Double, volumeGain: Double, hardwareVolume: Bool) -> Double {
+        guard hardwareVolume else { return gain }
+        return volumeGain > 0 ? min(1, gain / volumeGain) : 0
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     /// Cubic: perceived loudness grows roughly with the cube root of amplitude.
     static func gain(volume: Int, muted: Bool) -> Double {
         guard !muted else { return 0 }
@@ -518,5 +589,37 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         for index in samples.indices {
             samples[index] = Int16(clamping: (Int32(samples[index]) * factor) >> 16)
         }
+    }
+}
+
+/// A feedback sound on its way out: its samples at full level, its gain, how far it has gone.
+struct CueVoice {
+    let samples: [Int16]
+    let gain: Double
+    /// The next sample (interleaved index) to go out.
+    var cursor = 0
+
+    init(samples: [Int16], gain: Double) {
+        self.samples = samples
+        self.gain = gain
+    }
+
+    /// Adds the next stretch of the cue, scaled by `gain`, to `buffer` (its whole length, or
+    /// `appending` more samples after it); `nil` when the cue is over.
+    func mixed(into buffer: inout [Int16], gain: Double, appending: Int = 0) -> CueVoice? {
+        if appending > 0 { buffer += repeatElement(0, count: min(appending, samples.count - cursor)) }
+        let count = min(buffer.count, samples.count - cursor)
+        let factor = Int32((gain * 65536).rounded())
+        for index in 0 ..< count {
+            buffer[index] = Int16(clamping: Int32(buffer[index]) + ((Int32(samples[cursor + index]) * factor) >> 16))
+        }
+        var next = self
+        next.cursor += count
+        return next.cursor < samples.count ? next : nil
+    }
+
+    /// Steps back over what was written but not heard (the device is about to drop it).
+    mutating func rewind(frames: Int, channels: Int) {
+        cursor = max(0, cursor - frames * channels)
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// clock while playing, and the end of each track is reported when its duration has elapsed.
 /// Used where there is no sound card (`hardware.mode = "sim"`) and in tests, so the web UI and
 /// the real-time API behave exactly as on the box.
-public final class SimulatedPlaybackEngine: PlaybackEngine {
+public final class SimulatedPlaybackEngine: PlaybackEngine, FeedbackCueRecorder {
     private struct State {
         var item: PlaybackItem?
         var playing = false
@@ -19,6 +19,7 @@ public final class SimulatedPlaybackEngine: PlaybackEngine {
         var generation: UInt64 = 0
         var report: (@Sendable (PlaybackReport) -> Void)?
         var deviceAvailable = true
+        var cues: [(FeedbackCue, Int)] = []
     }
 
     private let state = Mutex(State())
@@ -71,6 +72,17 @@ public final class SimulatedPlaybackEngine: PlaybackEngine {
             state.muted = muted
         }
     }
+
+    /// Remembers the cue (a simulated box has nothing to hear it through).
+    public func play(_ cue: FeedbackCue, volume: Int) {
+        state.withLock { state in
+            guard state.deviceAvailable else { return }
+            state.cues.append((cue, volume))
+        }
+    }
+
+    /// The cues played so far, with their volumes (for tests and `/api/dev`).
+    public var playedCues: [(cue: FeedbackCue, volume: Int)] { state.withLock { $0.cues.map { (cue: $0.0, volume: $0.1) } } }
 
     public func position() -> Int64 { state.withLock { Self.position(of: $0, speed: speed) } }
 

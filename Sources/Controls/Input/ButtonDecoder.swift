@@ -7,6 +7,8 @@ import MusicBoxCore
 ///   differs, `tick` accepts it when the window is over.
 /// - **Short press**: a button without a long-press action acts on press; one with a long-press
 ///   action acts on release, unless the hold reached `longPress` (then only the long action).
+/// - **Shutdown** as a long action needs the longer `shutdownHold`; a button whose short action
+///   is `none` (a dedicated shutdown button) does nothing on a short press.
 /// - **Hold to repeat** (volume buttons): acts on press, then again every `repeatInterval` after
 ///   being held for `longPress`.
 ///
@@ -16,6 +18,8 @@ public struct ButtonDecoder: Sendable {
         public var debounce: Duration = .milliseconds(30)
         public var longPress: Duration = .seconds(1)
         public var repeatInterval: Duration = .milliseconds(200)
+        /// How long a hold must last when it switches the box off: longer than any other.
+        public var shutdownHold: Duration = .seconds(3)
         public init() {}
     }
 
@@ -57,7 +61,7 @@ public struct ButtonDecoder: Sendable {
         if repeats, let due = nextRepeat, now >= due {
             actions.append(action)
             nextRepeat = due + timing.repeatInterval
-        } else if !repeats, longAction != .none, !longFired, now - pressedAt >= timing.longPress {
+        } else if !repeats, longAction != .none, !longFired, now - pressedAt >= longHold {
             longFired = true
             actions.append(longAction)
         }
@@ -70,10 +74,13 @@ public struct ButtonDecoder: Sendable {
         if raw != pressed, let changedAt { deadlines.append(changedAt + timing.debounce) }
         if pressed, let pressedAt {
             if repeats, let nextRepeat { deadlines.append(nextRepeat) }
-            if !repeats, longAction != .none, !longFired { deadlines.append(pressedAt + timing.longPress) }
+            if !repeats, longAction != .none, !longFired { deadlines.append(pressedAt + longHold) }
         }
         return deadlines.min()
     }
+
+    /// How long this button's long press is.
+    private var longHold: Duration { longAction == .shutdown ? max(timing.shutdownHold, timing.longPress) : timing.longPress }
 
     private mutating func accept(_ level: Bool, at now: ContinuousClock.Instant) -> [ControlAction] {
         pressed = level
@@ -85,13 +92,13 @@ public struct ButtonDecoder: Sendable {
                 nextRepeat = now + timing.longPress
                 return [action]
             }
-            return longAction == .none ? [action] : []
+            return longAction == .none && action != .none ? [action] : []
         }
         defer {
             pressedAt = nil
             nextRepeat = nil
         }
         // Released: a button with a long action acts now, unless the long action already did.
-        return !repeats && longAction != .none && !longFired ? [action] : []
+        return !repeats && longAction != .none && !longFired && action != .none ? [action] : []
     }
 }

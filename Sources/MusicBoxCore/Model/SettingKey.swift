@@ -30,6 +30,9 @@ public enum BoxSettings {
     public static let quietHoursStart = SettingKey<String>("quiet_hours_start", default: "19:30")
     public static let quietHoursEnd = SettingKey<String>("quiet_hours_end", default: "07:00")
     public static let quietHoursMaxVolume = SettingKey<Int>("quiet_hours_max_volume", default: 30)
+    /// Short sounds for ready, tag linked, unknown tag and errors (see ``FeedbackCue``), and how loud (0–100).
+    public static let feedbackSounds = SettingKey<Bool>("feedback_sounds", default: true)
+    public static let feedbackVolume = SettingKey<Int>("feedback_volume", default: 30)
 }
 
 /// The settings as clients see them (`/api/settings`).
@@ -44,11 +47,16 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var quietHoursStart: String
     public var quietHoursEnd: String
     public var quietHoursMaxVolume: Int
+    public var feedbackSounds: Bool
+    public var feedbackVolume: Int
 
     public init(
         maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, startOverAfterHours: Int = 24,
-        playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil
+        playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil,
+        feedback: FeedbackSounds = FeedbackSounds()
     ) {
+        feedbackSounds = feedback.enabled
+        feedbackVolume = feedback.volume
         let quiet = quietHours ?? QuietHours(enabled: false, start: 19 * 60 + 30, end: 7 * 60, maxVolume: 30)
         quietHoursEnabled = quiet.enabled
         quietHoursStart = QuietHours.text(quiet.start)
@@ -73,5 +81,7 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case quietHoursStart = "quiet_hours_start"
         case quietHoursEnd = "quiet_hours_end"
         case quietHoursMaxVolume = "quiet_hours_max_volume"
+        case feedbackSounds = "feedback_sounds"
+        case feedbackVolume = "feedback_volume"
     }
 }

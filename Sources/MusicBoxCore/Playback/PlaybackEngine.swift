@@ -38,6 +38,10 @@ public protocol PlaybackEngine: AnyObject, Sendable {
     func seek(to positionMs: Int64)
     /// Volume 0–100 as the listener hears it (the engine applies its curve).
     func setVolume(_ volume: Int, muted: Bool)
+    /// Plays a feedback sound over whatever plays, or alone, at `volume` (0–100 on the same curve
+    /// as the music; the state manager has already capped it). A newer cue replaces one still
+    /// sounding; a cue while the output is unavailable is dropped, not kept for later.
+    func play(_ cue: FeedbackCue, volume: Int)
     /// Milliseconds into the loaded track that have been heard (0 when nothing is loaded).
     func position() -> Int64
     /// Where reports go. Set once, before the first `load`.

@@ -12,12 +12,17 @@ public struct UpdateSettings: BoxCommand {
     public var quietHoursStart: String?
     public var quietHoursEnd: String?
     public var quietHoursMaxVolume: Int?
+    public var feedbackSounds: Bool?
+    public var feedbackVolume: Int?
 
     public init(
         maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil,
         playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil, quietHoursEnabled: Bool? = nil,
-        quietHoursStart: String? = nil, quietHoursEnd: String? = nil, quietHoursMaxVolume: Int? = nil
+        quietHoursStart: String? = nil, quietHoursEnd: String? = nil, quietHoursMaxVolume: Int? = nil,
+        feedbackSounds: Bool? = nil, feedbackVolume: Int? = nil
     ) {
+        self.feedbackSounds = feedbackSounds
+        self.feedbackVolume = feedbackVolume
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
         self.tagRemoval = tagRemoval
@@ -31,18 +36,18 @@ public struct UpdateSettings: BoxCommand {
     }
 
     static let fieldNames = "max_volume, startup_volume, tag_removal, start_over_after_hours, playback_requires_token, "
-        + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume"
+        + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume, feedback_sounds, feedback_volume"
 
     var isEmpty: Bool {
         maxVolume == nil && startupVolume == nil && tagRemoval == nil && startOverAfterHours == nil && playbackRequiresToken == nil
             && sleepTimerMinutes == nil && quietHoursEnabled == nil && quietHoursStart == nil && quietHoursEnd == nil
-            && quietHoursMaxVolume == nil
+            && quietHoursMaxVolume == nil && feedbackSounds == nil && feedbackVolume == nil
     }
 
     /// Every value checked before anything is written, so a refusal changes nothing.
     func validate() throws(BoxError) {
         guard !isEmpty else { throw BoxError.validation(field: "body", "Give at least one of \(Self.fieldNames).") }
-        for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume), ("quiet_hours_max_volume", quietHoursMaxVolume)] {
+        for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume), ("quiet_hours_max_volume", quietHoursMaxVolume), ("feedback_volume", feedbackVolume)] {
             if let value, !(0...100).contains(value) { throw BoxError.validation(field: name, "\(name) must be from 0 to 100.") }
         }
         if let sleepTimerMinutes, !(1...SleepTimer.maximumMinutes).contains(sleepTimerMinutes) {
@@ -74,6 +79,8 @@ public struct UpdateSettings: BoxCommand {
         try save(BoxSettings.quietHoursStart, quietHoursStart)
         try save(BoxSettings.quietHoursEnd, quietHoursEnd)
         try save(BoxSettings.quietHoursMaxVolume, quietHoursMaxVolume)
+        try save(BoxSettings.feedbackSounds, feedbackSounds)
+        try save(BoxSettings.feedbackVolume, feedbackVolume)
         if let maxVolume {
             try save(BoxSettings.maxVolume, maxVolume)
             context.player.maxVolume = maxVolume
@@ -95,7 +102,8 @@ extension SettingsSnapshot {
             maxVolume: player.parentMaxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),
             tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
             playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken),
-            sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes), quietHours: QuietHours.load(store)
+            sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes), quietHours: QuietHours.load(store),
+            feedback: FeedbackSounds.load(store)
         )
     }
 }

@@ -41,6 +41,11 @@ public actor StateManager {
     private var quietHours: QuietHours
     /// The `playback_requires_token` setting, kept here so that guarding a play request reads no disk.
     public private(set) var playbackRequiresToken: Bool
+    /// The parents' feedback-sound settings, kept here for the same reason.
+    private var feedback: FeedbackSounds
+    /// The last cue played and when: the same cue again within ``FeedbackSounds/repeatGap`` stays
+    /// silent (a playlist of broken files is one error sound, not one per file).
+    private var lastCue: (cue: FeedbackCue, at: ContinuousClock.Instant)?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -55,6 +60,9 @@ public actor StateManager {
         public var resumeSaveInterval: Duration = .seconds(10)
         /// How often the clock is checked for the quiet-hours window.
         public var quietHoursCheckInterval: Duration = .seconds(1)
+        /// Whether the box plays feedback sounds at all (`audio.feedback_sounds`); when it does,
+        /// the parents' setting decides.
+        public var feedbackSounds = true
         public init() {}
     }
 
@@ -83,6 +91,7 @@ public actor StateManager {
         let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
         quietHours = QuietHours.load(store)
         playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? false
+        feedback = FeedbackSounds.load(store)
         if quietHours.isActive(at: clock.now()) { initialPlayer.quietCap = quietHours.maxVolume }
         initialPlayer.volume = min(startup, initialPlayer.maxVolume)
         player = initialPlayer
@@ -210,9 +219,34 @@ public actor StateManager {
         if command is UpdateSettings {
             quietHours = QuietHours.load(store)
             playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? playbackRequiresToken
+            feedback = FeedbackSounds.load(store)
             Task { self.checkQuietHours() }  // at once, after this command's turn
         }
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)
+    }
+
+    // MARK: Feedback sounds
+
+    /// Plays `cue` when the box and the parents want sounds: not when switched off, muted, or in
+    /// quiet hours without music; never louder than the volume cap; not the same cue twice within
+    /// ``FeedbackSounds/repeatGap`` unless `evenIfJustPlayed` (a parent trying it). Returns the
+    /// volume it plays at (`nil`: silent).
+    @discardableResult
+    public func playFeedback(_ cue: FeedbackCue, evenIfJustPlayed: Bool = false) -> Int? {
+        guard options.feedbackSounds, let volume = feedback.volume(for: player) else { return nil }
+        let now = ContinuousClock.now
+        if !evenIfJustPlayed, let lastCue, lastCue.cue == cue, now - lastCue.at < FeedbackSounds.repeatGap { return nil }
+        lastCue = (cue, now)
+        logger.debug("feedback sound \(cue.rawValue) at volume \(volume)")
+        engine.play(cue, volume: volume)
+        return volume
+    }
+
+    /// Before the box switches off: playback pauses (so where it was is saved, as on any pause)
+    /// and the goodbye sound plays. Returns how long that sound lasts, to wait before power goes.
+    public func prepareForPowerOff() -> Duration {
+        if player.status == .playing { _ = try? perform(Pause()) }
+        return playFeedback(.goodbye, evenIfJustPlayed: true) == nil ? .zero : FeedbackSounds.goodbyeLength
     }
 
     // MARK: Quiet hours
@@ -326,6 +360,7 @@ public actor StateManager {
     public func tag(_ event: TagEvent) -> TagOutcome {
         if case .placed(let tag) = event, let session = association, !session.state.isOver {
             let outcome = associate(tag, in: session)
+            playFeedback(association?.state == .success ? .tagLinked : .error)
             publishTag(outcome)
             return outcome
         }
@@ -345,6 +380,11 @@ public actor StateManager {
             case .placed(let tag): outcome = TagOutcome(tagID: tag, present: true, action: .none)
             case .removed(let tag): outcome = TagOutcome(tagID: tag, present: false, action: .none)
             }
+        }
+        switch outcome.action {
+        case .unknown: playFeedback(.unknownTag)
+        case .empty: playFeedback(.error)
+        default: break
         }
         publishTag(outcome)
         return outcome
@@ -419,6 +459,7 @@ public actor StateManager {
         session.tagID = tag
         session.conflict = nil
         publishAssociation(session)
+        playFeedback(.tagLinked)
     }
 
     /// Blocks the state manager's thread, as a deadlock would: nothing else runs on it meanwhile.
@@ -484,6 +525,7 @@ public actor StateManager {
                 payload: .playbackError(PlaybackProblem(trackID: track, playlistID: player.playlist?.id, title: known?.title, error: error)),
                 serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis, eventID: eventIDs.next(), rooms: [.playlists]
             ))
+            playFeedback(.error)
             _ = try? perform(TrackFinished(trackID: track))
         case .outputLost(let error):
             logger.error("audio output lost: \(error.message); playback paused until it returns")

@@ -27,6 +27,8 @@ struct SettingsRoutes<Context: RequestContext> {
         var quiet_hours_start: String?
         var quiet_hours_end: String?
         var quiet_hours_max_volume: Int?
+        var feedback_sounds: Bool?
+        var feedback_volume: Int?
         var client_op_id: String?
     }
 
@@ -38,7 +40,8 @@ struct SettingsRoutes<Context: RequestContext> {
             tagRemoval: input.tag_removal, startOverAfterHours: input.start_over_after_hours,
             playbackRequiresToken: input.playback_requires_token, sleepTimerMinutes: input.sleep_timer_minutes,
             quietHoursEnabled: input.quiet_hours_enabled, quietHoursStart: input.quiet_hours_start, quietHoursEnd: input.quiet_hours_end,
-            quietHoursMaxVolume: input.quiet_hours_max_volume
+            quietHoursMaxVolume: input.quiet_hours_max_volume,
+            feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }

@@ -12,7 +12,52 @@ struct SystemRoutes<Context: RequestContext> {
         router.get("api/health", use: health)
         router.get("api/system/info", use: info)
         router.get("api/system/logs", use: logs)
+        router.post("api/system/sounds/:cue", use: trySound)
+        router.post("api/system/shutdown", use: shutdown)
         if dependencies.system.hardwareMode == .sim { router.post("api/dev/stall", use: stall) }
+        if dependencies.engine is any FeedbackCueRecorder { router.get("api/dev/sounds", use: playedSounds) }
+    }
+
+    struct SoundReply: Encodable {
+        var cue: String
+        /// The volume it plays at; null when silent (sounds off, muted, quiet time without music).
+        var volume: Int?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(cue, forKey: .cue)
+            try container.encode(volume, forKey: .volume)  // null, not left out
+        }
+
+        enum CodingKeys: String, CodingKey { case cue, volume }
+    }
+
+    /// Plays one feedback sound now, for a parent choosing the sound volume.
+    @Sendable func trySound(_ request: Request, context: Context) async throws -> Response {
+        let name = context.parameters.get("cue") ?? ""
+        guard let cue = FeedbackCue(rawValue: name) else {
+            throw BoxError.validation(field: "cue", "cue must be one of " + FeedbackCue.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+        }
+        let volume = await dependencies.state.playFeedback(cue, evenIfJustPlayed: true)
+        return try JSONResponse.success(
+            SoundReply(cue: cue.rawValue, volume: volume),
+            message: volume == nil ? "Silent: sounds are off in the settings, the box is muted, or it is quiet time" : "Playing"
+        )
+    }
+
+    /// `202`: the box pauses, says goodbye and asks systemd to switch off.
+    @Sendable func shutdown(_ request: Request, context: Context) async throws -> Response {
+        guard let power = dependencies.power else {
+            throw BoxError(.hardwareUnavailable, "Switching the box off is not set up.", details: ["reason": "power_off_not_set_up"])
+        }
+        try await power.request(by: "POST /api/system/shutdown")
+        return try JSONResponse.success(["switching_off": true], message: "The box is switching off", status: .accepted)
+    }
+
+    /// The feedback sounds the simulated output was asked to play, oldest first.
+    @Sendable func playedSounds(_ request: Request, context: Context) async throws -> Response {
+        let played = (dependencies.engine as? any FeedbackCueRecorder)?.playedCues ?? []
+        return try JSONResponse.success(["sounds": played.map { SoundReply(cue: $0.cue.rawValue, volume: $0.volume) }], message: "\(played.count) sounds")
     }
 
     /// The last `lines` (1–1000, default 200) log lines, oldest first; for parents once a PIN is set.

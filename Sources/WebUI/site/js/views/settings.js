@@ -40,6 +40,12 @@ export function settings(root, { parent }) {
         h("label", { class: "field" }, t("quiet_start"), h("input", { type: "time", name: "quiet_hours_start", required: true, disabled: !parent })),
         h("label", { class: "field" }, t("quiet_end"), h("input", { type: "time", name: "quiet_hours_end", required: true, disabled: !parent }))),
       number("quiet_hours_max_volume", t("quiet_max_volume"), 0, 100)),
+    h("fieldset", {}, h("legend", {}, t("sounds_title")),
+      h("label", { class: "check" }, h("input", { type: "checkbox", name: "feedback_sounds", disabled: !parent }), t("sounds_enabled")),
+      slider("feedback_volume", t("sounds_volume")),
+      parent && h("div", { class: "button-row", id: "sound-tries" }, ["ready", "tag_linked", "unknown_tag", "error"].map((cue) =>
+        h("button", { type: "button", class: "small", "data-cue": cue, onclick: () => post(`system/sounds/${cue}`, {}).catch((error) => toast(error.message, "error")) },
+          t(`sound_${cue}`))))),
     h("fieldset", {}, h("legend", {}, t("pin_title")),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
     parent && h("button", { type: "submit", class: "primary", id: "save-settings" }, t("save")));
@@ -59,6 +65,8 @@ export function settings(root, { parent }) {
       quiet_hours_start: form.elements.quiet_hours_start.value,
       quiet_hours_end: form.elements.quiet_hours_end.value,
       quiet_hours_max_volume: Number(form.elements.quiet_hours_max_volume.value),
+      feedback_sounds: form.elements.feedback_sounds.checked,
+      feedback_volume: Number(form.elements.feedback_volume.value),
     };
     try { fill(await patch("settings", values)); toast(t("settings_saved")); } catch (error) { toast(error.message, "error"); }
   });
