@@ -116,7 +116,8 @@ install: release
 	@if [ -z "$(DESTDIR)" ]; then \
 		getent passwd musicboxd >/dev/null || $(ISUDO) useradd --system --home-dir /var/lib/musicboxd --no-create-home --shell /usr/sbin/nologin musicboxd; \
 		for g in audio gpio i2c spi dialout; do getent group $$g >/dev/null && $(ISUDO) usermod -a -G $$g musicboxd; done; \
-		$(ISUDO) systemctl daemon-reload && $(ISUDO) systemctl enable --now musicboxd.service && systemctl --no-pager status musicboxd.service | head -5; \
+		$(ISUDO) systemctl daemon-reload && $(ISUDO) systemctl enable --now musicboxd.service musicboxd-shutdown.path \
+			&& systemctl --no-pager status musicboxd.service | head -5; \
 	fi
 
 install-files:
@@ -126,15 +127,18 @@ install-files:
 	$(ISUDO) cp -R "$(BIN_DIR)/musicboxd_WebUI.resources/site/." "$(SHARE_DIR)/web/"
 	$(ISUDO) cp -R hardware/. "$(SHARE_DIR)/hardware/"
 	$(ISUDO) install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/musicboxd/README.md"
-	sed 's|/usr/local/bin/musicboxd|$(PREFIX)/bin/musicboxd|; s|/usr/local/share/doc|$(PREFIX)/share/doc|' systemd/musicboxd.service \
-		| $(ISUDO) install -D -m 0644 /dev/stdin "$(DESTDIR)$(UNITDIR)/musicboxd.service"
+	for unit in musicboxd.service musicboxd-shutdown.path musicboxd-shutdown.service; do \
+		sed 's|/usr/local/bin/musicboxd|$(PREFIX)/bin/musicboxd|; s|/usr/local/share/doc|$(PREFIX)/share/doc|' systemd/$$unit \
+			| $(ISUDO) install -D -m 0644 /dev/stdin "$(DESTDIR)$(UNITDIR)/$$unit" || exit 1; \
+	done
 	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/musicboxd/musicboxd.toml" ]; then echo "keeping $(SYSCONFDIR)/musicboxd/musicboxd.toml"; \
 	else $(ISUDO) install -D -m 0644 musicboxd.example.toml "$(DESTDIR)$(SYSCONFDIR)/musicboxd/musicboxd.toml"; fi
 
 ## Removes what install put in place; keeps the configuration and the library (/var/lib/musicboxd).
 uninstall:
-	@if [ -z "$(DESTDIR)" ]; then $(ISUDO) systemctl disable --now musicboxd.service 2>/dev/null || true; fi
-	$(ISUDO) rm -f "$(DESTDIR)$(PREFIX)/bin/musicboxd" "$(DESTDIR)$(UNITDIR)/musicboxd.service"
+	@if [ -z "$(DESTDIR)" ]; then $(ISUDO) systemctl disable --now musicboxd.service musicboxd-shutdown.path 2>/dev/null || true; fi
+	$(ISUDO) rm -f "$(DESTDIR)$(PREFIX)/bin/musicboxd" "$(DESTDIR)$(UNITDIR)/musicboxd.service" \
+		"$(DESTDIR)$(UNITDIR)/musicboxd-shutdown.path" "$(DESTDIR)$(UNITDIR)/musicboxd-shutdown.service"
 	$(ISUDO) rm -rf "$(SHARE_DIR)" "$(DESTDIR)$(PREFIX)/share/doc/musicboxd"
 	@if [ -z "$(DESTDIR)" ]; then $(ISUDO) systemctl daemon-reload; fi
 	@echo "kept $(SYSCONFDIR)/musicboxd and /var/lib/musicboxd (remove them by hand to forget the library)"

@@ -26,7 +26,8 @@ def test_install_files_then_uninstall():
     binary = os.path.join(stage, "usr/local/bin/musicboxd")
     unit = os.path.join(stage, "etc/systemd/system/musicboxd.service")
     config = os.path.join(stage, "etc/musicboxd/musicboxd.toml")
-    for path in (binary, unit, config, os.path.join(stage, "usr/local/share/musicboxd/web/index.html"),
+    shutdown_units = [os.path.join(stage, "etc/systemd/system", name) for name in ("musicboxd-shutdown.path", "musicboxd-shutdown.service")]
+    for path in (binary, unit, config, *shutdown_units, os.path.join(stage, "usr/local/share/musicboxd/web/index.html"),
                  os.path.join(stage, "usr/local/share/musicboxd/web/js/app.js"),
                  os.path.join(stage, "usr/local/share/musicboxd/hardware/README.md"),
                  os.path.join(stage, "usr/local/share/doc/musicboxd/README.md")):
@@ -68,6 +69,7 @@ def test_install_files_then_uninstall():
 
     gone = make("uninstall", stage, bin_dir)
     assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert not any(os.path.exists(path) for path in shutdown_units)
     assert not os.path.exists(binary) and not os.path.exists(unit) and not os.path.exists(os.path.join(stage, "usr/local/share/musicboxd"))
     assert os.path.exists(config)
     shutil.rmtree(stage, ignore_errors=True)

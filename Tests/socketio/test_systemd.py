@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -15,6 +16,7 @@ import requests
 
 from conftest import ROOT
 from daemon import Daemon
+from helpers import wait_for
 
 UNIT = os.path.join(ROOT, "systemd", "musicboxd.service")
 
@@ -150,3 +152,92 @@ def test_without_notify_socket_the_box_runs_as_before():
         assert timeline["reader_open"] <= timeline["ready"] < 5000, timeline
     finally:
         box.stop()
+
+
+SHUTDOWN_UNITS = [os.path.join(ROOT, "systemd", name) for name in ("musicboxd-shutdown.path", "musicboxd-shutdown.service")]
+
+
+def test_the_shutdown_units_verify_and_watch_where_the_daemon_asks():
+    tool = shutil.which("systemd-analyze")
+    if not tool:
+        pytest.fail("systemd-analyze is needed (Debian package systemd)")
+    result = subprocess.run([tool, "verify", *SHUTDOWN_UNITS], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "" and result.stderr.strip() == "", result
+    with open(UNIT) as unit:
+        main = unit.read()
+    with open(SHUTDOWN_UNITS[0]) as unit:
+        watched = re.search(r"^PathExists=(\S+)$", unit.read(), re.MULTILINE).group(1)
+    with open(SHUTDOWN_UNITS[1]) as unit:
+        service = unit.read()
+    # The daemon writes $RUNTIME_DIRECTORY/poweroff; its unit's RuntimeDirectory= makes that /run/musicboxd.
+    runtime = re.search(r"^RuntimeDirectory=(\S+)$", main, re.MULTILINE).group(1)
+    assert watched == f"/run/{runtime}/poweroff"
+    assert re.search(r"^RuntimeDirectoryMode=0750$", main, re.MULTILINE)  # only the daemon's user may ask
+    assert f"ExecStartPre=/usr/bin/rm -f {watched}" in service and "systemctl --no-block poweroff" in service
+
+
+def power_daemon(runtime):
+    """A daemon as systemd starts it with RuntimeDirectory= (or, given None, as a shell does)."""
+    return Daemon(env_extra={"RUNTIME_DIRECTORY": runtime or ""}, feedback_sounds=True)
+
+
+def sounds(daemon):
+    return [s["cue"] for s in requests.get(f"{daemon.url}/api/dev/sounds", timeout=5).json()["data"]["sounds"]]
+
+
+def test_the_shutdown_button_pauses_saves_says_goodbye_then_asks_systemd():
+    runtime = tempfile.mkdtemp(prefix="musicboxd-run-")
+    request = os.path.join(runtime, "poweroff")
+    daemon = power_daemon(runtime)
+    try:
+        playlist = daemon.seed_playlist("Evening", [600_000])
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist, "position_ms": 42_000},
+                      timeout=5).raise_for_status()
+        time.sleep(0.5)
+        pressed = time.monotonic()
+        requests.post(f"{daemon.url}/api/dev/controls/press", json={"action": "shutdown"}, timeout=5).raise_for_status()
+        deadline = time.monotonic() + 10
+        while not os.path.exists(request) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        asked = time.monotonic() - pressed
+        assert os.path.exists(request), "no power-off request was written"
+        # Only after the goodbye had time to play; by then the music was paused and its place saved.
+        assert 1.0 <= asked < 3.0, asked
+        assert sounds(daemon)[-1] == "goodbye"
+        status = requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert status["state"] == "paused"
+        with sqlite3.connect(os.path.join(daemon.data, "musicbox.sqlite")) as db:
+            saved = db.execute("SELECT position_ms FROM resume WHERE playlist_id = ?", (playlist,)).fetchone()
+        assert saved and saved[0] >= 42_000, saved
+        # Asking again while switching off changes nothing.
+        again = requests.post(f"{daemon.url}/api/system/shutdown", json={}, timeout=5)
+        assert again.status_code == 202 and sounds(daemon).count("goodbye") == 1
+    finally:
+        daemon.stop()
+
+
+def test_switching_off_needs_a_parent_and_says_when_it_is_not_set_up():
+    daemon = power_daemon(None)
+    try:
+        refused = requests.post(f"{daemon.url}/api/system/shutdown", json={}, timeout=5)
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error_type"] == "hardware_unavailable"
+        assert refused.json()["details"]["reason"] == "power_off_not_set_up"
+        # The button of a box without the shutdown path: the error sound, and the box plays on.
+        requests.post(f"{daemon.url}/api/dev/controls/press", json={"action": "shutdown"}, timeout=5).raise_for_status()
+        assert wait_for(lambda: "error" in sounds(daemon))
+    finally:
+        daemon.stop()
+    runtime = tempfile.mkdtemp(prefix="musicboxd-run-")
+    daemon = power_daemon(runtime)
+    try:
+        assert requests.post(f"{daemon.url}/api/auth/pin", json={"pin": "2468"}, timeout=5).status_code == 200
+        refused = requests.post(f"{daemon.url}/api/system/shutdown", json={}, timeout=5)
+        assert refused.status_code == 401 and refused.json()["error_type"] == "unauthorized"
+        token = requests.post(f"{daemon.url}/api/auth/login", json={"pin": "2468"}, timeout=5).json()["data"]["token"]
+        accepted = requests.post(f"{daemon.url}/api/system/shutdown", json={}, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=5)
+        assert accepted.status_code == 202 and accepted.json()["data"]["switching_off"] is True
+        assert wait_for(lambda: os.path.exists(os.path.join(runtime, "poweroff")), timeout=5)
+    finally:
+        daemon.stop()

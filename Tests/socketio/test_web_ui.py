@@ -22,7 +22,7 @@ PHONE, LAPTOP = (360, 740), (1280, 800)
 
 @pytest.fixture(scope="module")
 def daemon():
-    box = Daemon()
+    box = Daemon(feedback_sounds=True)
     yield box
     box.stop()
 
@@ -443,6 +443,15 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing"
     assert settings["quiet_hours_enabled"] is True and settings["quiet_hours_start"] == "20:15"
     assert settings["quiet_hours_end"] == "07:00" and settings["quiet_hours_max_volume"] == 10 and settings["sleep_timer_minutes"] == 45
+    # Sounds: off and quieter are saved; each one can be tried (the simulated output records it).
+    page.css("#settings-form [name=feedback_sounds]").click()
+    page.js("document.getElementById('settings-form').elements.feedback_volume.value = 45;")
+    page.css("#save-settings").click()
+    page.until(lambda d: api(daemon, "GET", "settings")["feedback_sounds"] is False)
+    assert api(daemon, "GET", "settings")["feedback_volume"] == 45
+    api(daemon, "PATCH", "settings", json={"feedback_sounds": True})
+    page.css("#sound-tries [data-cue=unknown_tag]").click()
+    page.until(lambda d: api(daemon, "GET", "dev/sounds")["sounds"][-1:] == [{"cue": "unknown_tag", "volume": 45}])
     page.until(lambda d: "Database" in page.text("#health"))
     assert "connected" in page.text("#health") and "simulated" in page.text("#health")
     assert "Version 0." in page.text("#about") and "free of" in page.text("#about")

@@ -17,7 +17,13 @@ export function settings(root, { parent }) {
     form,
     h("h3", {}, t("pin_title")), pin,
     h("h3", {}, t("settings_buttons")), buttons,
-    h("h3", {}, t("settings_health")), health, about));
+    h("h3", {}, t("settings_health")), health, about,
+    parent && h("p", {}, h("button", { type: "button", class: "danger", id: "switch-off", onclick: switchOff }, t("power_off")))));
+
+  async function switchOff() {
+    if (!confirm(t("power_off_confirm"))) return;
+    try { await post("system/shutdown", {}); toast(t("power_off_started")); } catch (error) { toast(error.message, "error"); }
+  }
 
   const number = (name, label, min, max) => h("label", { class: "field" }, label,
     h("input", { type: "number", name, min, max, required: true, disabled: !parent, inputMode: "numeric" }));
