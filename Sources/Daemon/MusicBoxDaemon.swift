@@ -28,6 +28,8 @@ public final class MusicBoxDaemon: Sendable {
     private let logger: Logger
     private let serviceGroup: ServiceGroup
     private let boundPort: BoundPort
+    /// Every HTTP API route, as "METHOD /path/:parameter" (the OpenAPI document is checked against it).
+    public let routes: [String]
 
     /// Opens storage and builds every part; nothing listens until ``run()``.
     /// `signals` are the Unix signals that start a graceful shutdown (none in tests).
@@ -117,6 +119,7 @@ public final class MusicBoxDaemon: Sendable {
         let boundPort = BoundPort()
         self.boundPort = boundPort
         let router = APIRouter.build(dependencies)
+        routes = router.routes.map { "\($0.method) \($0.path)" }
         io.addPollingRoutes(to: router)
         let app = Application(
             router: router,

@@ -41,7 +41,10 @@ struct AudioEngineTests {
             configuration: .init(device: "file:FILE=\(capture.path),FORMAT=raw"), resolve: { paths[$0] },
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let manager = try StateManager(store: store, engine: engine, publisher: EventRecorder())
+        // The captures are compared with the decoded tracks: no feedback sound may join them.
+        var options = StateManager.Options()
+        options.feedbackSounds = false
+        let manager = try StateManager(store: store, engine: engine, publisher: EventRecorder(), options: options)
         return Box(dir: dir, manager: manager, engine: engine, playlist: playlist, capture: capture, decoded: decoded)
     }
 
