@@ -1,15 +1,64 @@
 import Daemon
 import Foundation
+import HTTPTypes
+import Parental
 import Testing
 
-@Suite("The OpenAPI document")
+@testable import Server
+
+@Suite("The OpenAPI document (Sources/WebUI/site/openapi.json, served at /openapi.json)")
 struct OpenAPITests {
-    @Test("lists every route the daemon serves, and no other")
+    static let documentURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/WebUI/site/openapi.json")
+
+    /// (method path) → the document's `x-access` for it.
+    static func documented() throws -> [String: String] {
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: documentURL)) as! [String: Any]
+        #expect((root["openapi"] as? String)?.hasPrefix("3.") == true)
+        var operations: [String: String] = [:]
+        for (path, item) in root["paths"] as! [String: [String: Any]] {
+            for (method, operation) in item {
+                let details = operation as! [String: Any]
+                #expect(details["summary"] is String, "\(method) \(path) has no summary")
+                #expect(details["responses"] is [String: Any], "\(method) \(path) has no responses")
+                operations["\(method.uppercased()) \(path)"] = details["x-access"] as? String
+            }
+        }
+        return operations
+    }
+
+    @Test("lists every route the daemon serves and no other, each with who may call it as the access rules say")
     func matchesTheRouter() async throws {
         let dir = try TemporaryDirectory()
         let box = try await InProcessDaemon.start(dataDir: dir.url.path)
         let served = Set(box.daemon.routes)
         try await box.stop()
-        print(served.sorted().joined(separator: "\n"))
+        let documented = try Self.documented()
+        #expect(served.count > 50)
+        #expect(served.subtracting(documented.keys).sorted() == [], "served but not documented")
+        #expect(Set(documented.keys).subtracting(served).sorted() == [], "documented but not served")
+        for (operation, access) in documented {
+            let parts = operation.split(separator: " ")
+            let method = HTTPRequest.Method(String(parts[0]))!
+            // A concrete path: every {parameter} filled in.
+            let path = String(parts[1]).replacingOccurrences(of: #"\{[^}]+\}"#, with: "x", options: .regularExpression)
+            let expected = switch AccessRule.requirement(method: method, path: path) {
+            case .nothing: "open"
+            case .playback: "playback"
+            case .parent: "parent"
+            }
+            #expect(access == expected, "\(operation): the document says \(access), the rules \(expected)")
+        }
+    }
+
+    @Test("the web UI serves it")
+    func served() async throws {
+        let dir = try TemporaryDirectory()
+        let box = try await InProcessDaemon.start(dataDir: dir.url.path)
+        let reply = try await box.request("GET", "/openapi.json")
+        try await box.stop()
+        #expect(reply.status == 200)
+        #expect(String(decoding: reply.body, as: UTF8.self).contains("\"openapi\": \"3.0.3\""))
     }
 }
