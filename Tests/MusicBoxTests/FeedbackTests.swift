@@ -1,7 +1,9 @@
 import Controls
+import Logging
 import Foundation
 import MediaLibrary
 import MusicBoxCore
+import Server
 import Testing
 
 @testable import Audio
@@ -163,5 +165,42 @@ struct FeedbackTests {
         #expect(harness.engine.playedCues.map(\.cue) == [.goodbye])
         let point = try harness.store.resumePoint(for: playlist.summary.id)
         #expect(point?.positionMs ?? 0 >= 5000)
+    }
+}
+
+@Suite("Switching off (PowerOff)")
+struct PowerOffTests {
+    @Test("a request nobody takes up is withdrawn, with the error sound, and the box can be asked again")
+    func unanswered() async throws {
+        let harness = try StateHarness()
+        defer { harness.manager.shutdown() }
+        let file = harness.dir.file("poweroff").path
+        let power = PowerOff(requestFile: file, state: harness.manager, unansweredAfter: .milliseconds(300),
+                             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await power.request(by: "a test")
+        #expect(await power.phase == .switchingOff)
+        try await waitFor { FileManager.default.fileExists(atPath: file) }
+        #expect(harness.engine.playedCues.map(\.cue) == [.goodbye])
+        try await waitFor { await power.phase == .idle }
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(harness.engine.playedCues.map(\.cue) == [.goodbye, .error])
+        try await power.request(by: "a test")
+        #expect(await power.phase == .switchingOff)
+    }
+
+    @Test("not set up, or a folder that cannot be written: refused with a reason, nothing changes")
+    func notSetUp() async throws {
+        let harness = try StateHarness()
+        defer { harness.manager.shutdown() }
+        let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        for file in [nil, "/nonexistent-folder/poweroff"] {
+            let power = PowerOff(requestFile: file, state: harness.manager, logger: quiet)
+            await #expect(throws: BoxError.self) { try await power.request(by: "a test") }
+            #expect(await power.phase == .idle)
+        }
+        #expect(harness.engine.playedCues.isEmpty)
+        #expect(PowerOff.requestFile(configured: "", environment: ["RUNTIME_DIRECTORY": "/run/musicboxd"]) == "/run/musicboxd/poweroff")
+        #expect(PowerOff.requestFile(configured: "/tmp/x", environment: ["RUNTIME_DIRECTORY": "/run/musicboxd"]) == "/tmp/x")
+        #expect(PowerOff.requestFile(configured: "", environment: [:]) == nil)
     }
 }

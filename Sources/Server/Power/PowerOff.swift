@@ -22,12 +22,16 @@ public actor PowerOff {
 
     /// `nil`: not set up (no `power.request_file`, not under systemd).
     public nonisolated let requestFile: String?
+    /// A request still lying there after this long was not taken up (the path unit is not
+    /// enabled): it is withdrawn, and the box says so (log, error sound) and plays on as before.
+    public nonisolated let unansweredAfter: Duration
     private let state: StateManager
     private let logger: Logger
     public private(set) var phase = Phase.idle
 
-    public init(requestFile: String?, state: StateManager, logger: Logger) {
+    public init(requestFile: String?, state: StateManager, unansweredAfter: Duration = .seconds(30), logger: Logger) {
         self.requestFile = requestFile
+        self.unansweredAfter = unansweredAfter
         self.state = state
         self.logger = logger
     }
@@ -72,5 +76,13 @@ public actor PowerOff {
         _ = note.withCString { write(descriptor, $0, strlen($0)) }
         close(descriptor)
         logger.notice("asked systemd to switch off (\(path))")
+        // musicboxd-shutdown.service removes the request as it starts; one still there means
+        // nothing is watching for it.
+        try? await Task.sleep(for: unansweredAfter)
+        guard access(path, F_OK) == 0 else { return }
+        unlink(path)
+        phase = .idle
+        logger.error("nothing switched the box off within \(unansweredAfter): is musicboxd-shutdown.path enabled? (systemctl enable --now musicboxd-shutdown.path)")
+        await state.playFeedback(.error, evenIfJustPlayed: true)
     }
 }

@@ -47,11 +47,12 @@ struct MediaRoutes<Context: RequestContext> {
         guard let file = try await dependencies.library.audioFile(for: track) else { throw BoxError.trackNotFound(track) }
         let path = file.path
         let size = try await BlockingIO().run { () throws(BoxError) -> Int in
-            var info = stat()
-            guard stat(path, &info) == 0 else {
+            // (FileManager rather than stat(2): the C struct is declared by two modules, and
+            // release builds disagree about which one a file sees.)
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber else {
                 throw BoxError(.notFound, "The track's audio file is missing from the media folder.", details: ["track_id": track.description, "reason": "missing"])
             }
-            return Int(info.st_size)
+            return size.intValue
         }
         var headers = HTTPFields()
         headers[.contentType] = Self.mimeType(forExtension: (path as NSString).pathExtension)
