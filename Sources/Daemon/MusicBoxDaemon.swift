@@ -138,7 +138,7 @@ public final class MusicBoxDaemon: Sendable {
             configuration: .init(services: [
                 gateway, TagService(reader: reader, state: state, timeline: timeline),
                 ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, power: power, logger: logger.with(label: "musicboxd.controls")),
-                ReadySound(health: health, state: state, logger: logger.with(label: "musicboxd.feedback")),
+                ReadySound(health: health, state: state, hardwareMode: config.hardware.mode, logger: logger.with(label: "musicboxd.feedback")),
                 uploads, app, SocketIOService(server: io),
                 SystemdService(
                     environment: ProcessInfo.processInfo.environment, state: state, health: health, timeline: timeline,

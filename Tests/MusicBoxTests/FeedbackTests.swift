@@ -138,6 +138,8 @@ struct FeedbackTests {
         _ = try await manager.perform(UpdateSettings(feedbackSounds: true))
         _ = try await manager.perform(SetVolume(volume: 50, muted: true))
         #expect(await manager.playFeedback(.error, evenIfJustPlayed: true) == nil)
+        _ = try await manager.perform(SetVolume(volume: 0, muted: false))
+        #expect(await manager.playFeedback(.error, evenIfJustPlayed: true) == nil)  // turned all the way down
         _ = try await manager.perform(SetVolume(volume: 50, muted: false))
         _ = try await manager.perform(UpdateSettings(quietHoursEnabled: true, quietHoursStart: "11:00", quietHoursEnd: "13:00", quietHoursMaxVolume: 0))
         try await waitFor { await manager.playerState.quietHoursActive }

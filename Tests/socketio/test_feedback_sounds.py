@@ -277,3 +277,23 @@ def test_ready_waits_for_the_reader_and_tags_sound_as_they_should(reader):
         assert cues_heard(capture.next_sound()) == {"error"}
     finally:
         daemon.stop()
+
+
+def test_no_ready_sound_when_auto_mode_stands_in_a_simulated_reader():
+    """In hardware mode auto a reader that does not open becomes a simulated one: the box cannot
+    read tags, so it does not say it is ready (its sounds still work)."""
+    work = tempfile.mkdtemp(prefix="musicboxd-cues-")
+    capture = os.path.join(work, "out.raw")
+    daemon = Daemon(hardware="auto", feedback_sounds=True, env_extra={
+        "MUSICBOXD_AUDIO_DEVICE": f"file:FILE={capture},FORMAT=raw", "HOME": work, "XDG_RUNTIME_DIR": work,
+        "MUSICBOXD_NFC_DEVICE": f"pn532_uart:{work}/no-reader", "LIBNFC_AUTO_SCAN": "false"})
+    try:
+        assert audio_ready(daemon)
+        components = requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]
+        assert components["nfc"] == "simulated", components
+        sounds = Capture(capture)
+        assert sounds.silent_for(2.0), "a ready sound played with a stand-in reader"
+        assert try_sound(daemon, "ready") == 30
+        assert cues_heard(sounds.next_sound()) == {"ready"}
+    finally:
+        daemon.stop()

@@ -514,8 +514,8 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
                 }
             }
             if output != nil, voice == nil, !playing, let due = cueDrainAt, ContinuousClock.now >= due {
-                // The cue has (all but) played out: stop the device before it runs dry, so it
-                // counts no underrun and starts cleanly with the next sound.
+                // The cue has (all but) played out: stop the device before it runs dry, so the
+                // next sound starts from a prepared device rather than from an underrun.
                 output?.drain()
                 cueDrainAt = nil
             }

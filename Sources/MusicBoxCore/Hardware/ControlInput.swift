@@ -8,7 +8,7 @@ public enum ControlAction: String, Sendable, Equatable, Codable, CaseIterable {
     case volumeDown = "volume_down"
     case stop
     /// Switch the box off (saved, a goodbye sound, then the system powers down). Only as a long
-    /// press, held for the longer ``shutdown hold`` so a child leaning on a button does not.
+    /// press, held for the longer shutdown hold, so a child leaning on a button does not.
     case shutdown
     case none
 }

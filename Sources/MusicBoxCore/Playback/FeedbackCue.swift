@@ -36,10 +36,10 @@ public struct FeedbackSounds: Sendable, Equatable {
         )
     }
 
-    /// The volume `cue` plays at for this player, or `nil` when it stays silent: sounds off,
-    /// the box muted, quiet hours without playback, or a cap of 0.
+    /// The volume a cue plays at for this player, or `nil` when it stays silent: sounds off, the
+    /// box muted or turned all the way down, quiet hours without playback, or a cap of 0.
     public func volume(for player: Player) -> Int? {
-        guard enabled, !player.muted, player.quietCap != 0 else { return nil }
+        guard enabled, !player.muted, player.volume > 0, player.quietCap != 0 else { return nil }
         let level = min(volume, player.maxVolume)
         return level > 0 ? level : nil
     }
