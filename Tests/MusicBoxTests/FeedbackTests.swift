@@ -181,9 +181,10 @@ struct PowerOffTests {
                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await power.request(by: "a test")
         #expect(await power.phase == .switchingOff)
-        try await waitFor { FileManager.default.fileExists(atPath: file) }
+        // Generous limits: the whole suite starts at once, and on 2 busy cores a second can pass unnoticed.
+        try await waitFor(within: .seconds(30)) { FileManager.default.fileExists(atPath: file) }
         #expect(harness.engine.playedCues.map(\.cue) == [.goodbye])
-        try await waitFor { await power.phase == .idle }
+        try await waitFor(within: .seconds(30)) { await power.phase == .idle }
         #expect(!FileManager.default.fileExists(atPath: file))
         #expect(harness.engine.playedCues.map(\.cue) == [.goodbye, .error])
         try await power.request(by: "a test")

@@ -138,12 +138,15 @@ struct PlayerTests {
     }
 }
 
-/// Polls until `condition` holds (up to 5 s).
-func waitFor(_ condition: @Sendable () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
+/// Polls until `condition` holds (up to `within`); a failure names the caller's line.
+func waitFor(
+    within limit: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: @Sendable () async -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
         if await condition() { return }
         try await Task.sleep(for: .milliseconds(5))
     }
-    Issue.record("condition not met within 5 s")
+    Issue.record("condition not met within \(limit)", sourceLocation: sourceLocation)
 }

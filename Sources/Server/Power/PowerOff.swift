@@ -81,8 +81,8 @@ public actor PowerOff {
         try? await Task.sleep(for: unansweredAfter)
         guard access(path, F_OK) == 0 else { return }
         unlink(path)
-        phase = .idle
         logger.error("nothing switched the box off within \(unansweredAfter): is musicboxd-shutdown.path enabled? (systemctl enable --now musicboxd-shutdown.path)")
         await state.playFeedback(.error, evenIfJustPlayed: true)
+        phase = .idle
     }
 }
