@@ -36,6 +36,12 @@ public actor PowerOff {
         self.logger = logger
     }
 
+    /// The refusal when there is nowhere to ask (no request file).
+    public static let notSetUp = BoxError(
+        .hardwareUnavailable, "Switching the box off is not set up: install musicboxd-shutdown.path (see the README, \"Shutdown button\").",
+        details: ["reason": "power_off_not_set_up"]
+    )
+
     /// The request file from the configuration, else `$RUNTIME_DIRECTORY/poweroff` (systemd's
     /// `RuntimeDirectory=`), else `nil`.
     public static func requestFile(configured: String, environment: [String: String]) -> String? {
@@ -48,10 +54,7 @@ public actor PowerOff {
     /// changing nothing, when switching off is not set up or its folder cannot be written.
     /// `by` names who asked, for the log.
     public func request(by source: String) throws(BoxError) {
-        guard let requestFile else {
-            throw BoxError(.hardwareUnavailable, "Switching the box off is not set up: install musicboxd-shutdown.path (see the README, \"Shutdown button\").",
-                           details: ["reason": "power_off_not_set_up"])
-        }
+        guard let requestFile else { throw Self.notSetUp }
         let folder = (requestFile as NSString).deletingLastPathComponent
         guard access(folder.isEmpty ? "." : folder, W_OK) == 0 else {
             throw BoxError(.hardwareUnavailable, "The box cannot ask to be switched off: \(folder) is missing or not writable.",

@@ -41,15 +41,13 @@ struct SystemRoutes<Context: RequestContext> {
         let volume = await dependencies.state.playFeedback(cue, evenIfJustPlayed: true)
         return try JSONResponse.success(
             SoundReply(cue: cue.rawValue, volume: volume),
-            message: volume == nil ? "Silent: sounds are off in the settings, the box is muted, or it is quiet time" : "Playing"
+            message: volume == nil ? "Silent: sounds are off in the settings, the box is muted or turned all the way down, or it is quiet time" : "Playing"
         )
     }
 
     /// `202`: the box pauses, says goodbye and asks systemd to switch off.
     @Sendable func shutdown(_ request: Request, context: Context) async throws -> Response {
-        guard let power = dependencies.power else {
-            throw BoxError(.hardwareUnavailable, "Switching the box off is not set up.", details: ["reason": "power_off_not_set_up"])
-        }
+        guard let power = dependencies.power else { throw PowerOff.notSetUp }
         try await power.request(by: "POST /api/system/shutdown")
         return try JSONResponse.success(["switching_off": true], message: "The box is switching off", status: .accepted)
     }
