@@ -1,6 +1,7 @@
 """The web UI (Sources/WebUI/site) in headless Chromium from Debian, driven by Selenium, against
 the real daemon with simulated hardware. Screenshots of each screen at phone and laptop size go to
 .build/screenshots/ (not committed) for a person to look at."""
+import datetime
 import os
 import re
 import shutil
@@ -427,6 +428,25 @@ def test_an_unknown_tag_tapped_on_the_box_offers_to_link_it(daemon, library, bro
 
 # --- Settings -----------------------------------------------------------------------------------
 
+def quiet_window_away_from_now(now=None):
+    """Quiet hours ("HH:MM", the box's local time, as the daemon on this machine reads it) from two
+    to three hours after `now`: a window that cannot contain the next two hours."""
+    now = now or datetime.datetime.now()
+    start, end = now + datetime.timedelta(hours=2), now + datetime.timedelta(hours=3)
+    return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+
+def test_quiet_window_away_from_now_never_holds_the_next_two_hours():
+    for minute in range(0, 24 * 60, 7):
+        now = datetime.datetime(2026, 12, 1) + datetime.timedelta(minutes=minute)
+        start, end = (datetime.datetime.strptime(x, "%H:%M") for x in quiet_window_away_from_now(now))
+        start_m, end_m = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+        for later in range(0, 120, 5):
+            t = (minute + later) % (24 * 60)
+            inside = start_m <= t < end_m if start_m < end_m else (t >= start_m or t < end_m)
+            assert not inside, (now, start_m, end_m, t)
+
+
 def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser):
     page = browser()
     page.open(daemon.url, parent=True)
@@ -435,14 +455,19 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.js("const f = document.getElementById('settings-form'); f.elements.max_volume.value = 80; f.elements.startup_volume.value = 30;")
     page.css("#settings-form [name=tag_removal] option[value=keep_playing]").click()
     page.css("#settings-form [name=quiet_hours_enabled]").click()
-    page.js("""const f = document.getElementById('settings-form'); f.elements.quiet_hours_start.value = '20:15';
-        f.elements.quiet_hours_max_volume.value = 10; f.elements.sleep_timer_minutes.value = 45;""")
+    # A window that starts two hours from now and lasts one: never in force while this test runs (the
+    # feedback sound below expects the day's cap), whatever the time of day or the machine's TZ.
+    quiet_start, quiet_end = quiet_window_away_from_now()
+    page.js("""const f = document.getElementById('settings-form'); f.elements.quiet_hours_start.value = arguments[0];
+        f.elements.quiet_hours_end.value = arguments[1];
+        f.elements.quiet_hours_max_volume.value = 10; f.elements.sleep_timer_minutes.value = 45;""", quiet_start, quiet_end)
     page.css("#save-settings").click()
     page.until(lambda d: api(daemon, "GET", "settings")["max_volume"] == 80)
     settings = api(daemon, "GET", "settings")
     assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing"
-    assert settings["quiet_hours_enabled"] is True and settings["quiet_hours_start"] == "20:15"
-    assert settings["quiet_hours_end"] == "07:00" and settings["quiet_hours_max_volume"] == 10 and settings["sleep_timer_minutes"] == 45
+    assert settings["quiet_hours_enabled"] is True and settings["quiet_hours_start"] == quiet_start
+    assert settings["quiet_hours_end"] == quiet_end and settings["quiet_hours_max_volume"] == 10 and settings["sleep_timer_minutes"] == 45
+    assert player(daemon)["quiet_hours_active"] is False
     # Sounds: off and quieter are saved; each one can be tried (the simulated output records it).
     page.css("#settings-form [name=feedback_sounds]").click()
     page.js("document.getElementById('settings-form').elements.feedback_volume.value = 45;")
