@@ -114,6 +114,17 @@ public enum ConfigSchema {
             read: { .string($0.server.webRoot) }, write: { $0.server.webRoot = $1.text }
         ),
         ConfigSetting(
+            key: "server.allowed_hosts", kind: .text(allowEmpty: true),
+            documentation: "More names the box answers to, separated by commas or spaces (e.g. \"musicbox.home.arpa\"). It always answers to localhost, its host name, <host name>.local and its own IP addresses; a request naming any other host is refused, so a web page cannot reach the box through a rebound DNS name.",
+            read: { .string($0.server.allowedHosts.joined(separator: ",")) },
+            write: { $0.server.allowedHosts = $1.text.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
+        ),
+        ConfigSetting(
+            key: "server.dev_routes", kind: .choice(["off", "on"]),
+            documentation: "\"on\" serves /api/dev/* (place a tag, press a button on the simulated hardware) for development and tests. Only with hardware mode \"sim\"; ignored otherwise. Parents only once a PIN is set.",
+            read: { .string($0.server.devRoutes ? "on" : "off") }, write: { $0.server.devRoutes = $1.text == "on" }
+        ),
+        ConfigSetting(
             key: "storage.data_dir", kind: .text(allowEmpty: false),
             documentation: "Folder for the database (musicbox.sqlite) and the media folder. A relative path is taken from the working directory. Under systemd use /var/lib/musicboxd.",
             read: { .string($0.storage.dataDir) }, write: { $0.storage.dataDir = $1.text }
@@ -300,8 +311,18 @@ public enum ConfigSchema {
             read: { .integer($0.uploads.maxSessions) }, write: { $0.uploads.maxSessions = $1.integer }
         ),
         ConfigSetting(
+            key: "uploads.max_sessions_per_client", kind: .integer(1...256),
+            documentation: "Uploads one client (a parent login, or an address while no PIN is set) may have open at once, so no one can take every slot.",
+            read: { .integer($0.uploads.maxSessionsPerClient) }, write: { $0.uploads.maxSessionsPerClient = $1.integer }
+        ),
+        ConfigSetting(
+            key: "uploads.empty_session_expiry_minutes", kind: .integer(1...1440),
+            documentation: "An upload that never received a byte is dropped after this long.",
+            read: { .integer($0.uploads.emptySessionExpiryMinutes) }, write: { $0.uploads.emptySessionExpiryMinutes = $1.integer }
+        ),
+        ConfigSetting(
             key: "uploads.session_expiry_hours", kind: .integer(1...720),
-            documentation: "An unfinished upload nobody touched for this long is dropped with its temporary file.",
+            documentation: "An unfinished upload that received no byte for this long is dropped with its temporary file (asking for its status does not keep it alive).",
             read: { .integer($0.uploads.sessionExpiryHours) }, write: { $0.uploads.sessionExpiryHours = $1.integer }
         ),
         ConfigSetting(

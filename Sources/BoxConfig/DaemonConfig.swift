@@ -10,6 +10,10 @@ public struct DaemonConfig: Sendable, Equatable {
         public var maxJSONBodyBytes = 64 * 1024
         /// Empty: the web UI that came with the binary.
         public var webRoot = ""
+        /// More names the box answers to (besides localhost, its host name, `<name>.local` and its addresses).
+        public var allowedHosts: [String] = []
+        /// `/api/dev/*` for simulated hardware; never served unless the hardware mode is `sim`.
+        public var devRoutes = false
     }
 
     public struct Storage: Sendable, Equatable {
@@ -78,6 +82,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var formats = "mp3,m4a,aac,flac,ogg,oga,opus,wav,aif,aiff,mka"
         public var freeSpaceReserveMB = 200
         public var maxSessions = 8
+        public var maxSessionsPerClient = 4
+        public var emptySessionExpiryMinutes = 10
         public var sessionExpiryHours = 24
         public var chunkKB = 1024
 

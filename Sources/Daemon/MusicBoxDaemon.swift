@@ -30,6 +30,8 @@ public final class MusicBoxDaemon: Sendable {
     private let boundPort: BoundPort
     /// Every HTTP API route, as "METHOD /path/:parameter" (the OpenAPI document is checked against it).
     public let routes: [String]
+    /// Every operation reached by a Socket.IO event.
+    public let socketOperations: [APIOperation]
 
     /// Opens storage and builds every part; nothing listens until ``run()``.
     /// `signals` are the Unix signals that start a graceful shutdown (none in tests).
@@ -60,7 +62,13 @@ public final class MusicBoxDaemon: Sendable {
         timeline.mark(.databaseOpen)
 
         // Socket.IO on the same port: polling as routes, WebSocket upgrades through the server builder.
-        let io = SocketIOServer(logger: logger.with(label: "musicboxd.socketio"))
+        let hosts = HostAllowlist(configured: config.server.allowedHosts + [config.server.host])
+        // The Engine.IO handshake (polling and WebSocket) follows the HTTP rule: a Host of the box's,
+        // and no Origin, or one of that same host.
+        let io = SocketIOServer(
+            originPolicy: { origin, host in hosts.allows(host) && EngineServer.sameHostOrigin(origin, host) },
+            logger: logger.with(label: "musicboxd.socketio")
+        )
         let realtimeLogger = logger.with(label: "musicboxd.realtime")
         engine = Self.makeEngine(config: config, store: store, logger: logger.with(label: "musicboxd.audio"))
         timeline.mark(.audioOpen)
@@ -71,9 +79,12 @@ public final class MusicBoxDaemon: Sendable {
             mode: config.hardware.mode, device: config.nfc.device, graceMs: config.nfc.removalGraceMs,
             logger: logger.with(label: "musicboxd.nfc")
         )
+        let parental = ParentalAccess(store: store, logger: logger.with(label: "musicboxd.parental"))
         do {
             state = try StateManager(
-                store: store, engine: engine, publisher: RealtimePublisher(namespace: io.sockets, logger: realtimeLogger),
+                store: store, engine: engine, publisher: RealtimePublisher(
+                    namespace: io.sockets, logger: realtimeLogger, mayUpload: RealtimePublisher.parents(parental)
+                ),
                 options: options, logger: logger.with(label: "musicboxd.state")
             )
         } catch {
@@ -83,7 +94,6 @@ public final class MusicBoxDaemon: Sendable {
         let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
         let health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
-        let parental = ParentalAccess(store: store, logger: logger.with(label: "musicboxd.parental"))
         let power = PowerOff(
             requestFile: PowerOff.requestFile(configured: config.power.requestFile, environment: ProcessInfo.processInfo.environment),
             state: state, logger: logger.with(label: "musicboxd.power")
@@ -93,6 +103,7 @@ public final class MusicBoxDaemon: Sendable {
             healthInterval: .milliseconds(config.realtime.healthIntervalMs), parental: parental, logger: realtimeLogger
         )
 
+        socketOperations = gateway.handledOperations
         let uploads = try UploadService(
             staging: StagingArea(directory: layout.uploadsDirectory), limits: Self.uploadLimits(config.uploads),
             state: state, library: store, probe: FFmpegAudioProbe(), logger: logger.with(label: "musicboxd.uploads")
@@ -112,6 +123,11 @@ public final class MusicBoxDaemon: Sendable {
         dependencies.buttons = ControlService.buttonMap(config.controls)
         dependencies.engine = engine
         dependencies.power = power
+        dependencies.hosts = hosts
+        dependencies.developmentRoutes = config.server.devRoutes && config.hardware.mode == .sim
+        if config.server.devRoutes, config.hardware.mode != .sim {
+            logger.warning("server.dev_routes is on, but the hardware is not simulated (mode \(config.hardware.mode.rawValue)): /api/dev/* is not served")
+        }
         switch WebUISite.locate(configured: config.server.webRoot) {
         case .success(let folder): dependencies.webRoot = folder.path
         case .failure(let error): logger.error("web UI not served: \(error)")
@@ -154,6 +170,8 @@ public final class MusicBoxDaemon: Sendable {
         limits.allowedExtensions = config.formatList
         limits.freeSpaceReserveBytes = Int64(config.freeSpaceReserveMB) << 20
         limits.maxSessions = config.maxSessions
+        limits.maxSessionsPerClient = config.maxSessionsPerClient
+        limits.emptySessionExpirySeconds = Int64(config.emptySessionExpiryMinutes) * 60
         limits.sessionExpirySeconds = Int64(config.sessionExpiryHours) * 3600
         limits.defaultChunkBytes = config.chunkKB << 10
         return limits

@@ -111,6 +111,13 @@ public final class ParentalAccess: Sendable {
 
     public func tokens() -> [StoredToken] { credentials.withLock { $0.tokens } }
 
+    /// The id of the parent login `token` belongs to, when it is one in force.
+    public func loginID(of token: String?) -> String? {
+        guard let token, !token.isEmpty else { return nil }
+        let digest = AccessToken.digest(token)
+        return credentials.withLock { state in state.pin == nil ? nil : state.tokens.first { $0.sha256 == digest }?.id }
+    }
+
     public func revoke(id: String) throws(BoxError) {
         guard credentials.withLock({ state in state.tokens.contains { $0.id == id } }) else {
             throw BoxError(.notFound, "No parent login with id \(id).", details: ["token_id": id])

@@ -31,6 +31,10 @@ public struct APIDependencies: Sendable {
     /// Switching the box off (`nil`: the route answers that it is not set up).
     public var power: PowerOff?
     public var logger = Logger(label: "musicboxd.http")
+    /// The names the box answers to (`Host`); others are refused.
+    public var hosts = HostAllowlist(configured: [])
+    /// Serve `/api/dev/*` (simulated hardware only, and only when the configuration asks).
+    public var developmentRoutes = false
 
     public init(
         state: StateManager, library: any LibraryStore, system: SystemFacts, health: HealthProbe,

@@ -12,8 +12,14 @@ public struct UploadLimits: Sendable, Equatable {
     public var freeSpaceReserveBytes: Int64 = 200 << 20
     /// Sessions open at once (one per file being uploaded).
     public var maxSessions = 8
-    /// A session without a chunk or status request for this long is dropped with its temp file.
+    /// Sessions one client (a parent login, or an address without one) may hold open, so nobody
+    /// can take every slot.
+    public var maxSessionsPerClient = 4
+    /// A session that received no byte for this long is dropped with its temp file (status reads
+    /// do not count: they would keep a session alive forever).
     public var sessionExpirySeconds: Int64 = 24 * 3600
+    /// A session that never received a byte is dropped after this long.
+    public var emptySessionExpirySeconds: Int64 = 10 * 60
     /// Chunk size when the client does not ask for one.
     public var defaultChunkBytes = 1 << 20
     /// The range of chunk sizes a client may ask for.

@@ -49,7 +49,8 @@ public actor UploadService: Service {
     /// Opens a session for one file. Refuses, before any byte is sent: a bad name or type, an empty or
     /// too large file, a disk that would fill up, too many sessions, or the same file already on its way.
     public func createSession(
-        playlistID: PlaylistID, filename: String, fileSize: Int64, chunkSize requested: Int?, fileHash: String?
+        playlistID: PlaylistID, filename: String, fileSize: Int64, chunkSize requested: Int?, fileHash: String?,
+        client: UploadClient = UploadClient("local")
     ) async throws(BoxError) -> UploadSessionInfo {
         let ext = try UploadFileName.check(filename, allowedExtensions: limits.allowedExtensions)
         guard fileSize > 0 else {
@@ -80,6 +81,13 @@ public actor UploadService: Service {
                 details: ["reason": "upload_in_progress", "session_id": twin.id]
             )
         }
+        let mine = sessions.values.filter { $0.client == client }.count
+        guard mine < limits.maxSessionsPerClient else {
+            throw BoxError(
+                .conflict, "You already have \(mine) uploads open; finish or cancel one first.",
+                details: ["reason": "too_many_uploads_of_yours", "limit": String(limits.maxSessionsPerClient)]
+            )
+        }
         guard sessions.count < limits.maxSessions else {
             throw BoxError(
                 .conflict, "\(limits.maxSessions) uploads are already open; wait for one to finish.",
@@ -93,7 +101,7 @@ public actor UploadService: Service {
         let totalChunks = Int((fileSize + Int64(chunkSize) - 1) / Int64(chunkSize))
         sessions[id] = UploadSession(
             id: id, playlistID: playlistID, filename: filename, fileExtension: ext, fileSize: fileSize,
-            chunkSize: chunkSize, totalChunks: totalChunks, expectedSHA256: hash, file: file, lastActivity: .now
+            chunkSize: chunkSize, totalChunks: totalChunks, expectedSHA256: hash, file: file, client: client, createdAt: .now
         )
         logger.info("upload \(id): \(filename), \(fileSize) bytes in \(totalChunks) chunk(s), to playlist \(playlistID)")
         return UploadSessionInfo(sessionID: id, chunkSize: chunkSize, totalChunks: totalChunks, fileSize: fileSize, filename: filename)
@@ -114,9 +122,7 @@ public actor UploadService: Service {
     }
 
     public func status(playlistID: PlaylistID, sessionID: String) throws(BoxError) -> UploadStatus {
-        let session = try find(sessionID, in: playlistID)
-        sessions[sessionID]?.lastActivity = .now
-        return session.status
+        try find(sessionID, in: playlistID).status
     }
 
     /// Cancels a session and removes its temp file.
@@ -159,7 +165,6 @@ public actor UploadService: Service {
             session.digest = SHA256()
         }
         session.inFlight[index, default: 0] += 1
-        session.lastActivity = .now
         sessions[sessionID] = session
         return ChunkTicket(
             sessionID: sessionID, playlistID: playlistID, index: index, offset: Int64(index) * Int64(session.chunkSize),
@@ -178,8 +183,8 @@ public actor UploadService: Service {
             session.digest = digest
             session.hashedChunks += 1
         }
-        session.lastActivity = .now
         let now = ContinuousClock.now
+        session.lastReceived = now
         let due = session.lastProgress.map { now - $0 >= progressInterval } ?? true
         var progress: UploadProgress?
         if due || session.isComplete {
@@ -298,16 +303,41 @@ public actor UploadService: Service {
 
     // MARK: Housekeeping
 
-    /// Drops sessions idle for longer than the expiry, with their temp files.
+    /// Drops, with their temp files, sessions that received no byte for the expiry, and those that
+    /// never received one for the shorter empty-session expiry.
     @discardableResult
     public func expireStale(now: ContinuousClock.Instant = .now) -> [String] {
-        let limit = Duration.seconds(limits.sessionExpirySeconds)
-        let stale = sessions.values.filter { $0.phase == .receiving && $0.inFlight.isEmpty && now - $0.lastActivity > limit }.map(\.id)
+        let idle = Duration.seconds(limits.sessionExpirySeconds)
+        let empty = Duration.seconds(limits.emptySessionExpirySeconds)
+        let stale = sessions.values.filter { session in
+            guard session.phase == .receiving, session.inFlight.isEmpty else { return false }
+            if let last = session.lastReceived { return now - last > idle }
+            return now - session.createdAt > empty
+        }.map(\.id)
         for id in stale {
-            logger.notice("upload \(id) expired after \(limits.sessionExpirySeconds / 3600) h without news; its temp file is removed")
+            let never = sessions[id]?.lastReceived == nil
+            logger.notice("upload \(id) expired: \(never ? "no byte arrived" : "no byte for \(limits.sessionExpirySeconds / 3600) h"); its temp file is removed")
             discard(id)
         }
         return stale
+    }
+
+    /// Every open session, for parents (`GET /api/uploads`).
+    public func list(now: ContinuousClock.Instant = .now) -> [UploadSessionSummary] {
+        sessions.values.sorted { $0.createdAt < $1.createdAt }.map { session in
+            UploadSessionSummary(
+                status: session.status, client: session.client.key, finalizing: session.phase == .finalizing,
+                idleSeconds: Int((now - (session.lastReceived ?? session.createdAt)).components.seconds)
+            )
+        }
+    }
+
+    /// Cancels every session still receiving (`DELETE /api/uploads`); returns their ids.
+    public func cancelAll() -> [String] {
+        let ids = sessions.values.filter { $0.phase == .receiving }.map(\.id)
+        for id in ids { discard(id) }
+        if !ids.isEmpty { logger.info("\(ids.count) upload(s) cancelled by a parent") }
+        return ids
     }
 
     /// Open sessions (for health and tests).
@@ -315,7 +345,7 @@ public actor UploadService: Service {
 
     public func run() async throws {
         // Checks every few minutes; stops at once when the daemon shuts down.
-        let interval = Duration.seconds(min(300, max(1, limits.sessionExpirySeconds / 4)))
+        let interval = Duration.seconds(min(60, max(1, min(limits.sessionExpirySeconds, limits.emptySessionExpirySeconds) / 4)))
         do {
             try await cancelWhenGracefulShutdown {
                 while true {

@@ -21,7 +21,11 @@ struct UploadSession {
     /// The SHA-256 the client announced (lowercase hex), checked at finalize.
     let expectedSHA256: String?
     let file: StagingFile
-    var lastActivity: ContinuousClock.Instant
+    /// Who opened it (``UploadClient``): the per-client limit counts by it.
+    let client: UploadClient
+    let createdAt: ContinuousClock.Instant
+    /// When the last chunk's bytes arrived (nil: none yet). Expiry counts from here.
+    var lastReceived: ContinuousClock.Instant?
     var phase = Phase.receiving
     var received: Set<Int> = []
     /// Writes in progress per chunk index (a chunk may be sent again while its first try still runs).
@@ -51,6 +55,13 @@ struct UploadSession {
             totalChunks: totalChunks, receivedChunks: received.sorted(), bytesReceived: bytesReceived, complete: isComplete
         )
     }
+}
+
+/// Who opened an upload session: a parent login (by its token id), or, without a PIN, an address.
+public struct UploadClient: Sendable, Hashable, CustomStringConvertible {
+    public let key: String
+    public init(_ key: String) { self.key = key }
+    public var description: String { key }
 }
 
 /// Permission to write one chunk, handed to the request that carries it. The bytes go straight
@@ -105,6 +116,26 @@ public struct UploadStatus: Sendable, Equatable, Encodable {
         case totalChunks = "total_chunks"
         case receivedChunks = "received_chunks"
         case bytesReceived = "bytes_received"
+    }
+}
+
+/// An open session as parents see it in the list of uploads.
+public struct UploadSessionSummary: Sendable, Equatable, Encodable {
+    public var status: UploadStatus
+    /// Who opened it: `token:<id>` for a parent login, `address:<ip>` without one.
+    public var client: String
+    public var finalizing: Bool
+    /// Seconds since its last byte (or since it was opened, when none came).
+    public var idleSeconds: Int
+
+    enum CodingKeys: String, CodingKey { case client, finalizing, idleSeconds = "idle_seconds" }
+
+    public func encode(to encoder: any Encoder) throws {
+        try status.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(client, forKey: .client)
+        try container.encode(finalizing, forKey: .finalizing)
+        try container.encode(idleSeconds, forKey: .idleSeconds)
     }
 }
 

@@ -12,7 +12,7 @@ struct MusicBoxdCommand: AsyncParsableCommand {
         commandName: "musicboxd",
         abstract: "The music box daemon: NFC tags, buttons, ALSA playback, and the web remote.",
         version: MusicBoxVersion.current,
-        subcommands: [Run.self, Config.self, Import.self],
+        subcommands: [Run.self, Config.self, Import.self, Operations.self],
         defaultSubcommand: Run.self
     )
 }
@@ -122,6 +122,25 @@ struct Config: ParsableCommand {
             for setting in ConfigSchema.settings {
                 print("\(setting.key) = \(setting.value(in: config))")
             }
+        }
+    }
+}
+
+/// `musicboxd operations`: the table of operations and who may call each, as JSON lines (the
+/// access tests walk it; a parent can read what the home network may do).
+struct Operations: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List every operation (HTTP route, Socket.IO event) and who may call it, as JSON lines.")
+
+    func run() throws {
+        for operation in OperationTable.all {
+            var line: [String: Any] = ["name": operation.name, "access": operation.access.rawValue, "development": operation.isDevelopment]
+            if let route = operation.route {
+                line["method"] = "\(route.method)"
+                line["path"] = route.documentedPath
+            }
+            if let event = operation.event { line["event"] = event }
+            let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
         }
     }
 }

@@ -155,18 +155,63 @@ struct UploadTests {
         #expect(twins.count == 3)
     }
 
-    @Test("a session nobody touches for the expiry time is dropped with its temp file")
+    @Test("expiry counts from the last byte (status reads do not refresh it); a session that never got a byte goes sooner")
     func expiry() async throws {
         var limits = UploadLimits()
         limits.sessionExpirySeconds = 3600
+        limits.emptySessionExpirySeconds = 600
         let harness = try Harness(limits: limits)
         let playlist = try await harness.playlist()
-        let session = try await harness.service.createSession(playlistID: playlist, filename: "a.mp3", fileSize: 100_000, chunkSize: nil, fileHash: nil)
-        #expect(harness.stagedFiles == ["\(session.sessionID).part"])
-        #expect(await harness.service.expireStale(now: .now + .seconds(1800)).isEmpty)
-        #expect(await harness.service.expireStale(now: .now + .seconds(3601)) == [session.sessionID])
+        let empty = try await harness.service.createSession(playlistID: playlist, filename: "a.mp3", fileSize: 100_000, chunkSize: nil, fileHash: nil)
+        let fed = try await harness.service.createSession(playlistID: playlist, filename: "b.mp3", fileSize: 200_000, chunkSize: 65_536, fileHash: nil)
+        _ = try await harness.send([UInt8](repeating: 1, count: 200_000), session: fed, playlist: playlist, order: [0])
+        let start = ContinuousClock.now
+        #expect(Set(harness.stagedFiles) == ["\(empty.sessionID).part", "\(fed.sessionID).part"])
+        #expect(await harness.service.expireStale(now: start + .seconds(300)).isEmpty)
+        // Reading the status, as a stranger holding a slot would, keeps neither alive.
+        _ = try await harness.service.status(playlistID: playlist, sessionID: empty.sessionID)
+        _ = try await harness.service.status(playlistID: playlist, sessionID: fed.sessionID)
+        #expect(await harness.service.expireStale(now: start + .seconds(601)) == [empty.sessionID])
+        #expect(await harness.service.expireStale(now: start + .seconds(3000)).isEmpty)
+        #expect(await harness.service.expireStale(now: start + .seconds(3601)) == [fed.sessionID])
         #expect(harness.stagedFiles.isEmpty)
-        await #expect(throws: BoxError.self) { _ = try await harness.service.status(playlistID: playlist, sessionID: session.sessionID) }
+        await #expect(throws: BoxError.self) { _ = try await harness.service.status(playlistID: playlist, sessionID: fed.sessionID) }
+    }
+
+    @Test("one client cannot take every upload slot; parents see every session and can cancel them all")
+    func slots() async throws {
+        var limits = UploadLimits()
+        limits.maxSessions = 4
+        limits.maxSessionsPerClient = 2
+        let harness = try Harness(limits: limits)
+        let playlist = try await harness.playlist()
+        let stranger = UploadClient("address:10.0.0.9")
+        let parent = UploadClient("token:abc")
+        func open(_ name: String, _ client: UploadClient) async throws -> UploadSessionInfo {
+            try await harness.service.createSession(playlistID: playlist, filename: name, fileSize: 1 << 30, chunkSize: nil, fileHash: nil, client: client)
+        }
+        _ = try await open("1.mp3", stranger)
+        _ = try await open("2.mp3", stranger)
+        do {
+            _ = try await open("3.mp3", stranger)
+            Issue.record("a third session of one client was opened")
+        } catch let error as BoxError {
+            #expect(error.code == .conflict && error.details["reason"] == "too_many_uploads_of_yours")
+        }
+        _ = try await open("4.mp3", parent)
+        _ = try await open("5.mp3", parent)
+        do {
+            _ = try await open("6.mp3", UploadClient("token:other"))
+            Issue.record("a fifth session was opened")
+        } catch let error as BoxError {
+            #expect(error.details["reason"] == "too_many_uploads")
+        }
+        let listed = await harness.service.list()
+        #expect(listed.map(\.client) == [stranger.key, stranger.key, parent.key, parent.key])
+        #expect(listed.allSatisfy { !$0.finalizing && $0.idleSeconds >= 0 && $0.status.bytesReceived == 0 })
+        #expect(await harness.service.cancelAll().count == 4)
+        #expect(harness.stagedFiles.isEmpty)
+        #expect(await harness.service.openSessions == 0)
     }
 
     @Test("free space: the reserve and the other sessions' promised bytes both count")

@@ -27,6 +27,8 @@ class Daemon:
         # Feedback sounds would add chimes to the audio other tests capture: on only where a test asks.
         if not feedback_sounds:
             self.env["MUSICBOXD_AUDIO_FEEDBACK_SOUNDS"] = "off"
+        # The simulated hardware's /api/dev/* routes (only ever served with --hardware sim).
+        self.env["MUSICBOXD_SERVER_DEV_ROUTES"] = "on"
         self.env.update(env_extra or {})
         self.start()
 

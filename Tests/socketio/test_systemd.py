@@ -17,6 +17,8 @@ import requests
 from conftest import ROOT
 from daemon import Daemon
 from helpers import wait_for
+from test_daemon_controls import Board, fake_gpiod  # noqa: F401 (fixture)
+from test_feedback_sounds import Capture, cues_heard
 
 UNIT = os.path.join(ROOT, "systemd", "musicboxd.service")
 
@@ -185,7 +187,7 @@ def sounds(daemon):
     return [s["cue"] for s in requests.get(f"{daemon.url}/api/dev/sounds", timeout=5).json()["data"]["sounds"]]
 
 
-def test_the_shutdown_button_pauses_saves_says_goodbye_then_asks_systemd():
+def test_switching_off_pauses_saves_says_goodbye_then_asks_systemd():
     runtime = tempfile.mkdtemp(prefix="musicboxd-run-")
     request = os.path.join(runtime, "poweroff")
     daemon = power_daemon(runtime)
@@ -195,7 +197,7 @@ def test_the_shutdown_button_pauses_saves_says_goodbye_then_asks_systemd():
                       timeout=5).raise_for_status()
         time.sleep(0.5)
         pressed = time.monotonic()
-        requests.post(f"{daemon.url}/api/dev/controls/press", json={"action": "shutdown"}, timeout=5).raise_for_status()
+        requests.post(f"{daemon.url}/api/system/shutdown", json={}, timeout=5).raise_for_status()
         deadline = time.monotonic() + 10
         while not os.path.exists(request) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -216,16 +218,56 @@ def test_the_shutdown_button_pauses_saves_says_goodbye_then_asks_systemd():
         daemon.stop()
 
 
-def test_switching_off_needs_a_parent_and_says_when_it_is_not_set_up():
+SHUTDOWN_PIN = 26
+
+
+def button_box(fake_gpiod, runtime):
+    """A box with a shutdown button on the fake libgpiod, its sounds captured by ALSA's file plugin."""
+    work = tempfile.mkdtemp(prefix="musicboxd-button-")
+    board = Board(work)
+    capture = os.path.join(work, "out.raw")
+    daemon = Daemon(hardware="real", feedback_sounds=True, env_extra={
+        "LD_PRELOAD": fake_gpiod, "FAKE_GPIOD_CONTROL": board.path, "FAKE_GPIOD_LOG": board.log, "FAKE_GPIOD_CHIP": "gpiochip0",
+        "MUSICBOXD_CONTROLS_SHUTDOWN_PIN": str(SHUTDOWN_PIN), "MUSICBOXD_CONTROLS_SHUTDOWN_HOLD_MS": "1000",
+        "MUSICBOXD_NFC_DEVICE": f"pn532_uart:{work}/no-reader", "LIBNFC_AUTO_SCAN": "false",
+        "MUSICBOXD_AUDIO_DEVICE": f"file:FILE={capture},FORMAT=raw", "HOME": work, "XDG_RUNTIME_DIR": work,
+        "RUNTIME_DIRECTORY": runtime or ""})
+    return daemon, board, Capture(capture)
+
+
+def test_the_shutdown_button_held_switches_off_and_a_short_press_does_nothing(fake_gpiod):
+    runtime = tempfile.mkdtemp(prefix="musicboxd-run-")
+    request = os.path.join(runtime, "poweroff")
+    daemon, board, capture = button_box(fake_gpiod, runtime)
+    try:
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["gpio"] == "available", timeout=10)
+        board.press(SHUTDOWN_PIN, hold=0.2)
+        time.sleep(1.5)
+        assert not os.path.exists(request) and capture.size() == 0, "a short press switched the box off"
+        held = time.monotonic()
+        board.press(SHUTDOWN_PIN, hold=1.3)
+        assert wait_for(lambda: os.path.exists(request), timeout=10), "holding the button wrote no power-off request"
+        assert time.monotonic() - held >= 1.0
+        assert cues_heard(capture.next_sound()) == {"goodbye"}
+    finally:
+        daemon.stop()
+
+
+def test_switching_off_needs_a_parent_and_says_when_it_is_not_set_up(fake_gpiod):
     daemon = power_daemon(None)
     try:
         refused = requests.post(f"{daemon.url}/api/system/shutdown", json={}, timeout=5)
         assert refused.status_code == 503, refused.text
         assert refused.json()["error_type"] == "hardware_unavailable"
         assert refused.json()["details"]["reason"] == "power_off_not_set_up"
-        # The button of a box without the shutdown path: the error sound, and the box plays on.
-        requests.post(f"{daemon.url}/api/dev/controls/press", json={"action": "shutdown"}, timeout=5).raise_for_status()
-        assert wait_for(lambda: "error" in sounds(daemon))
+    finally:
+        daemon.stop()
+    # The button of a box without the shutdown path: the error sound, and the box plays on.
+    daemon, board, capture = button_box(fake_gpiod, None)
+    try:
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]["components"]["gpio"] == "available", timeout=10)
+        board.press(SHUTDOWN_PIN, hold=1.3)
+        assert cues_heard(capture.next_sound()) == {"error"}
     finally:
         daemon.stop()
     runtime = tempfile.mkdtemp(prefix="musicboxd-run-")

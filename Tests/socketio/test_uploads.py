@@ -338,10 +338,22 @@ def test_too_large_and_too_many(daemon):
     playlist = create_playlist(daemon)
     reply = open_session(daemon, playlist, "huge.flac", 2 * 1024**3)
     assert reply.status_code == 413 and reply.json()["error_type"] == "payload_too_large"
-    for index in range(8):
+    # One client holds at most 4 of the 8 slots.
+    for index in range(4):
         assert open_session(daemon, playlist, f"song{index}.mp3", 1000).status_code == 201
     reply = open_session(daemon, playlist, "one-more.mp3", 1000)
-    assert reply.status_code == 409 and reply.json()["details"]["reason"] == "too_many_uploads"
+    assert reply.status_code == 409 and reply.json()["details"]["reason"] == "too_many_uploads_of_yours"
+    requests.delete(f"{daemon.url}/api/uploads", timeout=5).raise_for_status()
+    # The box as a whole holds 8.
+    roomy = Daemon(env_extra={"MUSICBOXD_UPLOADS_MAX_SESSIONS_PER_CLIENT": "100"})
+    try:
+        playlist = create_playlist(roomy)
+        for index in range(8):
+            assert open_session(roomy, playlist, f"song{index}.mp3", 1000).status_code == 201
+        reply = open_session(roomy, playlist, "one-more.mp3", 1000)
+        assert reply.status_code == 409 and reply.json()["details"]["reason"] == "too_many_uploads"
+    finally:
+        roomy.stop()
 
 
 def test_playlist_deleted_during_an_upload(daemon, media):

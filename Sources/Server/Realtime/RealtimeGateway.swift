@@ -4,6 +4,7 @@ import MusicBoxCore
 import Parental
 import ServiceLifecycle
 import SocketIO
+import Synchronization
 
 /// The box's side of the Socket.IO contract (CONTRACT §2–§4), on top of the protocol-only
 /// `SocketIO` module: greets clients, joins them to rooms with snapshots, answers sync requests,
@@ -23,6 +24,10 @@ public final class RealtimeGateway: Service {
     let logger: Logger
     /// Guards operations once a parent PIN is set (nil: no guard, for tests of the contract alone).
     let parental: ParentalAccess?
+    private let registered = Mutex<[APIOperation]>([])
+
+    /// The operations whose events this gateway handles (the tests compare them with ``OperationTable``).
+    public var handledOperations: [APIOperation] { registered.withLock { $0 } }
 
     public init(
         io: SocketIOServer, state: StateManager, operations: OperationReporter, health: HealthProbe, healthInterval: Duration = .seconds(5),
@@ -67,17 +72,17 @@ public final class RealtimeGateway: Service {
     // MARK: Rooms
 
     private func installRooms() {
-        on("join:playlists") { socket, _, reply in await self.join(.playlists, socket, reply) }
-        on("join:nfc") { socket, _, reply in await self.join(.nfc, socket, reply) }
-        on("join:playlist") { socket, arguments, reply in
+        on(.joinPlaylists) { socket, _, reply in await self.join(.playlists, socket, reply) }
+        on(.joinNFC) { socket, _, reply in await self.join(.nfc, socket, reply) }
+        on(.joinPlaylist) { socket, arguments, reply in
             switch Self.playlistRoom(arguments) {
             case .success(let room): await self.join(room, socket, reply)
             case .failure(let error): reply("ack:join", Self.joinFailure(error, room: nil))
             }
         }
-        on("leave:playlists") { socket, _, reply in await self.leave(.playlists, socket, reply) }
-        on("leave:nfc") { socket, _, reply in await self.leave(.nfc, socket, reply) }
-        on("leave:playlist") { socket, arguments, reply in
+        on(.leavePlaylists) { socket, _, reply in await self.leave(.playlists, socket, reply) }
+        on(.leaveNFC) { socket, _, reply in await self.leave(.nfc, socket, reply) }
+        on(.leavePlaylist) { socket, arguments, reply in
             switch Self.playlistRoom(arguments) {
             case .success(let room): await self.leave(room, socket, reply)
             case .failure(let error): reply("ack:leave", Self.joinFailure(error, room: nil))
@@ -135,7 +140,7 @@ public final class RealtimeGateway: Service {
     // MARK: Sync
 
     private func installSync() {
-        on("sync:request") { socket, arguments, reply in
+        on(.syncRequest) { socket, arguments, reply in
             let request: SyncRequest
             switch Self.parseSync(arguments.first) {
             case .success(let parsed): request = parsed
@@ -202,12 +207,12 @@ public final class RealtimeGateway: Service {
     // MARK: Current state, ping, health
 
     private func installUtilities() {
-        on("client:request_current_state") { socket, _, reply in
+        on(.currentState) { socket, _, reply in
             let event = await self.state.playerSnapshot()
             SocketSubscriber(socket: socket, logger: self.logger).deliver([event])
             reply.acknowledge((try? SocketValue.encoding(event)) ?? .null)
         }
-        on("client_ping") { socket, arguments, reply in
+        on(.clientPing) { socket, arguments, reply in
             let now = Date().epochMillis
             let sent = arguments.first?["timestamp"]?.intValue
             let seq = Int64(await self.state.currentServerSeq)
@@ -220,7 +225,7 @@ public final class RealtimeGateway: Service {
                 "server_time": .int(now),
             ])
         }
-        on("health_check") { _, _, reply in
+        on(.healthCheck) { _, _, reply in
             reply("health_status", (try? SocketValue.encoding(await self.health.check())) ?? .null)
         }
     }
@@ -264,9 +269,23 @@ public final class RealtimeGateway: Service {
         func acknowledge(_ payload: SocketValue) { ack?(payload) }
     }
 
-    func on(_ event: String, _ handler: @escaping @Sendable (Socket, [SocketValue], Reply) async -> Void) {
+    /// Handles an operation's event, after its access check: a refused one answers
+    /// `err:op` (when it carried a `client_op_id`) and its callback with the refusal, and runs nothing.
+    func on(_ operation: APIOperation, _ handler: @escaping @Sendable (Socket, [SocketValue], Reply) async -> Void) {
+        guard let event = operation.event else { preconditionFailure("\(operation) has no Socket.IO event") }
+        registered.withLock { $0.append(operation) }
         sockets.on(event) { socket, arguments, ack in
-            await handler(socket, arguments, Reply(socket: socket, ack: ack))
+            let reply = Reply(socket: socket, ack: ack)
+            do throws(BoxError) {
+                try await self.authorize(socket, operation.access)
+            } catch {
+                let opID = OperationFields(arguments.first).clientOpID
+                let payload = OperationReporter.failure(clientOpID: opID, error: error, serverSeq: await self.state.currentServerSeq)
+                if opID != nil { socket.emit("err:op", payload) }
+                reply.acknowledge(payload)
+                return
+            }
+            await handler(socket, arguments, reply)
         }
     }
 }
@@ -283,11 +302,7 @@ extension BoxError {
 extension RealtimeGateway {
     /// Refuses an operation the socket may not run (CONTRACT §8). The socket's token is the
     /// handshake's `auth.token`, else the `musicbox_token` cookie its connection came with.
-    func authorize(_ socket: Socket, _ requirement: ParentalAccess.Requirement) async throws(BoxError) {
-        guard let parental, parental.isPINSet, requirement != .nothing else { return }
-        let playbackNeedsToken = requirement == .playback ? await state.playbackRequiresToken : false
-        let token = socket.auth?.objectValue?["token"]?.stringValue
-            ?? AccessRule.cookie(AccessRule.cookieName, in: socket.handshake.headers["cookie"].map { [$0] } ?? [])
-        if case .refused(let error) = parental.decide(requirement, token: token, playbackNeedsToken: playbackNeedsToken) { throw error }
+    func authorize(_ socket: Socket, _ access: APIOperation.Access) async throws(BoxError) {
+        try await AccessGuard(parental: parental, state: state).check(access, token: ParentToken.from(socket))
     }
 }

@@ -1,17 +1,28 @@
 import Logging
 import MusicBoxCore
+import Parental
 import SocketIO
 
 /// Delivers the state manager's events to Socket.IO rooms. Each event is encoded once and the
 /// same packet queued for every member (a socket in several of the event's rooms gets it once).
 /// Queuing is synchronous and never waits on a client, as ``EventPublisher`` requires.
+///
+/// Upload notices name their session, and a session id is enough to send chunks, read the status
+/// or cancel: they go only to sockets that may upload (`mayUpload`: parents once a PIN is set).
 public struct RealtimePublisher: EventPublisher {
     let namespace: Namespace
     let logger: Logger
+    let mayUpload: @Sendable (Socket) -> Bool
 
-    public init(namespace: Namespace, logger: Logger) {
+    public init(namespace: Namespace, logger: Logger, mayUpload: @escaping @Sendable (Socket) -> Bool = { _ in true }) {
         self.namespace = namespace
         self.logger = logger
+        self.mayUpload = mayUpload
+    }
+
+    /// Sockets of parents: everyone until a PIN is set, then those with a parent token.
+    public static func parents(_ parental: ParentalAccess) -> @Sendable (Socket) -> Bool {
+        { socket in !parental.isPINSet || parental.isParent(ParentToken.from(socket)) }
     }
 
     public func publish(_ event: StateEvent) {
@@ -26,6 +37,7 @@ public struct RealtimePublisher: EventPublisher {
         }
         var target = namespace.to(first.description)
         for room in event.rooms.dropFirst() { target = target.to(room.description) }
+        if case .upload = event.payload { target = target.filter(mayUpload) }
         target.emit(event.type.rawValue, envelope)
     }
 }

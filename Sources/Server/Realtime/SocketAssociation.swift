@@ -13,18 +13,18 @@ import SocketIO
 /// | `override_nfc_tag` | `tag_id`, `playlist_id`, `force: true` |
 extension RealtimeGateway {
     func installAssociation() {
-        association("start_nfc_link") { state, socket, fields in
+        association(.startLinking) { state, socket, fields in
             guard let playlist = try fields.playlistID("playlist_id") else { throw BoxError.validation(field: "playlist_id", "playlist_id is required.") }
             socket.join(Room.nfc.description)
             let timeout = try fields.int("timeout_s") ?? 60
             let status = try await state.startAssociation(playlistID: playlist, timeoutSeconds: timeout)
             return try SocketValue.encoding(AssociationStatusPayload(status: status))
         }
-        association("stop_nfc_link") { state, _, fields in
+        association(.stopLinking) { state, _, fields in
             let id = try fields.require(fields.string("assoc_id"), "assoc_id")
             return try SocketValue.encoding(AssociationStatusPayload(status: try await state.stopAssociation(id)))
         }
-        association("override_nfc_tag") { state, _, fields in
+        association(.overrideTag) { state, _, fields in
             let text = try fields.require(fields.string("tag_id"), "tag_id")
             guard let tag = TagID(text) else { throw BoxError.invalidTagID }
             guard let playlist = try fields.playlistID("playlist_id") else { throw BoxError.validation(field: "playlist_id", "playlist_id is required.") }
@@ -35,15 +35,14 @@ extension RealtimeGateway {
         }
     }
 
-    private func association(_ event: String, _ run: @escaping @Sendable (StateManager, Socket, OperationFields) async throws -> SocketValue) {
-        on(event) { socket, arguments, reply in
+    private func association(_ operation: APIOperation, _ run: @escaping @Sendable (StateManager, Socket, OperationFields) async throws -> SocketValue) {
+        on(operation) { socket, arguments, reply in
             let fields = OperationFields(arguments.first)
             do {
-                try await self.authorize(socket, .parent)
                 let data = try await run(self.state, socket, fields)
                 reply.acknowledge(OperationReporter.success(clientOpID: fields.clientOpID, data: data, serverSeq: await self.state.currentServerSeq))
             } catch {
-                let error = (error as? BoxError) ?? BoxError(.validationError, "The fields of \(event) could not be read.")
+                let error = (error as? BoxError) ?? BoxError(.validationError, "The fields of \(operation.event ?? operation.name) could not be read.")
                 reply.acknowledge(OperationReporter.failure(clientOpID: fields.clientOpID, error: error, serverSeq: await self.state.currentServerSeq))
             }
         }

@@ -21,47 +21,46 @@ import SocketIO
 /// | `playlist:delete` | `playlist_id` |
 extension RealtimeGateway {
     func installOperations() {
-        operation("player:play") { fields in
+        operation(.play) { fields in
             if let id = try fields.playlistID("playlist_id", required: false) {
                 return try AnyOperation(PlayPlaylist(playlistID: id, trackIndex: fields.int("track_index"), positionMs: fields.int64("position_ms")))
             }
             return AnyOperation(Play())
         }
-        operation("player:pause") { _ in AnyOperation(Pause()) }
-        operation("player:toggle") { _ in AnyOperation(TogglePlayback()) }
-        operation("player:stop") { _ in AnyOperation(Stop()) }
-        operation("player:next") { _ in AnyOperation(NextTrack()) }
-        operation("player:previous") { _ in AnyOperation(PreviousTrack()) }
-        operation("player:seek") { fields in try AnyOperation(Seek(positionMs: fields.require(fields.int64("position_ms"), "position_ms"))) }
-        operation("player:volume") { fields in try AnyOperation(SetVolume(volume: fields.int("volume"), muted: fields.bool("muted"))) }
-        operation("player:repeat") { fields in
+        operation(.pause) { _ in AnyOperation(Pause()) }
+        operation(.toggle) { _ in AnyOperation(TogglePlayback()) }
+        operation(.stop) { _ in AnyOperation(Stop()) }
+        operation(.next) { _ in AnyOperation(NextTrack()) }
+        operation(.previous) { _ in AnyOperation(PreviousTrack()) }
+        operation(.seek) { fields in try AnyOperation(Seek(positionMs: fields.require(fields.int64("position_ms"), "position_ms"))) }
+        operation(.volume) { fields in try AnyOperation(SetVolume(volume: fields.int("volume"), muted: fields.bool("muted"))) }
+        operation(.repeatMode) { fields in
             let text = try fields.require(fields.string("mode"), "mode")
             guard let mode = RepeatMode(rawValue: text) else { throw BoxError.validation(field: "mode", "mode must be \"none\", \"one\" or \"all\".") }
             return AnyOperation(SetRepeatMode(mode: mode))
         }
-        operation("player:shuffle") { fields in try AnyOperation(SetShuffle(enabled: fields.require(fields.bool("enabled"), "enabled"))) }
-        operation("player:sleep") { fields in
+        operation(.shuffle) { fields in try AnyOperation(SetShuffle(enabled: fields.require(fields.bool("enabled"), "enabled"))) }
+        operation(.sleep) { fields in
             let minutes = try fields.int("minutes")
             return try AnyOperation(SetSleepTimer(mode: fields.string("mode") ?? (minutes == nil ? "off" : "minutes"), minutes: minutes))
         }
-        operation("playlist:create") { fields in
+        operation(.createPlaylist) { fields in
             try AnyOperation(CreatePlaylist(title: fields.require(fields.string("title"), "title"), description: fields.string("description") ?? ""))
         }
-        operation("playlist:update") { fields in
+        operation(.updatePlaylist) { fields in
             try AnyOperation(UpdatePlaylist(id: fields.playlistID("playlist_id")!, title: fields.string("title"), description: fields.string("description")))
         }
-        operation("playlist:delete") { fields in try AnyOperation(DeletePlaylist(id: fields.playlistID("playlist_id")!)) }
+        operation(.deletePlaylist) { fields in try AnyOperation(DeletePlaylist(id: fields.playlistID("playlist_id")!)) }
     }
 
-    private func operation(_ event: String, _ make: @escaping @Sendable (OperationFields) throws -> AnyOperation) {
-        on(event) { socket, arguments, reply in
+    private func operation(_ operation: APIOperation, _ make: @escaping @Sendable (OperationFields) throws -> AnyOperation) {
+        on(operation) { socket, arguments, reply in
             let fields = OperationFields(arguments.first)
             let opID = fields.clientOpID
             do {
                 if opID == nil, fields.value("client_op_id") != nil {
                     throw BoxError.validation(field: "client_op_id", "client_op_id must be 1 to 128 printable characters.")
                 }
-                try await self.authorize(socket, event.hasPrefix("player:") ? .playback : .parent)
                 let operation = try make(fields)
                 reply.acknowledge(await operation.run(self.operations, opID, socket))
             } catch {

@@ -23,14 +23,14 @@ struct AuthRoutes {
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
     var parental: ParentalAccess { dependencies.parental }
 
-    func register(on router: Router<Context>) {
-        router.get("api/auth/status", use: status)
-        router.post("api/auth/login", use: login)
-        router.post("api/auth/logout", use: logout)
-        router.post("api/auth/pin", use: setPIN)
-        router.delete("api/auth/pin", use: removePIN)
-        router.get("api/auth/tokens", use: tokens)
-        router.delete("api/auth/tokens/:token_id", use: revoke)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.authStatus, use: status)
+        routes.add(.login, use: login)
+        routes.add(.logout, use: logout)
+        routes.add(.setPIN, use: setPIN)
+        routes.add(.removePIN, use: removePIN)
+        routes.add(.listTokens, use: tokens)
+        routes.add(.revokeToken, use: revoke)
     }
 
     struct Status: Encodable {
@@ -47,7 +47,7 @@ struct AuthRoutes {
 
     @Sendable func status(_ request: Request, context: Context) async throws -> Response {
         let settings = try await dependencies.state.settings()
-        let token = AccessRule.token(request)
+        let token = ParentToken.from(request)
         let status = Status(
             pinSet: parental.isPINSet, parent: !parental.isPINSet || parental.isParent(token),
             playbackRequiresToken: settings.playbackRequiresToken
@@ -80,9 +80,9 @@ struct AuthRoutes {
     }
 
     @Sendable func logout(_ request: Request, context: Context) async throws -> Response {
-        if let token = AccessRule.token(request) { try parental.logout(token) }
+        if let token = ParentToken.from(request) { try parental.logout(token) }
         var response = try JSONResponse.success([String: String](), message: "Logged out")
-        response.headers[.setCookie] = "\(AccessRule.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        response.headers[.setCookie] = "\(ParentToken.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
         return response
     }
 
@@ -126,7 +126,7 @@ struct AuthRoutes {
     }
 
     @Sendable func tokens(_ request: Request, context: Context) async throws -> Response {
-        let mine = AccessRule.token(request).map(ParentalAccess.digest)
+        let mine = ParentToken.from(request).map(ParentalAccess.digest)
         let list = parental.tokens().map { TokenInfo(id: $0.id, label: $0.label, createdAt: $0.createdAt, current: $0.sha256 == mine) }
         return try JSONResponse.success(["tokens": list], message: "Parent logins")
     }
@@ -139,7 +139,7 @@ struct AuthRoutes {
     static func loggedIn(token: String, id: String, message: String) throws -> Response {
         var response = try JSONResponse.success(LoginReply(token: token, tokenID: id), message: message)
         // A year: a parent's laptop stays logged in; logging out or changing the PIN ends it.
-        response.headers[.setCookie] = "\(AccessRule.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000"
+        response.headers[.setCookie] = "\(ParentToken.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000"
         return response
     }
 

@@ -39,10 +39,10 @@ struct ControlRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
 
-    func register(on router: Router<Context>) {
-        router.get("api/controls", use: map)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.buttonMap, use: map)
         guard dependencies.controls is any ManualControlInput else { return }
-        router.post("api/dev/controls/press", use: press)
+        routes.add(.devPress, use: press)
     }
 
     struct MapReply: Encodable {
@@ -69,8 +69,9 @@ struct ControlRoutes<Context: RequestContext> {
     /// Presses a simulated button: `{action: "play_pause" | "next" | "previous" | "volume_up" | "volume_down" | "stop"}`.
     @Sendable func press(_ request: Request, context: Context) async throws -> Response {
         let input = try await body.decode(PressBody.self, from: request)
-        guard let action = ControlAction(rawValue: input.action), action != .none else {
-            let names = ControlAction.allCases.filter { $0 != .none }.map(\.rawValue).joined(separator: ", ")
+        // Never `shutdown`: switching the box off takes a hand on its real button or a parent in Settings.
+        guard let action = ControlAction(rawValue: input.action), action != .none, action != .shutdown else {
+            let names = ControlAction.allCases.filter { $0 != .none && $0 != .shutdown }.map(\.rawValue).joined(separator: ", ")
             throw BoxError.validation(field: "action", "action must be one of \(names).")
         }
         (dependencies.controls as? any ManualControlInput)?.trigger(action)

@@ -10,10 +10,10 @@ struct MediaRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     let files = FileIO()
 
-    func register(on router: Router<Context>) {
-        router.get("api/tracks/:track_id/cover", use: trackCover)
-        router.get("api/tracks/:track_id/audio", use: audio)
-        router.get("api/playlists/:id/cover", use: playlistCover)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.trackCover, use: trackCover)
+        routes.add(.trackAudio, use: audio)
+        routes.add(.playlistCover, use: playlistCover)
     }
 
     @Sendable func trackCover(_ request: Request, context: Context) async throws -> Response {

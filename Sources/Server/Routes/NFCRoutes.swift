@@ -9,15 +9,15 @@ struct NFCRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
 
-    func register(on router: Router<Context>) {
-        router.post("api/nfc/associate", use: link)
-        router.delete("api/nfc/associate/:tag_id", use: unlink)
-        router.get("api/nfc/status", use: status)
-        router.post("api/nfc/scan", use: scan)
-        router.delete("api/nfc/session/:assoc_id", use: stopScan)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.linkTag, use: link)
+        routes.add(.unlinkTag, use: unlink)
+        routes.add(.readerStatus, use: status)
+        routes.add(.startLinking, use: scan)
+        routes.add(.stopLinking, use: stopScan)
         if dependencies.tags is any ManualTagReader {
-            router.post("api/dev/nfc/place", use: place)
-            router.post("api/dev/nfc/remove", use: remove)
+            routes.add(.devPlaceTag, use: place)
+            routes.add(.devRemoveTag, use: remove)
         }
     }
 

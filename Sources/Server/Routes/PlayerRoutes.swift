@@ -7,20 +7,19 @@ struct PlayerRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
 
-    func register(on router: Router<Context>) {
-        let group = router.group("api/player")
-        group.get("status", use: status)
-        group.post("play", use: play)
-        group.post("pause") { request, _ in try await simple(Pause(), request, message: "Paused") }
-        group.post("toggle") { request, _ in try await simple(TogglePlayback(), request, message: "Toggled") }
-        group.post("stop") { request, _ in try await simple(Stop(), request, message: "Stopped") }
-        group.post("next") { request, _ in try await simple(NextTrack(), request, message: "Next track") }
-        group.post("previous") { request, _ in try await simple(PreviousTrack(), request, message: "Previous track") }
-        group.post("seek", use: seek)
-        group.post("volume", use: volume)
-        group.post("repeat", use: repeatMode)
-        group.post("shuffle", use: shuffle)
-        group.post("sleep", use: sleep)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.playerStatus, use: status)
+        routes.add(.play, use: play)
+        routes.add(.pause) { request, _ in try await simple(Pause(), request, message: "Paused") }
+        routes.add(.toggle) { request, _ in try await simple(TogglePlayback(), request, message: "Toggled") }
+        routes.add(.stop) { request, _ in try await simple(Stop(), request, message: "Stopped") }
+        routes.add(.next) { request, _ in try await simple(NextTrack(), request, message: "Next track") }
+        routes.add(.previous) { request, _ in try await simple(PreviousTrack(), request, message: "Previous track") }
+        routes.add(.seek, use: seek)
+        routes.add(.volume, use: volume)
+        routes.add(.repeatMode, use: repeatMode)
+        routes.add(.shuffle, use: shuffle)
+        routes.add(.sleep, use: sleep)
     }
 
     struct SleepBody: Decodable {

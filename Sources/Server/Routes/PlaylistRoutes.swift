@@ -8,15 +8,14 @@ struct PlaylistRoutes<Context: RequestContext> {
 
     static var maxPageSize: Int { 1000 }
 
-    func register(on router: Router<Context>) {
-        let group = router.group("api/playlists")
-        group.get(use: list)
-        group.post(use: create)
-        group.get(":id", use: get)
-        group.put(":id", use: update)
-        group.patch(":id", use: update)
-        group.delete(":id", use: delete)
-        group.post(":id/start", use: start)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.listPlaylists, use: list)
+        routes.add(.createPlaylist, use: create)
+        routes.add(.getPlaylist, use: get)
+        routes.add(.replacePlaylist, use: update)
+        routes.add(.updatePlaylist, use: update)
+        routes.add(.deletePlaylist, use: delete)
+        routes.add(.startPlaylist, use: start)
     }
 
     struct ListData: Encodable {

@@ -6,10 +6,10 @@ struct SettingsRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
 
-    func register(on router: Router<Context>) {
-        router.get("api/settings", use: get)
-        router.put("api/settings", use: update)
-        router.patch("api/settings", use: update)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.getSettings, use: get)
+        routes.add(.replaceSettings, use: update)
+        routes.add(.updateSettings, use: update)
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {

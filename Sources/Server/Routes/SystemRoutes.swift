@@ -2,20 +2,22 @@ import Foundation
 import Hummingbird
 import Logging
 import MusicBoxCore
+import Synchronization
 
 /// `/api/health` and `/api/system/info`; with simulated hardware also `POST /api/dev/stall
 /// {seconds}`, which hangs the state manager on purpose so the systemd watchdog can be tested.
 struct SystemRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
+    let stallGate = DevStall()
 
-    func register(on router: Router<Context>) {
-        router.get("api/health", use: health)
-        router.get("api/system/info", use: info)
-        router.get("api/system/logs", use: logs)
-        router.post("api/system/sounds/:cue", use: trySound)
-        router.post("api/system/shutdown", use: shutdown)
-        if dependencies.system.hardwareMode == .sim { router.post("api/dev/stall", use: stall) }
-        if dependencies.engine is any FeedbackCueRecorder { router.get("api/dev/sounds", use: playedSounds) }
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.health, use: health)
+        routes.add(.systemInfo, use: info)
+        routes.add(.systemLogs, use: logs)
+        routes.add(.trySound, use: trySound)
+        routes.add(.shutdown, use: shutdown)
+        routes.add(.devStall, use: stall)
+        if dependencies.engine is any FeedbackCueRecorder { routes.add(.devSounds, use: playedSounds) }
     }
 
     struct SoundReply: Encodable {
@@ -72,9 +74,15 @@ struct SystemRoutes<Context: RequestContext> {
     @Sendable func stall(_ request: Request, context: Context) async throws -> Response {
         let input = try await JSONBodyReader(limit: dependencies.maxJSONBodyBytes).decode(StallBody.self, from: request)
         guard (0...30).contains(input.seconds) else { throw BoxError.validation(field: "seconds", "seconds must be from 0 to 30.") }
+        // One hang at a time: stacked ones would hold the manager for their sum.
+        let gate = stallGate
+        guard gate.begin() else { throw BoxError(.conflict, "The state manager is already hanging on purpose; wait for it to end.") }
         // Not awaited: the caller learns at once that the hang began.
         let state = dependencies.state
-        Task { await state.hangForTesting(seconds: input.seconds) }
+        Task {
+            await state.hangForTesting(seconds: input.seconds)
+            gate.end()
+        }
         return try JSONResponse.success(["seconds": input.seconds], message: "The state manager hangs now")
     }
 
@@ -117,6 +125,14 @@ struct SystemRoutes<Context: RequestContext> {
         )
         return try JSONResponse.success(data, message: "musicboxd \(system.version)")
     }
+}
+
+/// Whether a `/api/dev/stall` hang is under way.
+final class DevStall: Sendable {
+    private let busy = Mutex(false)
+
+    func begin() -> Bool { busy.withLock { running in defer { running = true }; return !running } }
+    func end() { busy.withLock { $0 = false } }
 }
 
 /// Free and total bytes of the file system holding the data folder.

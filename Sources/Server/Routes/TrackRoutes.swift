@@ -6,11 +6,11 @@ struct TrackRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
 
-    func register(on router: Router<Context>) {
-        router.post("api/playlists/move-track", use: move)
-        router.post("api/playlists/:id/reorder", use: reorder)
-        router.delete("api/playlists/:id/tracks", use: delete)
-        router.patch("api/playlists/:id/tracks/:track_id", use: update)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.moveTrack, use: move)
+        routes.add(.reorderTracks, use: reorder)
+        routes.add(.deleteTracks, use: delete)
+        routes.add(.updateTrack, use: update)
     }
 
     struct TrackListBody: Decodable {

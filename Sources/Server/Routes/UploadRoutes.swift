@@ -1,21 +1,24 @@
 import HTTPTypes
 import Hummingbird
 import MusicBoxCore
+import Parental
 import Uploads
 
 /// Chunked, resumable uploads (CONTRACT §6). The work is ``UploadService``'s; these routes read
 /// requests and stream chunk bodies into it.
-struct UploadRoutes<Context: RequestContext> {
+struct UploadRoutes<Context: RemoteAddressRequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
     var uploads: UploadService { dependencies.uploads }
 
-    func register(on router: Router<Context>) {
-        router.post("api/playlists/:id/uploads/session", use: createSession)
-        router.put("api/playlists/:id/uploads/:session_id/chunks/:index", use: putChunk)
-        router.get("api/playlists/:id/uploads/:session_id", use: status)
-        router.post("api/playlists/:id/uploads/:session_id/finalize", use: finalize)
-        router.delete("api/playlists/:id/uploads/:session_id", use: cancel)
+    func register(on routes: OperationRoutes<Context>) {
+        routes.add(.startUpload, use: createSession)
+        routes.add(.putChunk, use: putChunk)
+        routes.add(.uploadStatus, use: status)
+        routes.add(.finalizeUpload, use: finalize)
+        routes.add(.cancelUpload, use: cancel)
+        routes.add(.listUploads, use: list)
+        routes.add(.cancelAllUploads, use: cancelAll)
     }
 
     struct SessionBody: Decodable {
@@ -29,9 +32,32 @@ struct UploadRoutes<Context: RequestContext> {
         let playlist = try PathID.playlist(context)
         let input = try await body.decode(SessionBody.self, from: request)
         let info = try await uploads.createSession(
-            playlistID: playlist, filename: input.filename, fileSize: input.file_size, chunkSize: input.chunk_size, fileHash: input.file_hash
+            playlistID: playlist, filename: input.filename, fileSize: input.file_size, chunkSize: input.chunk_size, fileHash: input.file_hash,
+            client: client(request, context)
         )
         return try JSONResponse.success(info, message: "Upload session created", status: .created)
+    }
+
+    /// The parent login that asks, else (no PIN set) the address it asks from.
+    private func client(_ request: Request, _ context: Context) -> UploadClient {
+        if let login = dependencies.parental.loginID(of: ParentToken.from(request)) { return UploadClient("token:\(login)") }
+        return UploadClient("address:\(context.remoteAddress?.ipAddress ?? "unknown")")
+    }
+
+    struct SessionList: Encodable {
+        var sessions: [UploadSessionSummary]
+    }
+
+    /// Every open upload, for parents: who opened it, how far it got, how long it has been idle.
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let sessions = await uploads.list()
+        return try JSONResponse.success(SessionList(sessions: sessions), message: "\(sessions.count) upload(s) open")
+    }
+
+    /// Cancels every upload still receiving (a parent freeing the slots).
+    @Sendable func cancelAll(_ request: Request, context: Context) async throws -> Response {
+        let ids = await uploads.cancelAll()
+        return try JSONResponse.success(["cancelled": ids], message: "\(ids.count) upload(s) cancelled")
     }
 
     /// Streams the body (raw, or the `file` field of a form) into the session's file.

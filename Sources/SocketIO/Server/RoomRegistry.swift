@@ -43,6 +43,7 @@ public struct BroadcastOperator: Sendable {
     let namespace: Namespace
     var included: Set<String> = []
     var excluded: Set<String> = []
+    var predicate: (@Sendable (Socket) -> Bool)?
 
     /// Every socket of a namespace.
     public static func all(_ namespace: Namespace) -> BroadcastOperator { BroadcastOperator(namespace: namespace) }
@@ -59,6 +60,14 @@ public struct BroadcastOperator: Sendable {
         return copy
     }
 
+    /// Only the selected sockets for which `predicate` holds (checked as the packet goes out).
+    public func filter(_ predicate: @escaping @Sendable (Socket) -> Bool) -> BroadcastOperator {
+        var copy = self
+        let previous = copy.predicate
+        copy.predicate = { socket in (previous?(socket) ?? true) && predicate(socket) }
+        return copy
+    }
+
     public func emit(_ event: String, _ arguments: SocketValue...) { emit(event, arguments) }
 
     /// Sends to every selected socket; returns how many it was sent to.
@@ -70,7 +79,8 @@ public struct BroadcastOperator: Sendable {
 
     @discardableResult
     func emit(encoded packets: [EnginePacket]) -> Int {
-        let targets = namespace.rooms.select(included: included, excluded: excluded) { namespace.allSockets }
+        var targets = namespace.rooms.select(included: included, excluded: excluded) { namespace.allSockets }
+        if let predicate { targets = targets.filter(predicate) }
         for socket in targets where socket.isConnected { socket.send(encoded: packets) }
         return targets.count
     }

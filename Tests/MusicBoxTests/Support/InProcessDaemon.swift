@@ -16,6 +16,7 @@ struct InProcessDaemon: Sendable {
         config.server.port = 0
         config.storage.dataDir = dataDir
         config.hardware.mode = .sim
+        config.server.devRoutes = true
         configure(&config)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let daemon = try MusicBoxDaemon(config: config, logger: logger, signals: [])
