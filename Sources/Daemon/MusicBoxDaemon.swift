@@ -80,6 +80,7 @@ public final class MusicBoxDaemon: Sendable {
             logger: logger.with(label: "musicboxd.nfc")
         )
         let parental = ParentalAccess(store: store, logger: logger.with(label: "musicboxd.parental"))
+        parental.resetIfRequested(files: Self.pinResetFiles(layout: layout, environment: ProcessInfo.processInfo.environment))
         do {
             state = try StateManager(
                 store: store, engine: engine, publisher: RealtimePublisher(
@@ -162,6 +163,18 @@ public final class MusicBoxDaemon: Sendable {
                 ),
             ], gracefulShutdownSignals: signals, logger: logger)
         )
+    }
+
+    /// Where a parent's PIN reset request may be: the runtime folder (the unit moves
+    /// `/boot/firmware/musicboxd-reset-pin` there as root, since the daemon may not write the boot
+    /// partition) and the data folder.
+    static func pinResetFiles(layout: DataLayout, environment: [String: String]) -> [String] {
+        var files: [String] = []
+        if let runtime = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first, !runtime.isEmpty {
+            files.append(String(runtime) + "/reset-pin")
+        }
+        files.append(layout.root.appendingPathComponent("reset-pin").path)
+        return files
     }
 
     static func uploadLimits(_ config: DaemonConfig.Uploads) -> UploadLimits {

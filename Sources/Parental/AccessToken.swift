@@ -9,10 +9,13 @@ public struct StoredToken: Sendable, Codable, Equatable {
     public var sha256: String
     public var label: String
     public var createdAt: EpochMillis
+    /// When it last let a request through (recorded to the day); nil: not since it was made.
+    public var lastUsedAt: EpochMillis?
 
     enum CodingKeys: String, CodingKey {
         case id, sha256, label
         case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
     }
 }
 

@@ -29,6 +29,11 @@ public final class ParentalAccess: Sendable {
 
     static let pinKey = SettingKey<String>("parent_pin", default: "")
     static let tokensKey = SettingKey<[StoredToken]>("parent_tokens", default: [])
+    static let attemptsKey = SettingKey<AttemptLimiter>("parent_pin_attempts", default: AttemptLimiter())
+    /// A login unused for this long stops working (a phone lost or given away logs itself out).
+    public static let tokenIdleLimitMs: Int64 = 90 * 24 * 3600 * 1000
+    /// How stale a login's stored last use may get before it is written again (at most once a day).
+    static let lastUseResolutionMs: Int64 = 24 * 3600 * 1000
     /// Tokens kept at most; logging in once more forgets the oldest.
     static let maximumTokens = 50
 
@@ -41,24 +46,43 @@ public final class ParentalAccess: Sendable {
         self.logger = logger
         var pin: PINHash?
         var tokens: [StoredToken] = []
+        var limiter = AttemptLimiter()
         do {
             let encoded = try store.setting(Self.pinKey)
             pin = encoded.isEmpty ? nil : PINHash(encoded: encoded)
             if !encoded.isEmpty, pin == nil { logger.error("the stored parent PIN is damaged; parental controls are off until a new PIN is set") }
             tokens = try store.setting(Self.tokensKey)
+            limiter = (try? store.setting(Self.attemptsKey)) ?? AttemptLimiter()
         } catch {
             logger.error("reading the parental controls failed: \(error); they are off until a PIN is set")
         }
-        credentials = Mutex(Credentials(pin: pin, tokens: tokens))
+        credentials = Mutex(Credentials(pin: pin, tokens: tokens, limiter: limiter))
     }
 
     public var isPINSet: Bool { credentials.withLock { $0.pin != nil } }
 
-    /// Whether `token` is a parent token in force (always false when no PIN is set).
-    public func isParent(_ token: String?) -> Bool {
+    /// Whether `token` is a parent token in force (always false when no PIN is set): known, and
+    /// used within ``tokenIdleLimitMs``. Using it moves its expiry on; the new last use is written
+    /// at most once a day, off the caller's path.
+    public func isParent(_ token: String?, now: EpochMillis = Date().epochMillis) -> Bool {
         guard let token, !token.isEmpty else { return false }
         let digest = AccessToken.digest(token)
-        return credentials.withLock { state in state.pin != nil && state.tokens.contains { $0.sha256 == digest } }
+        let (valid, save) = credentials.withLock { state -> (Bool, [StoredToken]?) in
+            guard state.pin != nil, let index = state.tokens.firstIndex(where: { $0.sha256 == digest }) else { return (false, nil) }
+            let last = state.tokens[index].lastUsedAt ?? state.tokens[index].createdAt
+            guard now - last <= Self.tokenIdleLimitMs else { return (false, nil) }
+            guard now - last >= Self.lastUseResolutionMs else { return (true, nil) }
+            state.tokens[index].lastUsedAt = now
+            return (true, state.tokens)
+        }
+        if let save {
+            let store = self.store
+            let logger = self.logger
+            Task.detached(priority: .background) {
+                do { try store.setSetting(Self.tokensKey, to: save, now: now) } catch { logger.warning("saving when a parent login was last used failed: \(error)") }
+            }
+        }
+        return valid
     }
 
     /// The answer for a request with `token` that needs `requirement`; `playbackNeedsToken` is the setting.
@@ -81,19 +105,19 @@ public final class ParentalAccess: Sendable {
     // MARK: Logging in and out
 
     /// Checks the PIN and hands out a new token. Wrong PINs count against `client`.
-    public func login(pin: String, client: String, label: String, now: ContinuousClock.Instant = .now) throws(BoxError) -> (token: String, id: String) {
+    public func login(pin: String, client: String, label: String, now: EpochMillis = Date().epochMillis) throws(BoxError) -> (token: String, id: String) {
         try checkNotLocked(client, now: now)
         guard let stored = credentials.withLock({ $0.pin }) else {
             throw BoxError(.conflict, "No parent PIN is set yet; set one first.", details: ["reason": "no_pin"])
         }
         guard stored.matches(pin) else {
-            credentials.withLock { $0.limiter.failed(client, now: now) }
+            recordWrongPIN(now: now)
             throw wrongPIN(client, now: now)
         }
-        credentials.withLock { $0.limiter.succeeded(client) }
+        recordRightPIN()
         let token = AccessToken.generate()
         let entry = StoredToken(
-            id: UUID().uuidString.lowercased(), sha256: AccessToken.digest(token), label: String(label.prefix(120)), createdAt: Date().epochMillis
+            id: UUID().uuidString.lowercased(), sha256: AccessToken.digest(token), label: DeviceName.label(given: label, userAgent: nil), createdAt: Date().epochMillis
         )
         try saveTokens { tokens in
             tokens.append(entry)
@@ -109,7 +133,10 @@ public final class ParentalAccess: Sendable {
         try saveTokens { $0.removeAll { $0.sha256 == digest } }
     }
 
-    public func tokens() -> [StoredToken] { credentials.withLock { $0.tokens } }
+    /// The logins in force (those unused for ``tokenIdleLimitMs`` no longer count).
+    public func tokens(now: EpochMillis = Date().epochMillis) -> [StoredToken] {
+        credentials.withLock { $0.tokens }.filter { now - ($0.lastUsedAt ?? $0.createdAt) <= Self.tokenIdleLimitMs }
+    }
 
     /// The id of the parent login `token` belongs to, when it is one in force.
     public func loginID(of token: String?) -> String? {
@@ -129,15 +156,15 @@ public final class ParentalAccess: Sendable {
 
     /// Sets the first PIN, or changes it: a change needs the current PIN (a parent token alone is
     /// not enough, so a phone left logged in cannot lock the parents out). Every token is revoked.
-    public func setPIN(_ new: String, current: String?, client: String, now: ContinuousClock.Instant = .now) throws(BoxError) {
+    public func setPIN(_ new: String, current: String?, client: String, now: EpochMillis = Date().epochMillis) throws(BoxError) {
         try PINHash.validate(new)
         if let stored = credentials.withLock({ $0.pin }) {
             try checkNotLocked(client, now: now)
             guard let current, stored.matches(current) else {
-                credentials.withLock { $0.limiter.failed(client, now: now) }
+                recordWrongPIN(now: now)
                 throw wrongPIN(client, now: now)
             }
-            credentials.withLock { $0.limiter.succeeded(client) }
+            recordRightPIN()
         }
         let hash: PINHash
         do { hash = try PINHash.make(new) } catch { throw BoxError(.internalError, "The PIN could not be hashed: \(error).") }
@@ -146,15 +173,36 @@ public final class ParentalAccess: Sendable {
         logger.notice("parent PIN set from \(client); all parent logins revoked")
     }
 
+    /// The reset for a parent with the box in hand (a forgotten PIN, or one a child set first): a
+    /// file named `reset-pin` that the boot partition (`/boot/firmware/musicboxd-reset-pin`, moved
+    /// in by the unit) or the data folder brings. At start the first such file found turns the PIN off,
+    /// revokes every login and clears the wrong-PIN count, and is removed so it acts once. Returns
+    /// the file that did it.
+    @discardableResult
+    public func resetIfRequested(files: [String]) -> String? {
+        guard let file = files.first(where: { FileManager.default.fileExists(atPath: $0) }) else { return nil }
+        do {
+            try persist(pin: "", tokens: [])
+            try store.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: Date().epochMillis)
+        } catch {
+            logger.error("a PIN reset was asked for by \(file), but saving it failed: \(error)")
+            return nil
+        }
+        credentials.withLock { $0 = Credentials(pin: nil, tokens: []) }
+        do { try FileManager.default.removeItem(atPath: file) } catch { logger.error("removing \(file) failed: \(error); remove it by hand") }
+        logger.notice("parent PIN reset by \(file): parental controls are off and every login is revoked; set a new PIN")
+        return file
+    }
+
     /// Turns parental controls off again; needs the current PIN.
-    public func removePIN(current: String, client: String, now: ContinuousClock.Instant = .now) throws(BoxError) {
+    public func removePIN(current: String, client: String, now: EpochMillis = Date().epochMillis) throws(BoxError) {
         guard let stored = credentials.withLock({ $0.pin }) else { return }
         try checkNotLocked(client, now: now)
         guard stored.matches(current) else {
-            credentials.withLock { $0.limiter.failed(client, now: now) }
+            recordWrongPIN(now: now)
             throw wrongPIN(client, now: now)
         }
-        credentials.withLock { $0.limiter.succeeded(client) }
+        recordRightPIN()
         try persist(pin: "", tokens: [])
         credentials.withLock { $0.pin = nil; $0.tokens = [] }
         logger.notice("parent PIN removed from \(client)")
@@ -162,19 +210,39 @@ public final class ParentalAccess: Sendable {
 
     // MARK: Helpers
 
-    private func checkNotLocked(_ client: String, now: ContinuousClock.Instant) throws(BoxError) {
-        if let wait = credentials.withLock({ $0.limiter.wait(for: client, now: now) }) {
-            throw Self.rateLimited(wait)
+    private func checkNotLocked(_ client: String, now: EpochMillis) throws(BoxError) {
+        if let wait = credentials.withLock({ $0.limiter.wait(now: now) }) {
+            throw Self.rateLimited(ms: wait)
         }
     }
 
-    private func wrongPIN(_ client: String, now: ContinuousClock.Instant) -> BoxError {
-        if let wait = credentials.withLock({ $0.limiter.wait(for: client, now: now) }) { return Self.rateLimited(wait) }
+    private func wrongPIN(_ client: String, now: EpochMillis) -> BoxError {
+        if let wait = credentials.withLock({ $0.limiter.wait(now: now) }) { return Self.rateLimited(ms: wait) }
         return BoxError(.unauthorized, "That PIN is not right.", details: ["reason": "wrong_pin", "field": "pin"])
     }
 
-    static func rateLimited(_ wait: Duration) -> BoxError {
-        let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+    /// A wrong PIN counts against the whole box, and is written down before the answer goes out.
+    private func recordWrongPIN(now: EpochMillis) {
+        let limiter = credentials.withLock { state in
+            state.limiter.failed(now: now)
+            return state.limiter
+        }
+        do { try store.setSetting(Self.attemptsKey, to: limiter, now: now) } catch { logger.error("saving the wrong-PIN count failed: \(error)") }
+    }
+
+    private func recordRightPIN() {
+        let hadFailures = credentials.withLock { state in
+            defer { state.limiter.succeeded() }
+            return state.limiter.failures > 0
+        }
+        guard hadFailures else { return }
+        do { try store.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: Date().epochMillis) } catch {
+            logger.error("clearing the wrong-PIN count failed: \(error)")
+        }
+    }
+
+    static func rateLimited(ms wait: Int64) -> BoxError {
+        let seconds = max(1, Int((wait + 999) / 1000))
         return BoxError(
             .rateLimited, "Too many wrong PINs. Try again in \(seconds) seconds.",
             details: ["reason": "too_many_attempts", "retry_after": String(seconds)]

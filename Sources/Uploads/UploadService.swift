@@ -252,7 +252,13 @@ public actor UploadService: Service {
                 storedFileName: MediaFileName.forTrack(id, fileExtension: session.fileExtension),
                 originalFilename: session.filename, fileSize: session.fileSize, sha256: checked.sha256, artwork: checked.probed.artwork
             )
-            let warnings = await duplicateWarnings(sha256: checked.sha256, in: playlistID)
+            var warnings = await duplicateWarnings(sha256: checked.sha256, in: playlistID)
+            let typed: [String: String?] = ["title": title, "artist": artist, "album": album]
+            for tag in metadata.truncatedTags where typed[tag] ?? nil == nil {
+                warnings.append(UploadWarning(
+                    code: "tag_truncated", message: "The file's \(tag) is longer than \(TextRules.maxTitleLength) characters; it was cut to fit.", trackID: nil
+                ))
+            }
             let track = try await state.perform(AddTrack(playlistID: playlistID, track: new, stagedFile: session.file.path)).value
             sessions[sessionID] = nil
             logger.info("upload \(sessionID): added \(session.filename) as track \(track.id) (\(metadata.durationMs) ms, \(metadata.codec))")

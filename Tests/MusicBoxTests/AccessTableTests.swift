@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import Server
+import MusicBoxCore
 
 @Suite("Who may call what: the operation table, canonical paths, the box's own host names")
 struct AccessTableTests {
@@ -73,5 +74,27 @@ struct AccessTableTests {
         for host in ["evil.example", "evil.example:8080", "musicbox.evil.example", "192.168.1.21", "[fe80::2]", "local", "", "musicbox.localhost.evil"] {
             #expect(!hosts.allows(host), "\(host)")
         }
+    }
+}
+
+@Suite("Text rules: one place for what a name may hold")
+struct TextRulesTests {
+    @Test("typed names are refused when they hide something, cleaned names keep only what shows")
+    func rules() throws {
+        #expect(try TextRules.title("  Bedtime  ") == "Bedtime")
+        #expect(try TextRules.title("Cafe\u{301}") == "Café")  // NFC: one é however it was typed
+        #expect(try TextRules.title("👨\u{200D}👩\u{200D}👧 songs") == "👨\u{200D}👩\u{200D}👧 songs")  // a family emoji stays
+        for hidden in ["evil\u{202E}3pm.mp3", "zero\u{200B}width", "bom\u{FEFF}", "line\u{2028}break", "tab\there", "nul\u{0}", "a\u{200D}b"] {
+            #expect(throws: BoxError.self, "\(hidden.debugDescription)") { _ = try TextRules.title(hidden) }
+        }
+        #expect(throws: BoxError.self) { _ = try TextRules.title(String(repeating: "x", count: 201)) }
+        #expect(try TextRules.description("two\nlines") == "two\nlines")
+        #expect(throws: BoxError.self) { _ = try TextRules.description("bidi\u{202E}") }
+
+        let long = TextRules.cleaned(String(repeating: "la ", count: 5000))
+        #expect(long?.truncated == true && long!.text.count <= TextRules.maxTitleLength)
+        #expect(TextRules.cleaned("A\u{202E}B\u{200B}C\n\n  D\u{0}")?.text == "ABC D")
+        #expect(TextRules.cleaned("\u{200B}\u{FEFF} ") == nil)
+        #expect(TextRules.cleaned("Song")?.truncated == false)
     }
 }

@@ -31,26 +31,94 @@ struct ParentalTests {
         try PINHash.validate("0000")
     }
 
-    @Test("five wrong PINs lock a client out for 30 s, doubling up to 15 minutes; others are not affected")
+    @Test("five wrong PINs lock the box's PIN for 30 s, doubling up to 15 minutes; a right one clears it")
     func attemptLimiter() {
         var limiter = AttemptLimiter()
-        let start = ContinuousClock.now
-        for _ in 0..<4 { limiter.failed("a", now: start) }
-        #expect(limiter.wait(for: "a", now: start) == nil)
-        limiter.failed("a", now: start)
-        #expect(limiter.wait(for: "a", now: start) == .seconds(30))
-        #expect(limiter.wait(for: "b", now: start) == nil)
-        #expect(limiter.wait(for: "a", now: start + .seconds(30)) == nil)
-        limiter.failed("a", now: start + .seconds(30))
-        #expect(limiter.wait(for: "a", now: start + .seconds(30)) == .seconds(60))
-        var later = start + .seconds(90)
+        let start: EpochMillis = 1_800_000_000_000
+        for _ in 0..<4 { limiter.failed(now: start) }
+        #expect(limiter.wait(now: start) == nil)
+        limiter.failed(now: start)
+        #expect(limiter.wait(now: start) == 30_000)
+        #expect(limiter.wait(now: start + 30_000) == nil)
+        limiter.failed(now: start + 30_000)
+        #expect(limiter.wait(now: start + 30_000) == 60_000)
+        var later = start + 90_000
         for _ in 0..<10 {
-            limiter.failed("a", now: later)
-            later = later + .seconds(3600)
+            limiter.failed(now: later)
+            later += 3_600_000
         }
-        #expect(limiter.wait(for: "a", now: later - .seconds(3600)) == .seconds(15 * 60))
-        limiter.succeeded("a")
-        #expect(limiter.wait(for: "a", now: later) == nil)
+        #expect(limiter.wait(now: later - 3_600_000) == AttemptLimiter.longestLockoutMs)
+        // A clock set back cannot stretch the wait past the longest lockout.
+        #expect(limiter.wait(now: later - 100 * 3_600_000) == AttemptLimiter.longestLockoutMs)
+        limiter.succeeded()
+        #expect(limiter.wait(now: later) == nil && limiter == AttemptLimiter())
+    }
+
+    @Test("the lockout counts for the whole box and outlives a restart")
+    func lockoutIsPersistedAndPerBox() throws {
+        let harness = try StateHarness()
+        defer { harness.manager.shutdown() }
+        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
+        try access.setPIN("2468", current: nil, client: "parent")
+        for attempt in 0..<5 {
+            #expect(throws: BoxError.self) { _ = try access.login(pin: "0000", client: "10.0.0.\(attempt)", label: "x") }
+        }
+        // Another address gets no fresh tries, and neither does a restarted daemon.
+        for checker in [access, ParentalAccess(store: harness.store, logger: Self.quiet)] {
+            do {
+                _ = try checker.login(pin: "2468", client: "10.0.0.99", label: "x")
+                Issue.record("the right PIN went through during the lockout")
+            } catch {
+                #expect(error.code == .rateLimited)
+            }
+        }
+        let later = Date().epochMillis + 31_000
+        _ = try access.login(pin: "2468", client: "10.0.0.99", label: "x", now: later)
+        #expect(try harness.store.setting(ParentalAccess.attemptsKey) == AttemptLimiter())
+    }
+
+    @Test("a login unused for 90 days stops working; using it moves that on")
+    func tokenExpiry() throws {
+        let harness = try StateHarness()
+        defer { harness.manager.shutdown() }
+        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
+        try access.setPIN("2468", current: nil, client: "a")
+        let (token, _) = try access.login(pin: "2468", client: "a", label: "old phone")
+        let day: Int64 = 24 * 3600 * 1000
+        let made = access.tokens()[0].createdAt
+        #expect(access.isParent(token, now: made + 89 * day))
+        #expect(access.isParent(token, now: made + 170 * day), "used on day 89, it lasts until day 179")
+        #expect(!access.isParent(token, now: made + 260 * day + 1))
+        #expect(access.tokens(now: made + 260 * day + 1).isEmpty)
+    }
+
+    @Test("a reset file turns the PIN off once, revoking every login")
+    func physicalReset() throws {
+        let harness = try StateHarness()
+        defer { harness.manager.shutdown() }
+        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
+        try access.setPIN("2468", current: nil, client: "a")
+        let (token, _) = try access.login(pin: "2468", client: "a", label: "laptop")
+        let file = harness.dir.file("reset-pin")
+        #expect(access.resetIfRequested(files: [harness.dir.file("absent").path, file.path]) == nil)
+        #expect(access.isPINSet)
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data())
+        #expect(access.resetIfRequested(files: [harness.dir.file("absent").path, file.path]) == file.path)
+        #expect(!access.isPINSet && !access.isParent(token) && access.tokens().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+        #expect(!ParentalAccess(store: harness.store, logger: Self.quiet).isPINSet)
+    }
+
+    @Test("login labels are device names, never the raw user agent")
+    func deviceNames() {
+        #expect(DeviceName.from(userAgent: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36") == "Chrome on Android")
+        #expect(DeviceName.from(userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1") == "Safari on iPhone")
+        #expect(DeviceName.from(userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0") == "Firefox on Linux")
+        #expect(DeviceName.from(userAgent: "curl/7.88.1") == "curl")
+        #expect(DeviceName.from(userAgent: nil) == "unknown device")
+        #expect(DeviceName.label(given: "Mum's laptop\n2026-12-01 critical: forged", userAgent: nil) == "Mum's laptop 2026-12-01 critical: forged")
+        #expect(DeviceName.label(given: "\u{202E}kcatta", userAgent: "curl/8") == "kcatta")
+        #expect(DeviceName.label(given: " \u{200B} ", userAgent: "curl/8") == "curl")
     }
 
     @Test("logins give tokens that work until logout, revocation or a new PIN; all of it survives a restart")

@@ -350,3 +350,42 @@ def test_one_client_cannot_take_every_upload_slot():
         assert open_session(daemon, playlist, "c.mp3", 1 << 30).status_code == 201
     finally:
         daemon.stop()
+
+
+# --- Item 5: names from files and clients --------------------------------------------------------
+
+def test_names_from_files_and_clients_are_capped_cleaned_or_refused():
+    daemon = Daemon()
+    work = tempfile.mkdtemp(prefix="musicboxd-names-")
+    try:
+        meta = os.path.join(work, "meta.txt")
+        with open(meta, "w") as out:
+            out.write(";FFMETADATA1\ntitle=" + "la " * 350_000 + "\nartist=Evil\u202eOne\u200b\nalbum=Lullabies\n")
+        song = os.path.join(work, "long.flac")
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=300:duration=2", "-i", meta,
+                        "-map", "0:a", "-map_metadata", "1", "-c:a", "flac", song], check=True)
+        playlist = create_playlist(daemon, "Names")
+        reply = upload(daemon, playlist, song)
+        assert reply.status_code == 201, reply.text[:300]
+        data = reply.json()["data"]
+        assert 0 < len(data["track"]["title"]) <= 200 and data["track"]["title"].startswith("la la")
+        assert data["track"]["artist"] == "EvilOne" and data["track"]["album"] == "Lullabies"
+        assert [w["code"] for w in data["warnings"]] == ["tag_truncated"]
+        assert len(requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).content) < 20_000
+        # Typed names that hide something are refused, naming the field.
+        for title in ("Bed\u202etime", "zero\u200bwidth", "new\nline"):
+            refused = requests.post(f"{daemon.url}/api/playlists", json={"title": title}, timeout=5)
+            assert refused.status_code == 400 and refused.json()["details"]["field"] == "title", title
+        # A login label cannot forge a log line; without a label the device is named, not the raw agent.
+        assert requests.post(f"{daemon.url}/api/auth/pin", json={"pin": PIN}, timeout=5).status_code == 200
+        forged = "Mum\n2026-12-01T20:00:00+0000 critical musicboxd : forged"
+        token = requests.post(f"{daemon.url}/api/auth/login", json={"pin": PIN, "label": forged}, timeout=5).json()["data"]["token"]
+        requests.post(f"{daemon.url}/api/auth/login", json={"pin": PIN}, timeout=5,
+                      headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/130.0 Mobile Safari/537.36"})
+        auth = {"Authorization": f"Bearer {token}"}
+        labels = [t["label"] for t in requests.get(f"{daemon.url}/api/auth/tokens", headers=auth, timeout=5).json()["data"]["tokens"]]
+        assert "Chrome on Android" in labels and all("\n" not in label for label in labels)
+        lines = requests.get(f"{daemon.url}/api/system/logs?lines=1000", headers=auth, timeout=5).json()["data"]["lines"]
+        assert not any(str(line).lstrip().startswith("2026-12-01T20:00:00") for line in lines)
+    finally:
+        daemon.stop()

@@ -150,6 +150,11 @@ def test_wrong_pins_are_rate_limited(daemon):
     assert call(daemon, "POST", "auth/login", json={"pin": PIN}).status_code == 429
     # So do PIN changes from the same client.
     assert call(daemon, "POST", "auth/pin", json={"pin": "1111", "current_pin": "0000"}).status_code == 429
+    # The count is the box's: a restart (or pulling the plug) does not hand out fresh tries.
+    daemon.terminate()
+    daemon.start()
+    again = call(daemon, "POST", "auth/login", json={"pin": PIN})
+    assert again.status_code == 429 and 0 < again.json()["retry_after"] <= 30
 
 
 def test_playback_can_require_the_token_too(daemon):

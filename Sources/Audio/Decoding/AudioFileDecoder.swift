@@ -74,7 +74,7 @@ public final class AudioFileDecoder {
         timeBase = stream.pointee.time_base
         startTime = stream.pointee.start_time == musicbox_av_nopts_value() ? 0 : stream.pointee.start_time
         durationMs = Self.duration(of: format, stream: stream)
-        tags = Self.tags(format.pointee.metadata, stream.pointee.metadata)
+        tags = FFmpegTags(format.pointee.metadata, stream.pointee.metadata).values
 
         codec = avcodec_alloc_context3(decoder)
         packet = av_packet_alloc()
@@ -262,19 +262,6 @@ public final class AudioFileDecoder {
             return format.pointee.duration / Int64(musicbox_av_time_base() / 1000)
         }
         return 0
-    }
-
-    private static func tags(_ dictionaries: OpaquePointer?...) -> [String: String] {
-        var found: [String: String] = [:]
-        for dictionary in dictionaries {
-            for key in ["title", "artist", "album"] where found[key] == nil {
-                if let entry = av_dict_get(dictionary, key, nil, 0), let value = entry.pointee.value {
-                    let text = String(cString: value)
-                    if !text.isEmpty { found[key] = text }
-                }
-            }
-        }
-        return found
     }
 
     private static func refusal(_ path: String, _ what: String, _ status: Int32) -> BoxError {

@@ -109,7 +109,7 @@ private final class ProbeRun {
         // The header's length leaves out encoder padding the packets include; trust it when it agrees.
         let durationMs = headerMs > 0 ? headerMs : measuredMs
 
-        let tags = Self.tags(format.pointee.metadata, stream.pointee.metadata)
+        let tags = FFmpegTags(format.pointee.metadata, stream.pointee.metadata)
         let artwork = Self.artwork(in: format)
         let metadata = AudioMetadata(
             title: tags["title"], artist: tags["artist"] ?? tags["album_artist"], album: tags["album"],
@@ -117,7 +117,8 @@ private final class ProbeRun {
             durationMs: durationMs, container: String(cString: format.pointee.iformat.pointee.name),
             codec: Self.codecName(parameters.codec_id), sampleRate: Int(parameters.sample_rate),
             channels: Int(parameters.ch_layout.nb_channels),
-            bitRate: format.pointee.bit_rate > 0 ? Int(format.pointee.bit_rate) : nil, hasCover: artwork != nil
+            bitRate: format.pointee.bit_rate > 0 ? Int(format.pointee.bit_rate) : nil, hasCover: artwork != nil,
+            truncatedTags: tags.truncated.map { $0 == "album_artist" ? "artist" : $0 }
         )
         return ProbedAudio(metadata: metadata, artwork: artwork)
     }
@@ -130,19 +131,6 @@ private final class ProbeRun {
             message += " (\(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))"
         }
         return BoxError(.unsupportedFormat, message + ".", details: ["reason": reason])
-    }
-
-    private static func tags(_ dictionaries: OpaquePointer?...) -> [String: String] {
-        var found: [String: String] = [:]
-        for dictionary in dictionaries {
-            for key in ["title", "artist", "album_artist", "album", "track", "disc"] where found[key] == nil {
-                if let entry = av_dict_get(dictionary, key, nil, 0), let value = entry.pointee.value {
-                    let text = String(cString: value).trimmingCharacters(in: .whitespacesAndNewlines)
-                    if !text.isEmpty { found[key] = text }
-                }
-            }
-        }
-        return found
     }
 
     /// `3/12` → 3.

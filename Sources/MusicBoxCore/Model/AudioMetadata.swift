@@ -18,11 +18,15 @@ public struct AudioMetadata: Sendable, Equatable, Codable {
     public var channels: Int
     public var bitRate: Int?
     public var hasCover: Bool
+    /// Tags longer than a title may be, cut to fit (`title`, `artist`, `album`).
+    public var truncatedTags: [String]
 
     public init(
         title: String? = nil, artist: String? = nil, album: String? = nil, trackNumber: Int? = nil, discNumber: Int? = nil,
-        durationMs: Int64, container: String, codec: String, sampleRate: Int, channels: Int, bitRate: Int? = nil, hasCover: Bool = false
+        durationMs: Int64, container: String, codec: String, sampleRate: Int, channels: Int, bitRate: Int? = nil, hasCover: Bool = false,
+        truncatedTags: [String] = []
     ) {
+        self.truncatedTags = truncatedTags
         self.title = title
         self.artist = artist
         self.album = album
@@ -45,6 +49,24 @@ public struct AudioMetadata: Sendable, Equatable, Codable {
         case sampleRate = "sample_rate"
         case bitRate = "bit_rate"
         case hasCover = "has_cover"
+        case truncatedTags = "truncated_tags"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            title: try container.decodeIfPresent(String.self, forKey: .title),
+            artist: try container.decodeIfPresent(String.self, forKey: .artist),
+            album: try container.decodeIfPresent(String.self, forKey: .album),
+            trackNumber: try container.decodeIfPresent(Int.self, forKey: .trackNumber),
+            discNumber: try container.decodeIfPresent(Int.self, forKey: .discNumber),
+            durationMs: try container.decode(Int64.self, forKey: .durationMs),
+            container: try container.decode(String.self, forKey: .container), codec: try container.decode(String.self, forKey: .codec),
+            sampleRate: try container.decode(Int.self, forKey: .sampleRate), channels: try container.decode(Int.self, forKey: .channels),
+            bitRate: try container.decodeIfPresent(Int.self, forKey: .bitRate),
+            hasCover: try container.decodeIfPresent(Bool.self, forKey: .hasCover) ?? false,
+            truncatedTags: try container.decodeIfPresent([String].self, forKey: .truncatedTags) ?? []
+        )
     }
 }
 

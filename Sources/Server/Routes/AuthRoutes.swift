@@ -73,7 +73,7 @@ struct AuthRoutes {
     @Sendable func login(_ request: Request, context: Context) async throws -> Response {
         let input = try await body.decode(LoginBody.self, from: request)
         let client = context.clientKey
-        let label = input.label ?? request.headers[.userAgent] ?? "unknown client"
+        let label = DeviceName.label(given: input.label, userAgent: request.headers[.userAgent])
         let parental = self.parental
         let (token, id) = try await Self.blocking { () throws(BoxError) in try parental.login(pin: input.pin, client: client, label: label) }
         return try Self.loggedIn(token: token, id: id, message: "Logged in as a parent")
@@ -95,7 +95,7 @@ struct AuthRoutes {
         let input = try await body.decode(PINBody.self, from: request)
         guard let pin = input.pin else { throw BoxError.validation(field: "pin", "Give the new PIN as pin.") }
         let client = context.clientKey
-        let label = request.headers[.userAgent] ?? "unknown client"
+        let label = DeviceName.from(userAgent: request.headers[.userAgent])
         let parental = self.parental
         let (token, id) = try await Self.blocking { () throws(BoxError) in
             try parental.setPIN(pin, current: input.current_pin, client: client)
@@ -117,17 +117,19 @@ struct AuthRoutes {
         var id: String
         var label: String
         var createdAt: EpochMillis
+        var lastUsedAt: EpochMillis
         var current: Bool
 
         enum CodingKeys: String, CodingKey {
             case id, label, current
             case createdAt = "created_at"
+            case lastUsedAt = "last_used_at"
         }
     }
 
     @Sendable func tokens(_ request: Request, context: Context) async throws -> Response {
         let mine = ParentToken.from(request).map(ParentalAccess.digest)
-        let list = parental.tokens().map { TokenInfo(id: $0.id, label: $0.label, createdAt: $0.createdAt, current: $0.sha256 == mine) }
+        let list = parental.tokens().map { TokenInfo(id: $0.id, label: $0.label, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt ?? $0.createdAt, current: $0.sha256 == mine) }
         return try JSONResponse.success(["tokens": list], message: "Parent logins")
     }
 
