@@ -13,6 +13,7 @@ public enum APIRouter {
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: CanonicalPathMiddleware(trailingSlashAllowed: [enginePath]))
         router.add(middleware: SameSiteMiddleware(hosts: dependencies.hosts, enginePath: enginePath))
+        router.add(middleware: RequestClientMiddleware(parental: dependencies.parental))
         router.add(middleware: WebUIMiddleware(root: dependencies.webRoot, reserved: ["/api/", "/socket.io"], logger: dependencies.logger))
         let routes = OperationRoutes(
             router: router, accessGuard: AccessGuard(parental: dependencies.parental, state: dependencies.state),

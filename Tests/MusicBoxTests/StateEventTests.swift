@@ -94,7 +94,11 @@ struct StateEventTests {
         }
         // The same id for another kind of operation is a conflict, not a silent replay.
         await #expect(throws: BoxError.self) { try await manager.perform(Stop(), clientOpID: "op-1") }
-
+        // Another client's op-1 is another operation: it runs, and the first client's answer stays its own.
+        let other = try await manager.perform(CreatePlaylist(title: "Theirs"), clientOpID: "op-1", client: "socket:b")
+        #expect(!other.replayed && other.value.id != first.value.id)
+        #expect(try await manager.perform(CreatePlaylist(title: "Once"), clientOpID: "op-1").value == first.value)
+        #expect(try await harness.store.playlistPage(offset: 0, limit: 10).total == 2)
     }
 
     @Test("after its lifetime a client_op_id is forgotten and the operation runs again")

@@ -389,3 +389,28 @@ def test_names_from_files_and_clients_are_capped_cleaned_or_refused():
         assert not any(str(line).lstrip().startswith("2026-12-01T20:00:00") for line in lines)
     finally:
         daemon.stop()
+
+
+def test_a_client_op_id_belongs_to_the_client_that_sent_it():
+    from helpers import Recorder
+    daemon = Daemon()
+    first, second = Recorder(daemon.url, ["websocket"]), Recorder(daemon.url, ["websocket"])
+    try:
+        a = first.client.call("playlist:create", {"title": "Alice's", "client_op_id": "op-1"}, timeout=5)
+        b = second.client.call("playlist:create", {"title": "Bob's", "client_op_id": "op-1"}, timeout=5)
+        assert a["success"] and b["success"] and a["data"]["id"] != b["data"]["id"], (a, b)
+        # The same client sending it again gets its own first answer back.
+        again = first.client.call("playlist:create", {"title": "Alice's", "client_op_id": "op-1"}, timeout=5)
+        assert again["data"]["id"] == a["data"]["id"]
+        titles = sorted(p["title"] for p in requests.get(f"{daemon.url}/api/playlists", timeout=5).json()["data"]["playlists"])
+        assert titles == ["Alice's", "Bob's"]
+        # Over HTTP, two parent logins are two clients too.
+        assert requests.post(f"{daemon.url}/api/auth/pin", json={"pin": PIN}, timeout=5).status_code == 200
+        tokens = [requests.post(f"{daemon.url}/api/auth/login", json={"pin": PIN}, timeout=5).json()["data"]["token"] for _ in range(2)]
+        made = [requests.post(f"{daemon.url}/api/playlists", json={"title": f"By {i}", "client_op_id": "op-2"},
+                              headers={"Authorization": f"Bearer {t}"}, timeout=5).json()["data"]["id"] for i, t in enumerate(tokens)]
+        assert made[0] != made[1]
+    finally:
+        first.close()
+        second.close()
+        daemon.stop()

@@ -25,6 +25,9 @@ struct OperationJournal {
 
     var count: Int { entries.count }
 
+    /// One client's id: the same `client_op_id` from two clients is two operations.
+    static func key(client: String, clientOpID: String) -> String { "\(client)\u{0}\(clientOpID)" }
+
     mutating func lookup(_ id: String, now: ContinuousClock.Instant) -> Entry? {
         expire(now: now)
         return entries[id]

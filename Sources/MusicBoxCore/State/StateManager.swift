@@ -155,12 +155,16 @@ public actor StateManager {
     ///
     /// With a `clientOpID` seen in the last 5 minutes the command is not run again: the first
     /// result (or error) is returned, marked ``Committed/replayed``. Storage failures are not
-    /// remembered, so a retry can succeed.
+    /// remembered, so a retry can succeed. Ids are kept per `client` (a parent login, an address,
+    /// a socket): another client's id is another operation, never the first one's answer.
     /// Errors arrive as ``BoxError``; anything else (a storage failure) is logged and reported as `storage_error`.
-    public func perform<Command: BoxCommand>(_ command: Command, clientOpID: String? = nil) throws(BoxError) -> Committed<Command.Output> {
+    public func perform<Command: BoxCommand>(
+        _ command: Command, clientOpID: String? = nil, client: String = ""
+    ) throws(BoxError) -> Committed<Command.Output> {
         guard let clientOpID else { return try run(command) }
         let now = ContinuousClock.now
-        if let entry = journal.lookup(clientOpID, now: now) {
+        let key = OperationJournal.key(client: client, clientOpID: clientOpID)
+        if let entry = journal.lookup(key, now: now) {
             guard entry.command == ObjectIdentifier(Command.self) else {
                 throw BoxError(.conflict, "client_op_id \(clientOpID) was already used for another operation.", details: ["client_op_id": clientOpID])
             }
@@ -175,11 +179,11 @@ public actor StateManager {
         }
         do {
             let committed = try run(command)
-            journal.record(clientOpID, command: ObjectIdentifier(Command.self), outcome: .success(committed), now: now)
+            journal.record(key, command: ObjectIdentifier(Command.self), outcome: .success(committed), now: now)
             return committed
         } catch {
             if error.code != .storageError, error.code != .internalError {
-                journal.record(clientOpID, command: ObjectIdentifier(Command.self), outcome: .failure(error), now: now)
+                journal.record(key, command: ObjectIdentifier(Command.self), outcome: .failure(error), now: now)
             }
             throw error
         }

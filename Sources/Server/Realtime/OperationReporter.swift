@@ -25,10 +25,10 @@ public struct OperationReporter: Sendable {
     /// `client_op_id` was given). Returns the outcome and the `ack:op`/`err:op` payload, for the
     /// HTTP response or the Socket.IO acknowledgement.
     func run<Command: BoxCommand>(
-        _ command: Command, clientOpID: String?, socket: Socket?, encode: (Command.Output) throws -> SocketValue
+        _ command: Command, clientOpID: String?, client: String, socket: Socket?, encode: (Command.Output) throws -> SocketValue
     ) async -> (Result<Committed<Command.Output>, BoxError>, SocketValue) {
         do {
-            let committed = try await state.perform(command, clientOpID: clientOpID)
+            let committed = try await state.perform(command, clientOpID: clientOpID, client: client)
             let data: SocketValue
             do {
                 data = try encode(committed.value)

@@ -302,6 +302,11 @@ extension BoxError {
 extension RealtimeGateway {
     /// Refuses an operation the socket may not run (CONTRACT §8). The socket's token is the
     /// handshake's `auth.token`, else the `musicbox_token` cookie its connection came with.
+    /// Who a socket is for what is kept per client: its parent login, else the socket itself.
+    func client(of socket: Socket) -> String {
+        parental?.loginID(of: ParentToken.from(socket)).map { "token:\($0)" } ?? "socket:\(socket.id)"
+    }
+
     func authorize(_ socket: Socket, _ access: APIOperation.Access) async throws(BoxError) {
         try await AccessGuard(parental: parental, state: state).check(access, token: ParentToken.from(socket))
     }

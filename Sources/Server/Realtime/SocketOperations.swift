@@ -62,7 +62,7 @@ extension RealtimeGateway {
                     throw BoxError.validation(field: "client_op_id", "client_op_id must be 1 to 128 printable characters.")
                 }
                 let operation = try make(fields)
-                reply.acknowledge(await operation.run(self.operations, opID, socket))
+                reply.acknowledge(await operation.run(self.operations, opID, self.client(of: socket), socket))
             } catch {
                 // Refused before reaching the state manager (malformed fields): the same answers.
                 let error = (error as? BoxError) ?? BoxError(.validationError, "The operation's fields could not be read.")
@@ -76,11 +76,11 @@ extension RealtimeGateway {
 
 /// A command of any type, ready to run and report; returns the `ack:op`/`err:op` payload.
 struct AnyOperation: Sendable {
-    let run: @Sendable (OperationReporter, String?, Socket) async -> SocketValue
+    let run: @Sendable (OperationReporter, String?, String, Socket) async -> SocketValue
 
     init<Command: BoxCommand>(_ command: Command) where Command.Output: Encodable {
-        run = { reporter, opID, socket in
-            await reporter.run(command, clientOpID: opID, socket: socket, encode: SocketValue.encoding).1
+        run = { reporter, opID, client, socket in
+            await reporter.run(command, clientOpID: opID, client: client, socket: socket, encode: SocketValue.encoding).1
         }
     }
 }

@@ -10,7 +10,8 @@ extension APIDependencies {
         _ command: Command, clientOpID: String?, request: Request
     ) async throws -> Committed<Command.Output> where Command.Output: Encodable {
         let socket = operations.socket(named: request.headers[OperationSupport.socketHeader])
-        switch await operations.run(command, clientOpID: clientOpID, socket: socket, encode: SocketValue.encoding).0 {
+        let client = RequestClient.current ?? "unknown"
+        switch await operations.run(command, clientOpID: clientOpID, client: client, socket: socket, encode: SocketValue.encoding).0 {
         case .success(let committed): return committed
         case .failure(let error): throw OperationFailure(error: error, clientOpID: clientOpID)
         }

@@ -1,12 +1,11 @@
 import HTTPTypes
 import Hummingbird
 import MusicBoxCore
-import Parental
 import Uploads
 
 /// Chunked, resumable uploads (CONTRACT §6). The work is ``UploadService``'s; these routes read
 /// requests and stream chunk bodies into it.
-struct UploadRoutes<Context: RemoteAddressRequestContext> {
+struct UploadRoutes<Context: RequestContext> {
     let dependencies: APIDependencies
     var body: JSONBodyReader { JSONBodyReader(limit: dependencies.maxJSONBodyBytes) }
     var uploads: UploadService { dependencies.uploads }
@@ -33,16 +32,13 @@ struct UploadRoutes<Context: RemoteAddressRequestContext> {
         let input = try await body.decode(SessionBody.self, from: request)
         let info = try await uploads.createSession(
             playlistID: playlist, filename: input.filename, fileSize: input.file_size, chunkSize: input.chunk_size, fileHash: input.file_hash,
-            client: client(request, context)
+            client: client
         )
         return try JSONResponse.success(info, message: "Upload session created", status: .created)
     }
 
     /// The parent login that asks, else (no PIN set) the address it asks from.
-    private func client(_ request: Request, _ context: Context) -> UploadClient {
-        if let login = dependencies.parental.loginID(of: ParentToken.from(request)) { return UploadClient("token:\(login)") }
-        return UploadClient("address:\(context.remoteAddress?.ipAddress ?? "unknown")")
-    }
+    private var client: UploadClient { UploadClient(RequestClient.current ?? "unknown") }
 
     struct SessionList: Encodable {
         var sessions: [UploadSessionSummary]
