@@ -24,6 +24,7 @@ public enum APIRouter {
         PlaylistRoutes(dependencies: dependencies).register(on: routes)
         TrackRoutes(dependencies: dependencies).register(on: routes)
         PlayerRoutes(dependencies: dependencies).register(on: routes)
+        SharedCommandRoutes(dependencies: dependencies).register(on: routes)
         SettingsRoutes(dependencies: dependencies).register(on: routes)
         NFCRoutes(dependencies: dependencies).register(on: routes)
         ControlRoutes(dependencies: dependencies).register(on: routes)
