@@ -1,7 +1,7 @@
 import BoxConfig
-import Controls
+@_spi(Simulation) import Controls
 import Logging
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Server
 import ServiceLifecycle
 

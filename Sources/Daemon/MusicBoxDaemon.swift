@@ -1,13 +1,13 @@
 import BoxConfig
 import Foundation
 import Synchronization
-import Audio
-import Controls
+@_spi(Simulation) import Audio
+@_spi(Simulation) import Controls
 import Hummingbird
 import Logging
 import MediaLibrary
-import MusicBoxCore
-import NFC
+@_spi(Simulation) import MusicBoxCore
+@_spi(Simulation) import NFC
 import Server
 import SocketIO
 import ServiceLifecycle

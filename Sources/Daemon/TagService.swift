@@ -1,6 +1,6 @@
 import Logging
-import MusicBoxCore
-import NFC
+@_spi(Simulation) import MusicBoxCore
+@_spi(Simulation) import NFC
 import Server
 import ServiceLifecycle
 

@@ -1,12 +1,12 @@
-import Controls
+@_spi(Simulation) import Controls
 import Logging
 import Foundation
 import MediaLibrary
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Server
 import Testing
 
-@testable import Audio
+@_spi(Simulation) @testable import Audio
 
 @Suite("Feedback sounds: made in code, mixed into the output, played when the parents want them")
 struct FeedbackTests {

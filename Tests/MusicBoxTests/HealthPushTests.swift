@@ -1,4 +1,4 @@
-import Audio
+@_spi(Simulation) import Audio
 import BoxConfig
 import Daemon
 import Foundation

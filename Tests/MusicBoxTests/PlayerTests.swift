@@ -1,7 +1,7 @@
-import Audio
+@_spi(Simulation) import Audio
 import Foundation
 import MediaLibrary
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Testing
 
 @Suite("Player through the state manager")

@@ -1,9 +1,9 @@
 import Foundation
 import MediaLibrary
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Testing
 
-@testable import Audio
+@_spi(Simulation) @testable import Audio
 
 @Suite("Quiet hours: a lower cap (or no music) in a daily window, with a controllable clock")
 struct QuietHoursTests {

@@ -1,8 +1,8 @@
-import Audio
+@_spi(Simulation) import Audio
 import Foundation
 import Logging
 import MediaLibrary
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Testing
 
 @Suite("Settings and tag links through the state manager")

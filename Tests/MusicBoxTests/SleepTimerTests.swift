@@ -1,10 +1,10 @@
 import Foundation
 import MediaLibrary
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Synchronization
 import Testing
 
-@testable import Audio
+@_spi(Simulation) @testable import Audio
 
 /// A wall clock the test moves by hand.
 final class SteeredClock: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import MediaLibrary
-import MusicBoxCore
-import NFC
+@_spi(Simulation) import MusicBoxCore
+@_spi(Simulation) import NFC
 import Synchronization
 import Testing
 

@@ -1,12 +1,12 @@
 import Dispatch
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Synchronization
 
 /// A playback engine without sound, paced in real time: the position moves with the monotonic
 /// clock while playing, and the end of each track is reported when its duration has elapsed.
 /// Used where there is no sound card (`hardware.mode = "sim"`) and in tests, so the web UI and
 /// the real-time API behave exactly as on the box.
-public final class SimulatedPlaybackEngine: PlaybackEngine, FeedbackCueRecorder {
+@_spi(Simulation) public final class SimulatedPlaybackEngine: PlaybackEngine, FeedbackCueRecorder {
     private struct State {
         var item: PlaybackItem?
         var playing = false

@@ -1,9 +1,9 @@
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Synchronization
 
 /// Buttons for machines without GPIO: `POST /api/dev/controls/press {action}` (present only with
 /// simulated hardware) acts as if the button were pressed.
-public final class SimulatedControls: ManualControlInput {
+@_spi(Simulation) public final class SimulatedControls: ManualControlInput {
     private let handler = Mutex<(@Sendable (ControlAction) -> Void)?>(nil)
 
     public init() {}

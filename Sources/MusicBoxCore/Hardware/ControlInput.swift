@@ -26,6 +26,6 @@ public protocol ControlInput: AnyObject, Sendable {
 }
 
 /// Controls pressed by hand: the simulated input behind `POST /api/dev/controls/press`.
-public protocol ManualControlInput: ControlInput {
+@_spi(Simulation) public protocol ManualControlInput: ControlInput {
     func trigger(_ action: ControlAction)
 }

@@ -31,7 +31,7 @@ extension TagReader {
 
 /// A reader whose tags are placed and removed by hand: the simulated one, for laptops and the
 /// dev endpoints (`POST /api/dev/nfc/place|remove`, present only with simulated hardware).
-public protocol ManualTagReader: TagReader {
+@_spi(Simulation) public protocol ManualTagReader: TagReader {
     func place(_ tag: TagID)
     func remove()
 }

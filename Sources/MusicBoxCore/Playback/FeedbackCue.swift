@@ -47,6 +47,6 @@ public struct FeedbackSounds: Sendable, Equatable {
 
 /// An engine that keeps the cues it was asked to play (the simulated one), so `/api/dev/sounds`
 /// and tests can see them.
-public protocol FeedbackCueRecorder: Sendable {
+@_spi(Simulation) public protocol FeedbackCueRecorder: Sendable {
     var playedCues: [(cue: FeedbackCue, volume: Int)] { get }
 }

@@ -468,7 +468,7 @@ public actor StateManager {
 
     /// Blocks the state manager's thread, as a deadlock would: nothing else runs on it meanwhile.
     /// Only for testing the systemd watchdog (`/api/dev/stall`, simulated hardware).
-    public func hangForTesting(seconds: Double) {
+    @_spi(Simulation) public func hangForTesting(seconds: Double) {
         logger.warning("hanging the state manager for \(seconds) s on request (watchdog test)")
         Thread.sleep(forTimeInterval: seconds)
     }

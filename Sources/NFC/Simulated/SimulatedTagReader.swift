@@ -1,10 +1,10 @@
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Synchronization
 
 /// A reader for machines without one: tags are placed and removed by hand (the dev endpoint
 /// `POST /api/dev/nfc/{place,remove}`, on only with simulated hardware). Events are settled
 /// already, so no grace time applies.
-public final class SimulatedTagReader: ManualTagReader {
+@_spi(Simulation) public final class SimulatedTagReader: ManualTagReader {
     private struct State {
         var tag: TagID?
         var handler: (@Sendable (TagEvent) -> Void)?

@@ -1,5 +1,5 @@
 import Hummingbird
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 
 /// How the buttons and the encoder are wired, as `GET /api/controls` tells it (the settings page
 /// shows it; changing it is a matter of the configuration file, where the pins are).

@@ -1,5 +1,5 @@
 import Hummingbird
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 
 /// NFC over HTTP: `/api/nfc/associate` links a tag to a playlist by its id; `/api/nfc/scan` and
 /// `/api/nfc/session/{id}` open and close a linking session (CONTRACT §5); `/api/nfc/status` gives

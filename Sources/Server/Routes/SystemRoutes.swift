@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Synchronization
 
 /// `/api/health` and `/api/system/info`; with simulated hardware also `POST /api/dev/stall

@@ -1,9 +1,9 @@
-import Audio
+@_spi(Simulation) import Audio
 import Foundation
 import GRDB
 import Logging
 import MediaLibrary
-import MusicBoxCore
+@_spi(Simulation) import MusicBoxCore
 import Synchronization
 
 /// Records what the state manager publishes, in order.
