@@ -42,6 +42,11 @@ struct PacketTests {
         #expect(try decoder.decode(binary: [0, 255]) == nil)
         #expect(try decoder.decode(binary: [7]) == packet)
         #expect(PacketEncoder.encode(SocketPacket(.event, data: ["a"]))[0] == .encodedText(#"42["a"]"#))
+        // Placeholders in the reference's key order, every time (the dictionary's order is random per run).
+        for _ in 0..<50 {
+            let binary = PacketEncoder.encode(SocketPacket(.event, data: ["b", .binary([1]), .binary([2])]))
+            #expect(binary[0] == .encodedText(#"452-["b",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#))
+        }
     }
 
     @Test("hostile packets are refused without crashing", arguments: [

@@ -20,6 +20,11 @@ struct JSONWriter {
                 write(element)
             }
             bytes.append(UInt8(ascii: "]"))
+        case .object(let object) where object.count == 2 && object["_placeholder"] == .bool(true):
+            // A binary attachment's placeholder, in the reference's key order (some clients compare text).
+            append(#"{"_placeholder":true,"num":"#)
+            write(object["num"] ?? .null)
+            bytes.append(UInt8(ascii: "}"))
         case .object(let object):
             bytes.append(UInt8(ascii: "{"))
             var first = true

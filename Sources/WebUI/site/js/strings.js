@@ -169,6 +169,7 @@ export const strings = {
   pin_removed: "PIN removed",
   pin_playback: "Playback needs the PIN too",
   pin_logins: "Parent logins",
+  pin_last_used: "last used",
   pin_this_device: "this device",
   pin_revoke: "Log out",
   pin_session_ended: "Parent login ended. Turn on parent mode again.",

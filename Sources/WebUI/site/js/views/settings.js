@@ -122,7 +122,7 @@ export function settings(root, { parent }) {
       });
       const logins = await get("auth/tokens").catch(() => ({ tokens: [] }));
       parts.push(h("h4", {}, t("pin_logins")), h("ul", { class: "plain logins", id: "pin-logins" }, logins.tokens.map((login) => h("li", {},
-        `${login.label} · ${new Date(login.created_at).toLocaleDateString()}`, login.current ? ` (${t("pin_this_device")})` : "", " ",
+        `${login.label} · ${t("pin_last_used")} ${new Date(login.last_used_at || login.created_at).toLocaleDateString()}`, login.current ? ` (${t("pin_this_device")})` : "", " ",
         !login.current && h("button", { type: "button", class: "small", onclick: async () => { await del(`auth/tokens/${login.id}`).catch(() => {}); showPIN(); } }, t("pin_revoke"))))),
         remove);
     }
