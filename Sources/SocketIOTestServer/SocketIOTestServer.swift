@@ -10,6 +10,10 @@ import UnixSignals
 ///
 /// Usage: socketio-test-server [--port N] [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
 ///                             [--rate PER_SECOND] [--max-outbox-kib N] [--static DIR] [--any-origin]
+///                             [--protocol-suite]
+///
+/// `--protocol-suite` serves what the official Engine.IO and Socket.IO test suites expect of the
+/// reference server instead (see ``installProtocolSuite(on:)``).
 @main
 struct SocketIOTestServer {
     static func main() async throws {
@@ -17,6 +21,7 @@ struct SocketIOTestServer {
         var port = 0
         var staticFolder: String?
         var anyOrigin = false
+        var protocolSuite = false
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let flag = arguments.next() {
             if flag == "--static" {
@@ -25,6 +30,10 @@ struct SocketIOTestServer {
             }
             if flag == "--any-origin" {
                 anyOrigin = true
+                continue
+            }
+            if flag == "--protocol-suite" {
+                protocolSuite = true
                 continue
             }
             guard let value = arguments.next().flatMap(Int.init) else { fatalError("\(flag) needs a number") }
@@ -42,12 +51,16 @@ struct SocketIOTestServer {
         logger.logLevel = .notice
         let allowAll: OriginPolicy = { _, _ in true }
         let io = SocketIOServer(configuration: configuration, originPolicy: anyOrigin ? allowAll : EngineServer.sameHostOrigin, logger: logger)
-        installHandlers(on: io.sockets, io: io)
-        let admin = io.of("/admin")
-        admin.authorize { _, auth in
-            auth?["token"]?.stringValue == "secret" ? .accept : .reject(message: "unauthorized", data: ["reason": "bad token"])
+        if protocolSuite {
+            installProtocolSuite(on: io)
+        } else {
+            installHandlers(on: io.sockets, io: io)
+            let admin = io.of("/admin")
+            admin.authorize { _, auth in
+                auth?["token"]?.stringValue == "secret" ? .accept : .reject(message: "unauthorized", data: ["reason": "bad token"])
+            }
+            installHandlers(on: admin, io: io)
         }
-        installHandlers(on: admin, io: io)
 
         let router = Router()
         if let staticFolder { router.add(middleware: FileMiddleware(staticFolder, searchForIndexHtml: false)) }
@@ -65,6 +78,17 @@ struct SocketIOTestServer {
             services: [app, SocketIOService(server: io)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         try await services.run()
+    }
+
+    /// The reference server of the official suites' READMEs: on connect (main namespace and
+    /// `/custom`) it emits `auth` with the handshake's auth; `message` comes back as
+    /// `message-back` with the same arguments; `message-with-ack` is acknowledged with them.
+    static func installProtocolSuite(on io: SocketIOServer) {
+        for namespace in [io.sockets, io.of("/custom")] {
+            namespace.onConnection { socket in socket.emit("auth", socket.auth ?? .object([:])) }
+        }
+        io.sockets.on("message") { socket, arguments, _ in socket.emit("message-back", arguments) }
+        io.sockets.on("message-with-ack") { _, arguments, ack in ack?.send(arguments) }
     }
 
     static func installHandlers(on namespace: Namespace, io: SocketIOServer) {
