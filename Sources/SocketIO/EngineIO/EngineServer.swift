@@ -89,6 +89,11 @@ public final class EngineServer: Sendable {
             return await poll(session, cors: cors)
         }
         guard let session = session(sid) else { return .error(.unknownSession, cors: cors) }
+        // A pong overdue at this very moment ends the session now, not at the next heartbeat sweep.
+        if case .closed(let reason) = session.heartbeat(now: .now), reason == .pingTimeout || reason == .slowClient {
+            await finalize(session)
+            return .error(.unknownSession, cors: cors)
+        }
         switch request.method {
         case "GET":
             guard session.transport != .websocket else { return .error(.badRequest, cors: cors) }
@@ -102,16 +107,19 @@ public final class EngineServer: Sendable {
 
     private func poll(_ session: EngineSession, cors: [String: String]) async -> PollingResponse {
         guard session.beginPolling(.get) else {
+            // The poll already waiting is answered with a close packet; this one is refused.
             logger.notice("session \(session.id): overlapping polls; closing")
-            await close(session, .transportError, notifyClient: false)
+            await close(session, .transportError, notifyClient: true)
             return .error(.badRequest, cors: cors)
         }
         defer { session.endPolling(.get) }
         switch await session.nextPollingBatch() {
         case .packets(let packets):
             return .text(EngineCodec.encodePayload(packets), cors: cors)
-        case .closed:
+        case .closed(let reason):
             await finalize(session)
+            // The client closed the session itself (a `1` in a POST): its waiting poll ends quietly.
+            if reason == .transportClose { return .text(EngineCodec.encodePayload([.noop]), cors: cors) }
             return .error(.unknownSession, cors: cors)
         }
     }
@@ -170,10 +178,9 @@ public final class EngineServer: Sendable {
         guard originPolicy(headers["origin"], headers["host"]) else { return .forbidden }
         guard query["EIO"] == "4" else { return .unsupportedProtocolVersion }
         guard query["transport"] == "websocket" else { return .unknownTransport }
-        if let sid = query["sid"] {
-            guard let session = session(sid) else { return .unknownSession }
-            guard session.transport == .polling else { return .badRequest }
-        }
+        // A second WebSocket for a session that has upgraded already is accepted and closed at once
+        // (as the reference server does; see SocketIOChildChannel); the session goes on on its first.
+        if let sid = query["sid"], session(sid) == nil { return .unknownSession }
         return nil
     }
 

@@ -261,7 +261,9 @@ public final class EngineSession: Sendable {
                 state.outbox.append(.ping)
                 state.outboxBytes += 1
                 if state.oldestQueuedAt == nil { state.oldestQueuedAt = now }
-                state.pongDeadline = now + .milliseconds(configuration.pingTimeout)
+                // Counted from when the ping was due, not from when the sweep got to it: the client
+                // is owed pingInterval + pingTimeout, no more.
+                state.pongDeadline = state.nextPingAt + .milliseconds(configuration.pingTimeout)
                 return (.alive, Self.takeConsumers(&state))
             }
             return (.alive, Wakeup())

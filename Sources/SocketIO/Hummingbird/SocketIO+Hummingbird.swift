@@ -18,10 +18,11 @@ extension SocketIOServer {
         }
     }
 
-    /// Adds `GET`/`POST`/`OPTIONS` on the Engine.IO path for long-polling.
+    /// Adds `GET`/`POST`/`OPTIONS` on the Engine.IO path for long-polling, and the other methods,
+    /// which Engine.IO answers with its own 400 (bad handshake method), not a 404.
     public func addPollingRoutes<Context: RequestContext>(to router: Router<Context>) {
         let path = RouterPath(enginePath)
-        for method in [HTTPRequest.Method.get, .post, .options] {
+        for method in [HTTPRequest.Method.get, .post, .options, .put, .delete, .patch] {
             router.on(path, method: method) { [self] request, context in
                 try await self.respondToPolling(request, context: context)
             }
