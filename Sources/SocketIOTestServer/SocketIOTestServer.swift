@@ -65,8 +65,20 @@ struct SocketIOTestServer {
         let router = Router()
         if let staticFolder { router.add(middleware: FileMiddleware(staticFolder, searchForIndexHtml: false)) }
         io.addPollingRoutes(to: router)
+        var engines = [io.engine]
+        // The Engine.IO suite's reference endpoint: bare Engine.IO at /engine.io/, echoing every message.
+        let echo = EchoEngine()
+        if protocolSuite {
+            var bare = configuration.engine
+            bare.path = "/engine.io/"
+            let engine = EngineServer(configuration: bare, originPolicy: allowAll, logger: logger)
+            engine.setDelegate(echo)
+            engine.addPollingRoutes(to: router)
+            engines.append(engine)
+            Task { await engine.runHeartbeat() }
+        }
         let app = Application(
-            router: router, server: io.httpServerBuilder,
+            router: router, server: EngineServer.httpServerBuilder(engines: engines),
             configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in
                 FileHandle.standardOutput.write(Data("listening on port \(channel.localAddress?.port ?? 0)\n".utf8))
@@ -156,6 +168,13 @@ struct SocketIOTestServer {
             ack?(.int(Int64(namespace.socketCount)), .int(Int64(io.engine.sessionCount)))
         }
     }
+}
+
+/// Sends every message back to the session it came from (the Engine.IO suite's reference server).
+final class EchoEngine: EngineDelegate {
+    func engineSessionOpened(_ session: EngineSession) async {}
+    func engineSession(_ session: EngineSession, received message: WebSocketMessageFrame) async throws { session.sendMessage(message) }
+    func engineSessionClosed(_ session: EngineSession, reason: CloseReason) async {}
 }
 
 extension Namespace {

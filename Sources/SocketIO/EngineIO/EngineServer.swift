@@ -20,7 +20,9 @@ public final class EngineServer: Sendable {
         self.logger = logger
     }
 
-    func setDelegate(_ delegate: any EngineDelegate) { delegateBox.withLock { $0.value = delegate } }
+    /// Who receives the sessions' messages (held weakly): the Socket.IO layer, or for a bare
+    /// Engine.IO endpoint any other handler.
+    public func setDelegate(_ delegate: any EngineDelegate) { delegateBox.withLock { $0.value = delegate } }
     private var delegate: (any EngineDelegate)? { delegateBox.withLock { $0.value } }
 
     /// Default origin policy: clients without `Origin` (apps, scripts) and pages served by this very host.
@@ -163,7 +165,10 @@ public final class EngineServer: Sendable {
         case .binary(let bytes):
             try await delegate?.engineSession(session, received: .binary(bytes))
         case .text(.close, _):
-            await close(session, .transportClose, notifyClient: false)
+            // Over polling, the poll that may be on its way (sent with the close, as clients do)
+            // still gets its noop; that poll, or the next heartbeat sweep, removes the session.
+            session.close(.transportClose, notifyClient: false)
+            if session.transport != .polling { await finalize(session) }
         case .text(.noop, _):
             break
         case .text(.open, _), .text(.upgrade, _), .encoded:

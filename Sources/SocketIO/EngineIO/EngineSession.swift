@@ -91,6 +91,15 @@ public final class EngineSession: Sendable {
     @discardableResult
     func send(_ packet: EnginePacket) -> Bool { send([packet]) }
 
+    /// Queues one message for the client, text or binary; false once the session is closed.
+    @discardableResult
+    public func sendMessage(_ message: WebSocketMessageFrame) -> Bool {
+        switch message {
+        case .text(let text): send(.text(.message, text))
+        case .binary(let bytes): send(.binary(bytes))
+        }
+    }
+
     // MARK: Consuming
 
     /// Who drains the outbox.

@@ -11,17 +11,28 @@ extension SocketIOServer {
     /// The server builder for `Application(server:)`: HTTP/1, with WebSocket upgrades of the
     /// Engine.IO path served by NIO channel handlers (no task per connection); every other request
     /// goes to the router as usual.
-    public var httpServerBuilder: HTTPServerBuilder {
-        let engine = self.engine
-        return HTTPServerBuilder { responder in
-            SocketIOChildChannel(responder: responder, engine: engine, http1: HTTP1Channel.Configuration())
+    public var httpServerBuilder: HTTPServerBuilder { EngineServer.httpServerBuilder(engines: [engine]) }
+
+    /// Adds the Socket.IO endpoint's long-polling routes (``EngineServer/addPollingRoutes(to:)``).
+    public func addPollingRoutes<Context: RequestContext>(to router: Router<Context>) {
+        engine.addPollingRoutes(to: router)
+    }
+
+    static func query(_ uri: URI) -> [String: String] { EngineServer.query(uri) }
+}
+
+extension EngineServer {
+    /// The server builder for `Application(server:)` with these Engine.IO endpoints (each on its own path).
+    public static func httpServerBuilder(engines: [EngineServer]) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            SocketIOChildChannel(responder: responder, engines: engines, http1: HTTP1Channel.Configuration())
         }
     }
 
     /// Adds `GET`/`POST`/`OPTIONS` on the Engine.IO path for long-polling, and the other methods,
     /// which Engine.IO answers with its own 400 (bad handshake method), not a 404.
     public func addPollingRoutes<Context: RequestContext>(to router: Router<Context>) {
-        let path = RouterPath(enginePath)
+        let path = RouterPath(configuration.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")))
         for method in [HTTPRequest.Method.get, .post, .options, .put, .delete, .patch] {
             router.on(path, method: method) { [self] request, context in
                 try await self.respondToPolling(request, context: context)
@@ -29,22 +40,18 @@ extension SocketIOServer {
         }
     }
 
-    private var enginePath: String {
-        configuration.engine.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-    }
-
     private func respondToPolling(_ request: Request, context: some RequestContext) async throws -> Response {
         var body: [UInt8] = []
         var tooLarge = false
         if request.method == .post {
             do {
-                let buffer = try await request.body.collect(upTo: configuration.engine.maxPayload)
+                let buffer = try await request.body.collect(upTo: configuration.maxPayload)
                 body = Array(buffer.readableBytesView)
             } catch is NIOTooManyBytesError {
                 tooLarge = true
             }
         }
-        let answer = await engine.handlePolling(PollingRequest(
+        let answer = await handlePolling(PollingRequest(
             method: request.method.rawValue, query: Self.query(request.uri), headers: Self.headers(request.head),
             body: body, bodyTooLarge: tooLarge, remoteAddress: nil
         ))

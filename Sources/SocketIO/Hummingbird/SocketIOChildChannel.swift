@@ -9,7 +9,8 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 
-/// Hummingbird's HTTP/1 connection, plus WebSocket upgrades for the Engine.IO path handed to
+/// Hummingbird's HTTP/1 connection, plus WebSocket upgrades for the Engine.IO paths (one per
+/// ``EngineServer``: the Socket.IO endpoint, and in the test server a bare Engine.IO one) handed to
 /// ``EngineWebSocketHandler``. After such an upgrade the connection's task ends and the channel
 /// lives on with NIO handlers only; every other request is Hummingbird's as usual (a refused
 /// upgrade too: the polling route then answers with the Engine.IO error).
@@ -28,30 +29,43 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let responder: HTTPChannelHandler.Responder
-    let engine: EngineServer
+    let engines: [EngineServer]
     let http1: HTTP1Channel.Configuration
+
+    /// The engine whose path this is.
+    func engine(for uri: String) -> EngineServer? {
+        let path = URI(uri).path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        return engines.first { $0.configuration.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) == path }
+    }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             // Uploads stream megabytes per request: let reads grow to 256 KiB so a body costs
             // a few trips through the pipeline per MiB instead of sixteen.
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
-            let engine = self.engine
-            let maxPayload = engine.configuration.maxPayload
+            let maxPayload = engines.map(\.configuration.maxPayload).max() ?? (1 << 20)
             let refusal = NIOLoopBoundBox<EngineError?>(nil, eventLoop: channel.eventLoop)
+            let chosen = NIOLoopBoundBox<EngineServer?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: max(maxPayload, 1 << 14),
                 shouldUpgrade: { channel, head in
                     let (query, headers) = Self.describe(head)
-                    // Only the Engine.IO path upgrades; other WebSocket requests are refused with 400.
-                    let isEnginePath = URI(head.uri).path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-                        == engine.configuration.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-                    refusal.value = isEnginePath ? engine.webSocketRefusal(query: query, headers: headers) : .badRequest
+                    // Only an Engine.IO path upgrades; other WebSocket requests are refused with 400.
+                    chosen.value = self.engine(for: head.uri)
+                    if let engine = chosen.value {
+                        refusal.value = engine.webSocketRefusal(query: query, headers: headers)
+                    } else {
+                        refusal.value = .badRequest
+                    }
                     return channel.eventLoop.makeSucceededFuture(refusal.value == nil ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let (query, headers) = Self.describe(head)
+                        guard let engine = chosen.value else {
+                            channel.close(promise: nil)
+                            return .engineIO
+                        }
                         let handler: EngineWebSocketHandler
                         if let sid = query["sid"], let session = engine.session(sid), session.beginUpgrade() {
                             handler = EngineWebSocketHandler(engine: engine, session: session, upgrading: true)
