@@ -336,6 +336,21 @@ public enum ConfigSchema {
             read: { .integer($0.realtime.eventLogSize) }, write: { $0.realtime.eventLogSize = $1.integer }
         ),
         ConfigSetting(
+            key: "realtime.ping_interval_ms", kind: .integer(100...300_000),
+            documentation: "How often the box pings each phone and browser (Engine.IO pingInterval), in ms.",
+            read: { .integer($0.realtime.pingIntervalMs) }, write: { $0.realtime.pingIntervalMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "realtime.ping_timeout_ms", kind: .integer(100...300_000),
+            documentation: "How long a ping may go unanswered before the box drops that client (Engine.IO pingTimeout), in ms.",
+            read: { .integer($0.realtime.pingTimeoutMs) }, write: { $0.realtime.pingTimeoutMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "realtime.connect_timeout_ms", kind: .integer(100...300_000),
+            documentation: "How long a new connection may take to join the Socket.IO namespace before it is closed, in ms.",
+            read: { .integer($0.realtime.connectTimeoutMs) }, write: { $0.realtime.connectTimeoutMs = $1.integer }
+        ),
+        ConfigSetting(
             key: "realtime.health_interval_ms", kind: .integer(100...600_000),
             documentation: "How often the box checks its parts (database, disk, audio, NFC, buttons); a change is pushed to every client as health_error / health_status.",
             read: { .integer($0.realtime.healthIntervalMs) }, write: { $0.realtime.healthIntervalMs = $1.integer }

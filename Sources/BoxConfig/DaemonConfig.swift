@@ -96,6 +96,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public struct Realtime: Sendable, Equatable {
         public var eventLogSize = 1000
         public var healthIntervalMs = 5000
+        public var pingIntervalMs = 25_000
+        public var pingTimeoutMs = 20_000
+        public var connectTimeoutMs = 45_000
     }
 
     public struct Log: Sendable, Equatable {

@@ -65,7 +65,12 @@ public final class MusicBoxDaemon: Sendable {
         let hosts = HostAllowlist(configured: config.server.allowedHosts + [config.server.host])
         // The Engine.IO handshake (polling and WebSocket) follows the HTTP rule: a Host of the box's,
         // and no Origin, or one of that same host.
+        var socketIO = SocketIOConfiguration()
+        socketIO.engine.pingInterval = config.realtime.pingIntervalMs
+        socketIO.engine.pingTimeout = config.realtime.pingTimeoutMs
+        socketIO.engine.connectTimeout = config.realtime.connectTimeoutMs
         let io = SocketIOServer(
+            configuration: socketIO,
             originPolicy: { origin, host in hosts.allows(host) && EngineServer.sameHostOrigin(origin, host) },
             logger: logger.with(label: "musicboxd.socketio")
         )

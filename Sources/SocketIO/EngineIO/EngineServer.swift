@@ -98,7 +98,16 @@ public final class EngineServer: Sendable {
         }
         switch request.method {
         case "GET":
-            guard session.transport != .websocket else { return .error(.badRequest, cors: cors) }
+            // A poll after the probe is the one that ends polling (a noop), unless the client's
+            // upgrade packet, sent before it on the WebSocket, is still on its way: give that
+            // connection a moment, since after the upgrade polling requests are refused.
+            await Self.settleUpgrade(session)
+            guard session.transport != .websocket else {
+                // Answered a moment late, so the upgraded connection's last answers (`3probe`)
+                // reach the client before the refusal of its stray poll.
+                try? await Task.sleep(for: .milliseconds(10))
+                return .error(.badRequest, cors: cors)
+            }
             return await poll(session, cors: cors)
         case "POST":
             return await receivePost(request, session: session, cors: cors)
@@ -117,6 +126,12 @@ public final class EngineServer: Sendable {
         defer { session.endPolling(.get) }
         switch await session.nextPollingBatch() {
         case .packets(let packets):
+            if packets == [.noop] {
+                // Released by the probe: a client that sent its upgrade packet right after the
+                // probe has left polling, and this poll is refused like any after the upgrade.
+                await Self.settleUpgrade(session)
+                if session.transport == .websocket { return .error(.badRequest, cors: cors) }
+            }
             return .text(EngineCodec.encodePayload(packets), cors: cors)
         case .closed(let reason):
             await finalize(session)
@@ -124,6 +139,15 @@ public final class EngineServer: Sendable {
             if reason == .transportClose { return .text(EngineCodec.encodePayload([.noop]), cors: cors) }
             return .error(.unknownSession, cors: cors)
         }
+    }
+
+    /// Once the probe came, the upgrade packet is normally right behind it on the WebSocket, which
+    /// another thread reads: waits up to 20 ms for it, so a poll is judged after it, as the client
+    /// sent them.
+    private static func settleUpgrade(_ session: EngineSession) async {
+        guard session.isProbed else { return }
+        let deadline = ContinuousClock.now + .milliseconds(20)
+        while session.isProbed, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(1)) }
     }
 
     private func receivePost(_ request: PollingRequest, session: EngineSession, cors: [String: String]) async -> PollingResponse {

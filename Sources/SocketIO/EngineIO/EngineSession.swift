@@ -223,6 +223,10 @@ public final class EngineSession: Sendable {
         consumers.fire()
     }
 
+    /// Whether the probe came over the WebSocket: the client has stopped polling, and a poll
+    /// that starts now is one sent after its upgrade packet, which the server must ignore.
+    var isProbed: Bool { state.withLock { $0.probed && $0.transport == .upgrading } }
+
     /// The upgrade packet (`5`) arrived: from now on the WebSocket carries everything.
     func completeUpgrade() -> Bool {
         let (done, consumers) = state.withLock { state -> (Bool, Wakeup) in

@@ -46,6 +46,10 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
             let maxPayload = engines.map(\.configuration.maxPayload).max() ?? (1 << 20)
             let refusal = NIOLoopBoundBox<EngineError?>(nil, eventLoop: channel.eventLoop)
             let chosen = NIOLoopBoundBox<EngineServer?>(nil, eventLoop: channel.eventLoop)
+            // The session this connection upgrades, claimed before the 101 goes out: the client may
+            // open a second WebSocket with the same sid as soon as it sees the first one open, and
+            // that one must not take the upgrade over.
+            let claimed = NIOLoopBoundBox<EngineSession?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: max(maxPayload, 1 << 14),
                 shouldUpgrade: { channel, head in
@@ -57,6 +61,11 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
                     } else {
                         refusal.value = .badRequest
                     }
+                    if refusal.value == nil, let sid = query["sid"], let session = chosen.value?.session(sid), session.beginUpgrade() {
+                        claimed.value = session
+                        // Given back if the connection ends before its handler takes it over.
+                        channel.closeFuture.whenComplete { _ in claimed.value?.abandonUpgrade() }
+                    }
                     return channel.eventLoop.makeSucceededFuture(refusal.value == nil ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { channel, head in
@@ -67,14 +76,17 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
                             return .engineIO
                         }
                         let handler: EngineWebSocketHandler
-                        if let sid = query["sid"], let session = engine.session(sid), session.beginUpgrade() {
+                        if let session = claimed.value {
+                            claimed.value = nil  // the handler owns the upgrade from here on
                             handler = EngineWebSocketHandler(engine: engine, session: session, upgrading: true)
                         } else if query["sid"] == nil {
                             let handshake = HandshakeInfo(headers: headers, query: query, remoteAddress: channel.remoteAddress?.ipAddress)
                             handler = EngineWebSocketHandler(engine: engine, session: engine.openWebSocketSession(handshake: handshake), upgrading: false)
                         } else {
-                            // The session went away between the check and the upgrade.
-                            channel.close(promise: nil)
+                            // The session upgraded on another connection already (or went away): this
+                            // one opens and is closed, and the session goes on where it is. (After a
+                            // moment, so what the first connection has in flight reaches the client first.)
+                            channel.eventLoop.scheduleTask(in: .milliseconds(50)) { channel.close(promise: nil) }
                             return .engineIO
                         }
                         try channel.pipeline.syncOperations.addHandler(
