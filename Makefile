@@ -94,7 +94,7 @@ test-socketio: pydeps
 	$(SWIFT) build --product SocketIOTestServer
 	$(SWIFT) build --product musicboxd
 	SOCKETIO_TEST_SERVER=$$($(SWIFT) build --show-bin-path)/SocketIOTestServer MUSICBOXD_BINARY=$$($(SWIFT) build --show-bin-path)/musicboxd \
-		$(VENV)/bin/python -m pytest -q -p no:cacheprovider Tests/socketio
+		$(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/socketio
 
 release:
 	$(MAKE) build CONFIG=release

@@ -18,17 +18,21 @@ struct JSONBodyReader: Sendable {
 
     /// Like ``decode(_:from:)``, but an empty body is `nil` (for operations whose fields are all optional).
     func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw BoxError(.payloadTooLarge, "The JSON body is larger than \(limit) bytes.", details: ["limit": String(limit)])
-        }
+        let buffer = try await bytes(of: request)
         guard buffer.readableBytes > 0 else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw Self.describe(error)
+        }
+    }
+
+    /// The whole body, or 413 `payload_too_large` past the limit.
+    func bytes(of request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw BoxError(.payloadTooLarge, "The JSON body is larger than \(limit) bytes.", details: ["limit": String(limit)])
         }
     }
 

@@ -33,12 +33,7 @@ struct SharedCommandRoutes<Context: RequestContext> {
 
     /// The body's JSON object: 413 past the limit, 400 when it is not a JSON object.
     static func body(_ request: Request, limit: Int) async throws -> [String: SocketValue]? {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw BoxError(.payloadTooLarge, "The JSON body is larger than \(limit) bytes.", details: ["limit": String(limit)])
-        }
+        let buffer = try await JSONBodyReader(limit: limit).bytes(of: request)
         guard buffer.readableBytes > 0 else { return nil }
         let value: SocketValue
         do {
