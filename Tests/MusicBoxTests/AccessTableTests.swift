@@ -98,3 +98,24 @@ struct TextRulesTests {
         #expect(TextRules.cleaned("Song")?.truncated == false)
     }
 }
+
+@Suite("Methods a path takes")
+struct MethodsTests {
+    @Test("a declared path with an undeclared method is told which methods it takes")
+    func allowed() async throws {
+        #expect(OperationTable.methods(forPath: "/api/playlists") == ["GET", "POST"])
+        #expect(Set(OperationTable.methods(forPath: "/api/playlists/3f1c2a")) == ["GET", "PUT", "PATCH", "DELETE"])
+        #expect(OperationTable.methods(forPath: "/api/player/pause") == ["POST"])
+        #expect(OperationTable.methods(forPath: "/api/nowhere").isEmpty)
+        #expect(OperationTable.methods(forPath: "/api/dev/stall").isEmpty)
+        let dir = try TemporaryDirectory()
+        let box = try await InProcessDaemon.start(dataDir: dir.url.path)
+        let reply = try await box.request("DELETE", "/api/player/pause")
+        let unknown = try await box.request("GET", "/api/nowhere")
+        try await box.stop()
+        #expect(reply.status == 405)
+        #expect(reply.headers["allow"] == "POST")
+        #expect(try reply.json()["error_type"]?.string == "method_not_allowed")
+        #expect(unknown.status == 404)
+    }
+}

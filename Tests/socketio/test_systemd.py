@@ -54,6 +54,8 @@ def test_the_unit_passes_systemd_analyze_verify(binary):
                  "SupplementaryGroups=audio gpio i2c spi dialout"):
         assert line in text, line
     assert re.search(r"^WatchdogSec=\d+", text, re.MULTILINE)
+    limit = re.search(r"^LimitNOFILE=(\d+)$", text, re.MULTILINE)
+    assert limit and int(limit.group(1)) >= 4096, "room for many clients' sockets"
     assert re.search(r"^RestrictAddressFamilies=", text, re.MULTILINE)
     assert re.search(r"^DeviceAllow=", text, re.MULTILINE)
     # systemd's own hardening score (0 best, 10 worst).

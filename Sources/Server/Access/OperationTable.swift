@@ -115,6 +115,21 @@ public enum OperationTable {
     /// The operation an HTTP route belongs to ("METHOD /path", as the router lists it).
     public static func operation(route: String) -> APIOperation? { all.first { $0.route?.description == route } }
 
+    /// The methods declared for a concrete path (`/api/playlists/3f…`), in the table's order; empty
+    /// when no route has that shape. The answer to an undeclared method names them (405, `Allow`).
+    /// Simulated hardware's routes are left out: where they are not served they do not exist.
+    public static func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var methods: [String] = []
+        for operation in all {
+            guard let route = operation.route, !operation.isDevelopment, !methods.contains("\(route.method)") else { continue }
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard pattern.count == segments.count else { continue }
+            if zip(pattern, segments).allSatisfy({ $0.hasPrefix(":") ? !$1.isEmpty : $0 == $1 }) { methods.append("\(route.method)") }
+        }
+        return methods
+    }
+
     /// The operation a Socket.IO event belongs to.
     public static func operation(event: String) -> APIOperation? { all.first { $0.event == event } }
 }

@@ -23,6 +23,17 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return JSONResponse.failure(error)
         } catch let error as any HTTPResponseError {
+            // A route of this shape exists with other methods: 405 naming them, not 404.
+            let allowed = error.status == .notFound ? OperationTable.methods(forPath: request.uri.path) : []
+            if !allowed.isEmpty, !allowed.contains("\(request.method)") {
+                let refusal = BoxError(
+                    .methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); it takes \(allowed.joined(separator: ", ")).",
+                    details: ["allow": allowed.joined(separator: ", ")]
+                )
+                var response = JSONResponse.failure(refusal)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             let code = ErrorCode(httpStatus: error.status)
             return JSONResponse.failure(BoxError(code, Self.message(for: code, request: request)))
         } catch {
