@@ -71,8 +71,9 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 ## Run the daemon on http://localhost:$(PORT) with simulated hardware and data in $(DATA_DIR).
+## The simulated hardware's /api/dev/* routes are on here (never on a real box).
 run: build
-	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/musicboxd run --hardware sim --port $(PORT) --data-dir $(DATA_DIR)
+	MUSICBOXD_SERVER_DEV_ROUTES=on $$($(SWIFT) build -c $(CONFIG) --show-bin-path)/musicboxd run --hardware sim --port $(PORT) --data-dir $(DATA_DIR)
 
 $(VENV)/.installed: Tests/socketio/requirements.txt
 	python3 -m venv $(VENV)

@@ -62,7 +62,9 @@ public final class MusicBoxDaemon: Sendable {
         timeline.mark(.databaseOpen)
 
         // Socket.IO on the same port: polling as routes, WebSocket upgrades through the server builder.
-        let hosts = HostAllowlist(configured: config.server.allowedHosts + [config.server.host])
+        // A bind address that names one interface is one of the box's names too (0.0.0.0 is not).
+        let bound = ["0.0.0.0", "::", ""].contains(config.server.host) ? [] : [config.server.host]
+        let hosts = HostAllowlist(configured: config.server.allowedHosts + bound)
         // The Engine.IO handshake (polling and WebSocket) follows the HTTP rule: a Host of the box's,
         // and no Origin, or one of that same host.
         var socketIO = SocketIOConfiguration()

@@ -60,11 +60,5 @@ public struct APIOperation: Sendable, Hashable, CustomStringConvertible {
         isDevelopment = development
     }
 
-    /// Whether the operation changes something (its route is not a read).
-    public var changesState: Bool {
-        guard let route else { return !(event?.hasPrefix("join:") ?? false) }
-        return ![.get, .head, .options].contains(route.method)
-    }
-
     public var description: String { name }
 }
