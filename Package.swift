@@ -119,6 +119,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -211,7 +212,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SocketIOTests",
-            dependencies: ["SocketIO"],
+            dependencies: ["SocketIO", .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strictSwift
         ),
     ],

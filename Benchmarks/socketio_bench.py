@@ -5,6 +5,9 @@ harness (Benchmarks/SocketIOBench, release build), same machine, same run.
 For N = 10, 100, 500 WebSocket clients it reports broadcast throughput (messages/s delivered),
 p50/p99 latency from emit to receipt at a steady 100 broadcasts/s, and server RSS per
 connection, with our/python ratios. Usage: make bench-socketio
+
+BENCH_BASELINE=<path to another SocketIOTestServer build> measures that one too, in the same run
+(for "unchanged by this change" figures: build the previous commit in a worktree).
 """
 import json
 import os
@@ -72,6 +75,8 @@ def main():
     print("measuring (loopback, 2 cores shared by server and harness)")
     # Both servers accept any Origin (the harness sends one without a port).
     swift = measure("musicboxd", [ours, "--port", "{port}", "--rate", "0", "--any-origin"], harness, counts)
+    baseline = os.environ.get("BENCH_BASELINE")
+    before = measure("baseline build", [baseline, "--port", "{port}", "--rate", "0", "--any-origin"], harness, counts) if baseline else None
     reference = measure("python-socketio", [python, os.path.join(ROOT, "Benchmarks", "socketio", "python_server.py"), "{port}"], harness, counts)
     print()
     print("| clients | throughput ours (msg/s) | python-socketio | ratio | p50 ours / py (ms) | p99 ours / py (ms) | RSS per connection ours / py (KiB) |")
@@ -82,6 +87,16 @@ def main():
         print(f"| {n} | {ta:.0f} | {tb:.0f} | {ta / tb if tb else float('inf'):.1f}x | "
               f"{a['latency']['p50_ms']:.2f} / {b['latency']['p50_ms']:.2f} | {a['latency']['p99_ms']:.2f} / {b['latency']['p99_ms']:.2f} | "
               f"{a['latency']['rss_per_connection_kib']:.1f} / {b['latency']['rss_per_connection_kib']:.1f} |")
+    if before:
+        print()
+        print("| clients | this build (msg/s) | baseline build (msg/s) | ratio | p99 this / baseline (ms) | RSS per connection this / baseline (KiB) |")
+        print("|---|---|---|---|---|---|")
+        for n in counts:
+            a, b = swift[n], before[n]
+            ta, tb = a["throughput"]["throughput_msgs_per_s"], b["throughput"]["throughput_msgs_per_s"]
+            print(f"| {n} | {ta:.0f} | {tb:.0f} | {ta / tb if tb else float('inf'):.2f}x | "
+                  f"{a['latency']['p99_ms']:.2f} / {b['latency']['p99_ms']:.2f} | "
+                  f"{a['latency']['rss_per_connection_kib']:.1f} / {b['latency']['rss_per_connection_kib']:.1f} |")
 
 
 if __name__ == "__main__":

@@ -125,6 +125,26 @@ public enum ConfigSchema {
             read: { .string($0.server.devRoutes ? "on" : "off") }, write: { $0.server.devRoutes = $1.text == "on" }
         ),
         ConfigSetting(
+            key: "server.request_head_timeout_ms", kind: .integer(100...600_000),
+            documentation: "Time a client has from the first byte of a request to the end of its headers, in ms; then it gets 408 and the connection is closed (a client that sends its headers one byte at a time cannot hold the box).",
+            read: { .integer($0.server.requestHeadTimeoutMs) }, write: { $0.server.requestHeadTimeoutMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "server.request_body_timeout_ms", kind: .integer(100...3_600_000),
+            documentation: "Longest pause between two parts of a request body (an upload chunk, a JSON body), in ms; then 408 and close.",
+            read: { .integer($0.server.requestBodyTimeoutMs) }, write: { $0.server.requestBodyTimeoutMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "server.keep_alive_timeout_ms", kind: .integer(100...3_600_000),
+            documentation: "How long a kept-alive connection may wait for its next request, in ms, before the box closes it.",
+            read: { .integer($0.server.keepAliveTimeoutMs) }, write: { $0.server.keepAliveTimeoutMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "server.max_connections", kind: .integer(16...65_536),
+            documentation: "Connections open at once (web pages, phones, WebSockets). Past it, a new connection replaces the kept-alive one that has waited longest, or is answered 503 too_many_connections. Held below the open-file limit of the process (the unit sets 8192).",
+            read: { .integer($0.server.maxConnections) }, write: { $0.server.maxConnections = $1.integer }
+        ),
+        ConfigSetting(
             key: "storage.data_dir", kind: .text(allowEmpty: false),
             documentation: "Folder for the database (musicbox.sqlite) and the media folder. A relative path is taken from the working directory. Under systemd use /var/lib/musicboxd.",
             read: { .string($0.storage.dataDir) }, write: { $0.storage.dataDir = $1.text }

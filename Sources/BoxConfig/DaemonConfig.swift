@@ -14,6 +14,10 @@ public struct DaemonConfig: Sendable, Equatable {
         public var allowedHosts: [String] = []
         /// `/api/dev/*` for simulated hardware; never served unless the hardware mode is `sim`.
         public var devRoutes = false
+        public var requestHeadTimeoutMs = 5_000
+        public var requestBodyTimeoutMs = 60_000
+        public var keepAliveTimeoutMs = 75_000
+        public var maxConnections = 2048
     }
 
     public struct Storage: Sendable, Equatable {

@@ -71,6 +71,7 @@ public final class MusicBoxDaemon: Sendable {
         socketIO.engine.pingInterval = config.realtime.pingIntervalMs
         socketIO.engine.pingTimeout = config.realtime.pingTimeoutMs
         socketIO.engine.connectTimeout = config.realtime.connectTimeoutMs
+        socketIO.connections = Self.connectionLimits(config.server, logger: logger)
         let io = SocketIOServer(
             configuration: socketIO,
             originPolicy: { origin, host in hosts.allows(host) && EngineServer.sameHostOrigin(origin, host) },
@@ -170,6 +171,22 @@ public final class MusicBoxDaemon: Sendable {
                 ),
             ], gracefulShutdownSignals: signals, logger: logger)
         )
+    }
+
+    /// The HTTP server's timeouts and connection limit, the latter under the open-file limit.
+    static func connectionLimits(_ server: DaemonConfig.Server, logger: Logger) -> HTTPConnectionLimits {
+        var limits = HTTPConnectionLimits()
+        limits.headTimeout = .milliseconds(Int64(server.requestHeadTimeoutMs))
+        limits.bodyTimeout = .milliseconds(Int64(server.requestBodyTimeoutMs))
+        limits.idleTimeout = .milliseconds(Int64(server.keepAliveTimeoutMs))
+        limits.maxConnections = server.maxConnections
+        limits.errorBody = ConnectionRefusal.body
+        let descriptors = DescriptorLimit.raise()
+        let capped = limits.capped(byDescriptorLimit: descriptors)
+        if capped.maxConnections < limits.maxConnections {
+            logger.warning("server.max_connections lowered to \(capped.maxConnections): the open-file limit is \(descriptors) (the unit sets LimitNOFILE=8192)")
+        }
+        return capped
     }
 
     /// Where a parent's PIN reset request may be: the runtime folder (the unit moves

@@ -1,6 +1,10 @@
 import Daemon
 import Foundation
+import HTTPTypes
+import MusicBoxCore
+import NIOCore
 import Parental
+import SocketIO
 import Testing
 
 @testable import Server
@@ -40,6 +44,23 @@ struct OpenAPITests {
         for (route, access) in documented {
             let declared = OperationTable.operation(route: route)?.access.rawValue
             #expect(access == declared, "\(route): the document says \(access), the operation table \(declared ?? "nothing")")
+        }
+    }
+
+    @Test("names every error_type the box sends, the connection layer's refusals too")
+    func errorTypes() throws {
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.documentURL)) as! [String: Any]
+        let schemas = (root["components"] as! [String: Any])["schemas"] as! [String: Any]
+        let errorType = ((schemas["Error"] as! [String: Any])["properties"] as! [String: Any])["error_type"] as! [String: Any]
+        #expect(Set(errorType["enum"] as! [String]) == Set(ErrorCode.allCases.map(\.rawValue)))
+        let refusals: [HTTPRefusal] = [
+            .headTimeout(.seconds(1)), .bodyTimeout(.seconds(1)), .uriTooLong(1), .headersTooLarge(1), .malformed, .tooManyConnections,
+        ]
+        for refusal in refusals {
+            let code = try #require(ErrorCode(rawValue: refusal.code), "\(refusal.code) is no ErrorCode")
+            #expect(code.httpStatus.code == refusal.status, "\(refusal.code)")
+            let body = try JSONSerialization.jsonObject(with: Data(ConnectionRefusal.body(refusal).utf8)) as! [String: String]
+            #expect(body == ["status": "error", "error_type": refusal.code, "message": refusal.message])
         }
     }
 

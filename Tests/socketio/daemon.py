@@ -1,6 +1,7 @@
 """The real musicboxd binary as a test fixture: a fresh data folder, a free port, simulated hardware."""
 import os
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -15,8 +16,10 @@ from conftest import ROOT
 
 
 class Daemon:
-    def __init__(self, *extra, env_extra=None, hardware="sim", feedback_sounds=False):
+    def __init__(self, *extra, env_extra=None, hardware="sim", feedback_sounds=False, nofile=None):
         self.hardware = hardware
+        # The open-file limit (soft and hard, as systemd's LimitNOFILE sets them); None: inherited.
+        self.nofile = nofile
         self.binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(ROOT, ".build", "debug", "musicboxd")
         if not os.access(self.binary, os.X_OK):
             pytest.fail(f"{self.binary} is missing: run `swift build` first")
@@ -36,7 +39,8 @@ class Daemon:
         self.proc = subprocess.Popen(
             [self.binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", self.data, "--hardware", self.hardware,
              *self.extra],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env,
+            preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))) if self.nofile else None)
         deadline = time.time() + 30
         while time.time() < deadline:
             match = re.search(r"ready on port (\d+)", self.proc.stderr.readline() or "")

@@ -14,6 +14,12 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case hardwareUnavailable = "hardware_unavailable"
     case storageError = "storage_error"
     case internalError = "internal_error"
+    // Refusals of the connection layer, before any route sees the request (HTTPRefusal's codes).
+    case requestTimeout = "request_timeout"
+    case uriTooLong = "uri_too_long"
+    case headersTooLarge = "headers_too_large"
+    case malformedRequest = "malformed_request"
+    case tooManyConnections = "too_many_connections"
 }
 
 /// Every failure the box reports: a stable code, a message a person can act on,

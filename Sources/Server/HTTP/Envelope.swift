@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MusicBoxCore
+import SocketIO
 
 /// The contract's success body: `{status:"success", message, data, server_seq?, client_op_id?}`.
 struct SuccessEnvelope<Payload: Encodable>: Encodable {
@@ -45,6 +46,16 @@ struct ErrorEnvelope: Encodable {
         if !error.details.isEmpty { try container.encode(error.details, forKey: .details) }
         if let retry = error.details["retry_after"].flatMap(Int.init) { try container.encode(retry, forKey: .retryAfter) }
         try container.encodeIfPresent(clientOpID, forKey: .clientOpID)
+    }
+}
+
+/// The contract's error body for what the connection layer refuses by itself (408, 414, 431,
+/// 400 for what the parser rejects, 503 past the connection limit).
+public enum ConnectionRefusal {
+    @Sendable public static func body(_ refusal: HTTPRefusal) -> String {
+        let error = BoxError(ErrorCode(rawValue: refusal.code) ?? .internalError, refusal.message)
+        let data = (try? JSONEncoder().encode(ErrorEnvelope(error: error))) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 }
 
@@ -93,6 +104,11 @@ extension ErrorCode {
         case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
         case .hardwareUnavailable: .serviceUnavailable
         case .storageError, .internalError: .internalServerError
+        case .requestTimeout: .requestTimeout
+        case .uriTooLong: .uriTooLong
+        case .headersTooLarge: HTTPResponse.Status(code: 431, reasonPhrase: "Request Header Fields Too Large")
+        case .malformedRequest: .badRequest
+        case .tooManyConnections: .serviceUnavailable
         }
     }
 

@@ -11,7 +11,7 @@ extension SocketIOServer {
     /// The server builder for `Application(server:)`: HTTP/1, with WebSocket upgrades of the
     /// Engine.IO path served by NIO channel handlers (no task per connection); every other request
     /// goes to the router as usual.
-    public var httpServerBuilder: HTTPServerBuilder { EngineServer.httpServerBuilder(engines: [engine]) }
+    public var httpServerBuilder: HTTPServerBuilder { EngineServer.httpServerBuilder(engines: [engine], limits: configuration.connections) }
 
     /// Adds the Socket.IO endpoint's long-polling routes (``EngineServer/addPollingRoutes(to:)``).
     public func addPollingRoutes<Context: RequestContext>(to router: Router<Context>) {
@@ -22,10 +22,12 @@ extension SocketIOServer {
 }
 
 extension EngineServer {
-    /// The server builder for `Application(server:)` with these Engine.IO endpoints (each on its own path).
-    public static func httpServerBuilder(engines: [EngineServer]) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            SocketIOChildChannel(responder: responder, engines: engines, http1: HTTP1Channel.Configuration())
+    /// The server builder for `Application(server:)` with these Engine.IO endpoints (each on its
+    /// own path), every connection held to `limits`.
+    public static func httpServerBuilder(engines: [EngineServer], limits: HTTPConnectionLimits = .init()) -> HTTPServerBuilder {
+        let registry = ConnectionRegistry(limit: limits.maxConnections)
+        return HTTPServerBuilder { responder in
+            SocketIOChildChannel(responder: responder, engines: engines, http1: HTTP1Channel.Configuration(), limits: limits, registry: registry)
         }
     }
 

@@ -21,6 +21,8 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
         /// An upgrade request for the Engine.IO path that was refused: NIO has consumed it,
         /// so the answer is written here.
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, EngineError)
+        /// Past the connection limit: answered 503 in ``setup(channel:logger:)`` and closed.
+        case overLimit
     }
 
     struct Value: ServerChildChannelValue {
@@ -31,6 +33,8 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let engines: [EngineServer]
     let http1: HTTP1Channel.Configuration
+    let limits: HTTPConnectionLimits
+    let registry: ConnectionRegistry
 
     /// The engine whose path this is.
     func engine(for uri: String) -> EngineServer? {
@@ -43,6 +47,16 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
             // Uploads stream megabytes per request: let reads grow to 256 KiB so a body costs
             // a few trips through the pipeline per MiB instead of sixteen.
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
+            switch registry.admit(channel) {
+            case .admitted:
+                break
+            case .admittedInPlaceOf(let idle):
+                idle.close(promise: nil)
+            case .refused:
+                Self.refuse(channel, limits: limits)
+                return Value(upgradeResult: channel.eventLoop.makeSucceededFuture(.overLimit), channel: channel)
+            }
+            let deadlines = NIOLoopBound(RequestDeadlineHandler(limits: limits, registry: registry), eventLoop: channel.eventLoop)
             let maxPayload = engines.map(\.configuration.maxPayload).max() ?? (1 << 20)
             let refusal = NIOLoopBoundBox<EngineError?>(nil, eventLoop: channel.eventLoop)
             let chosen = NIOLoopBoundBox<EngineServer?>(nil, eventLoop: channel.eventLoop)
@@ -70,6 +84,8 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
+                        // A WebSocket is timed by Engine.IO's ping and pong from here on.
+                        channel.pipeline.syncOperations.removeHandler(deadlines.value, promise: nil)
                         let (query, headers) = Self.describe(head)
                         guard let engine = chosen.value else {
                             channel.close(promise: nil)
@@ -120,10 +136,13 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enablePipelining = false
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
-            configuration.decoderConfiguration.maxHeaderFieldSize = http1.httpDecoder.maxHeaderFieldSize
-            configuration.decoderConfiguration.maxHeaderListSize = http1.httpDecoder.maxHeaderListSize
+            configuration.decoderConfiguration.maxHeaderFieldSize = limits.parserHeadLimit
+            configuration.decoderConfiguration.maxHeaderListSize = limits.parserHeadLimit
             configuration.decoderConfiguration.maxHeaderFieldCount = http1.httpDecoder.maxHeaderFieldCount
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            // Right after the decoder, before the upgrade handler: it sees every request part.
+            let upgradeHandler = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<UpgradeResult>.self)
+            try channel.pipeline.syncOperations.addHandler(deadlines.value, position: .before(upgradeHandler))
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -131,8 +150,8 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
     func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.upgradeResult.get() {
-            case .engineIO:
-                return  // the channel carries on with its NIO handlers; this task is done
+            case .engineIO, .overLimit:
+                return  // the channel carries on with its NIO handlers (or is closing); this task is done
             case .notUpgraded(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
             case .refused(let http, let error):
@@ -149,6 +168,17 @@ struct SocketIOChildChannel: ServerChildChannel, HTTPChannelHandler {
         } catch {
             logger.debug("connection ended before its first request: \(error)")
         }
+    }
+
+    /// 503 in plain bytes (no HTTP handlers are set up for this connection), then the same
+    /// half-close as the other refusals.
+    static func refuse(_ channel: any Channel, limits: HTTPConnectionLimits) {
+        let refusal = HTTPRefusal.tooManyConnections
+        let body = limits.errorBody(refusal)
+        let text = "HTTP/1.1 \(refusal.status) \(refusal.reason)\r\ncontent-type: application/json; charset=utf-8\r\n"
+            + "content-length: \(body.utf8.count)\r\nretry-after: 5\r\nconnection: close\r\n\r\n" + body
+        let written = channel.writeAndFlush(ByteBuffer(string: text))
+        RequestDeadlineHandler.closeAfterAnswer(channel, written: written, linger: limits.lingerAfterRefusal)
     }
 
     static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)

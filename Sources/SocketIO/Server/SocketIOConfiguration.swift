@@ -2,6 +2,8 @@
 public struct SocketIOConfiguration: Sendable {
     public var engine = EngineConfiguration()
     public var limits = PacketLimits()
+    /// Timeouts, sizes and the connection limit of the HTTP server the endpoint runs on.
+    public var connections = HTTPConnectionLimits()
     /// Per-socket event rate limit (token bucket); nil for none.
     public var eventRateLimit: RateLimit? = RateLimit(eventsPerSecond: 50, burst: 100)
 
