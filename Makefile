@@ -7,10 +7,12 @@ SWIFT        ?= swift
 CONFIG       ?= debug
 PORT         ?= 8080
 DATA_DIR     ?= ./data
-# Debian packages the build and the tests need (one list; `make deps` installs the missing ones).
-APT_PACKAGES := pkg-config libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev ffmpeg \
-                pulseaudio pulseaudio-utils libasound2-plugins alsa-utils \
-                python3 python3-venv curl chromium chromium-driver systemd
+# Debian packages, the same names on bookworm and trixie. `make deps` installs what building and
+# running need (make run, make install: no browser, no sound server); `make test-deps` adds what
+# only the tests need (TEST_BROWSER=no leaves out Chromium, for the hardware tests alone).
+APT_PACKAGES      := pkg-config libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev
+TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-utils python3 python3-venv curl systemd \
+                     $(if $(filter no,$(TEST_BROWSER)),,chromium chromium-driver)
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -30,18 +32,23 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps ffmpeg pydeps build run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
+.PHONY: all deps test-deps print-deps ffmpeg pydeps build run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
 
 all: build
 
-## Install missing Debian packages and check for Swift.
-deps:
-	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is not on PATH: install the toolchain from swift.org (see README)"; exit 1; }
-	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+# Installs the missing ones of $(1) (apt-get, with sudo unless root).
+define apt_install
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+endef
+
+## Install the missing Debian packages of the build and check for Swift.
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is not on PATH: install the toolchain from swift.org (see README)"; exit 1; }
+	$(call apt_install,$(APT_PACKAGES))
 	@# Source packages (for FFmpeg): derive deb-src entries from the configured deb ones if there are none.
 	@if ! apt-get source --print-uris -qq ffmpeg >/dev/null 2>&1; then \
 		echo "enabling Debian source packages (for FFmpeg)"; \
@@ -67,6 +74,15 @@ $(FFMPEG_DIR)/.built:
 	rm -rf $(FFMPEG_SRC)
 	touch $@
 
+## What only the tests need besides: test media, the paced sound server, Python, Chromium.
+test-deps: deps
+	$(call apt_install,$(TEST_PACKAGES))
+
+## The Debian packages `make deps` and `make test-deps` would install here (none are installed).
+print-deps:
+	@echo "deps: $(APT_PACKAGES)"
+	@echo "test-deps: $(TEST_PACKAGES)"
+
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
@@ -81,13 +97,13 @@ $(VENV)/.installed: Tests/socketio/requirements.txt
 	$(VENV)/bin/python -m pip install --quiet -r Tests/socketio/requirements.txt
 	touch $@
 
-pydeps: deps $(VENV)/.installed
+pydeps: test-deps $(VENV)/.installed
 
 ## Every test: the Swift suites (unit, SQLite, real HTTP, real processes), then the Socket.IO
 ## conformance suite with python-socketio against the real server.
 test: test-swift test-socketio
 
-test-swift: deps
+test-swift: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

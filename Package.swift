@@ -2,7 +2,24 @@
 // musicboxd: the firmware daemon of a children's NFC music box.
 // One target per concern; the folder tree under Sources/ is the architecture.
 
+import Foundation
 import PackageDescription
+
+/// libgpiod's API generation, from pkg-config: 1 for libgpiod 1.x (Debian 12 bookworm), 2 for 2.x
+/// (Debian 13 trixie). `MUSICBOXD_GPIOD_API=1|2` overrides it.
+let gpiodAPI: String = {
+    if let forced = ProcessInfo.processInfo.environment["MUSICBOXD_GPIOD_API"], ["1", "2"].contains(forced) { return forced }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pkg-config", "--modversion", "libgpiod"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return "1" }
+    process.waitUntilExit()
+    let version = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return process.terminationStatus == 0 && !version.hasPrefix("1.") ? "2" : "1"
+}()
 
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -89,7 +106,7 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Buttons and a rotary encoder behind MusicBoxCore's `ControlInput` (libgpiod v1 on the box).
+        // Buttons and a rotary encoder behind MusicBoxCore's `ControlInput` (libgpiod v1 or v2 on the box).
         .target(
             name: "Controls",
             dependencies: [
@@ -98,8 +115,12 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // libgpiod v1 (Debian 12: libgpiod-dev 1.6).
-        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        // libgpiod (Debian: libgpiod-dev), v1 or v2 API behind one small C interface.
+        .target(
+            name: "CGPIOD",
+            cSettings: [.define("MUSICBOX_GPIOD_API", to: gpiodAPI)],
+            linkerSettings: [.linkedLibrary("gpiod")]
+        ),
         // libnfc (Debian: libnfc-dev).
         .systemLibrary(name: "CNFC", pkgConfig: "libnfc", providers: [.apt(["libnfc-dev"])]),
         // The configuration file: schema, defaults, environment overrides, validation.

@@ -190,3 +190,11 @@ public final class GRDBLibraryStore: LibraryStore {
         }
     }
 }
+
+extension GRDBLibraryStore {
+    /// The SQLite this binary uses, as loaded ("SQLite 3.46.1").
+    public static var library: String {
+        let version = (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? nil
+        return "SQLite \(version ?? "unknown")"
+    }
+}

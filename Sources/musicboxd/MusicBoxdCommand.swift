@@ -12,7 +12,7 @@ struct MusicBoxdCommand: AsyncParsableCommand {
         commandName: "musicboxd",
         abstract: "The music box daemon: NFC tags, buttons, ALSA playback, and the web remote.",
         version: MusicBoxVersion.current,
-        subcommands: [Run.self, Config.self, Import.self, Operations.self],
+        subcommands: [Run.self, Config.self, Import.self, Operations.self, Libraries.self],
         defaultSubcommand: Run.self
     )
 }
@@ -142,6 +142,16 @@ struct Operations: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+}
+
+/// `musicboxd libraries`: the C libraries in use (libgpiod and its API, FFmpeg, alsa-lib, libnfc,
+/// SQLite), one per line.
+struct Libraries: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the versions of the C libraries this binary runs with.")
+
+    func run() {
+        for library in LinkedLibraries.all { print(library) }
     }
 }
 

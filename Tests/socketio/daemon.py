@@ -20,9 +20,7 @@ class Daemon:
         self.hardware = hardware
         # The open-file limit (soft and hard, as systemd's LimitNOFILE sets them); None: inherited.
         self.nofile = nofile
-        self.binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(ROOT, ".build", "debug", "musicboxd")
-        if not os.access(self.binary, os.X_OK):
-            pytest.fail(f"{self.binary} is missing: run `swift build` first")
+        self.binary = self.binary_path()
         self.data = tempfile.mkdtemp(prefix="musicboxd-realtime-")
         self.extra = list(extra)
         # Unknown MUSICBOXD_* variables are configuration errors: pass only our own.
@@ -34,6 +32,13 @@ class Daemon:
         self.env["MUSICBOXD_SERVER_DEV_ROUTES"] = "on"
         self.env.update(env_extra or {})
         self.start()
+
+    @staticmethod
+    def binary_path():
+        binary = os.environ.get("MUSICBOXD_BINARY") or os.path.join(ROOT, ".build", "debug", "musicboxd")
+        if not os.access(binary, os.X_OK):
+            pytest.fail(f"{binary} is missing: run `swift build` first")
+        return binary
 
     def start(self):
         self.proc = subprocess.Popen(

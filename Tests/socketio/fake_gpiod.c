@@ -5,7 +5,7 @@
  *
  *   FAKE_GPIOD_CHIP     the one chip that exists (default gpiochip0); any other name fails ENOENT
  *   FAKE_GPIOD_CONTROL  a FIFO; each line "OFFSET rising|falling" is an edge on that line
- *   FAKE_GPIOD_LOG      optional file: "request OFFSET FLAGS" for every line requested
+ *   FAKE_GPIOD_LOG      optional file: "request OFFSET BIAS" for every line requested (as fake_gpiod_v2.c)
  */
 #include <gpiod.h>
 #include <errno.h>
@@ -27,29 +27,48 @@ static struct gpiod_line lines[MAX_LINES];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t started = PTHREAD_ONCE_INIT;
 
+/* One scripted edge: the line's level, and an event for whoever has requested it. */
+static void edge_event(unsigned int offset, int rising) {
+    struct gpiod_line_event event;
+    clock_gettime(CLOCK_MONOTONIC, &event.ts);
+    event.event_type = rising ? GPIOD_LINE_EVENT_RISING_EDGE : GPIOD_LINE_EVENT_FALLING_EDGE;
+    pthread_mutex_lock(&lock);
+    lines[offset].value = event.event_type == GPIOD_LINE_EVENT_RISING_EDGE;
+    if (lines[offset].requested) {
+        ssize_t ignored = write(lines[offset].fds[1], &event, sizeof event);
+        (void)ignored;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
 static void *control_thread(void *unused) {
     (void)unused;
     const char *path = getenv("FAKE_GPIOD_CONTROL");
     if (!path) return NULL;
+    /* Plain read(2), no stdio: a thread blocked in fscanf holds its FILE's lock, and glibc 2.41
+     * (trixie) takes every stream's lock when the process exits, so the daemon could never exit. */
     for (;;) {
-        FILE *control = fopen(path, "r");
-        if (!control) return NULL;
-        char edge[16];
-        unsigned int offset;
-        while (fscanf(control, "%u %15s", &offset, edge) == 2) {
-            if (offset >= MAX_LINES) continue;
-            struct gpiod_line_event event;
-            clock_gettime(CLOCK_MONOTONIC, &event.ts);
-            event.event_type = strcmp(edge, "rising") == 0 ? GPIOD_LINE_EVENT_RISING_EDGE : GPIOD_LINE_EVENT_FALLING_EDGE;
-            pthread_mutex_lock(&lock);
-            lines[offset].value = event.event_type == GPIOD_LINE_EVENT_RISING_EDGE;
-            if (lines[offset].requested) {
-                ssize_t ignored = write(lines[offset].fds[1], &event, sizeof event);
-                (void)ignored;
+        int control = open(path, O_RDONLY);
+        if (control < 0) return NULL;
+        char text[256];
+        size_t used = 0;
+        ssize_t got;
+        while ((got = read(control, text + used, sizeof text - 1 - used)) > 0) {
+            used += (size_t)got;
+            text[used] = 0;
+            char *line = text, *newline;
+            while ((newline = strchr(line, '\n'))) {
+                *newline = 0;
+                char edge[16];
+                unsigned int offset;
+                if (sscanf(line, "%u %15s", &offset, edge) == 2 && offset < MAX_LINES) edge_event(offset, strcmp(edge, "rising") == 0);
+                line = newline + 1;
             }
-            pthread_mutex_unlock(&lock);
+            used = strlen(line);
+            memmove(text, line, used + 1);
+            if (used == sizeof text - 1) used = 0;  /* a line longer than any edge: dropped */
         }
-        fclose(control);
+        close(control);
     }
 }
 
@@ -87,7 +106,10 @@ int gpiod_line_request_both_edges_events_flags(struct gpiod_line *line, const ch
     const char *log = getenv("FAKE_GPIOD_LOG");
     if (log) {
         FILE *out = fopen(log, "a");
-        if (out) { fprintf(out, "request %u %d\n", line->offset, flags); fclose(out); }
+        const char *bias = flags & GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP ? "pull-up"
+                         : flags & GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN ? "pull-down"
+                         : flags & GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE ? "disabled" : "as-is";
+        if (out) { fprintf(out, "request %u %s\n", line->offset, bias); fclose(out); }
     }
     return 0;
 }

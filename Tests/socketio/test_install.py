@@ -73,3 +73,23 @@ def test_install_files_then_uninstall():
     assert not os.path.exists(binary) and not os.path.exists(unit) and not os.path.exists(os.path.join(stage, "usr/local/share/musicboxd"))
     assert os.path.exists(config)
     shutil.rmtree(stage, ignore_errors=True)
+
+
+TEST_ONLY = ("chromium", "chromium-driver", "pulseaudio", "pulseaudio-utils", "ffmpeg", "python3-venv", "libasound2-plugins")
+
+
+def test_make_run_and_make_install_never_install_a_browser_or_a_sound_server():
+    # What `make deps` would install (make run and make install depend on it alone) against what
+    # `make test-deps` adds; then the dry runs of both targets, which must not reach test-deps.
+    listed = subprocess.run(["make", "--no-print-directory", "-s", "-C", ROOT, "print-deps"], capture_output=True, text=True,
+                            check=True).stdout
+    lists = dict(line.split(": ", 1) for line in listed.strip().splitlines())
+    deps, test_deps = lists["deps"].split(), lists["test-deps"].split()
+    print(f"make deps: {' '.join(deps)}")
+    assert not set(TEST_ONLY) & set(deps), deps
+    assert set(TEST_ONLY) <= set(test_deps), test_deps
+    assert {"libgpiod-dev", "libasound2-dev", "libnfc-dev", "libsqlite3-dev"} <= set(deps)
+    for target in ("run", "install"):
+        dry = subprocess.run(["make", "--no-print-directory", "-n", "-C", ROOT, target], capture_output=True, text=True).stdout
+        for package in ("chromium", "pulseaudio"):
+            assert package not in dry, f"make {target} would install {package}"

@@ -271,3 +271,11 @@ public final class AudioFileDecoder {
         return BoxError(.unsupportedFormat, "The file \(what): \(reason).", details: ["path": path])
     }
 }
+
+extension AudioFileDecoder {
+    /// The FFmpeg this binary uses, as loaded ("FFmpeg 7.1.2 (libavformat 61.7.100)").
+    public static var library: String {
+        let format = avformat_version()
+        return "FFmpeg \(String(cString: av_version_info())) (libavformat \(format >> 16).\((format >> 8) & 0xFF).\(format & 0xFF))"
+    }
+}

@@ -184,3 +184,8 @@ public final class ALSAOutput {
         return BoxError(.hardwareUnavailable, "Cannot \(action) the audio device \(device): \(reason).", details: ["device": device])
     }
 }
+
+extension ALSAOutput {
+    /// The alsa-lib this binary uses, as loaded ("alsa-lib 1.2.14").
+    public static var library: String { "alsa-lib \(String(cString: snd_asoundlib_version()))" }
+}

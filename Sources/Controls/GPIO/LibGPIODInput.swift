@@ -5,7 +5,8 @@ import Logging
 import MusicBoxCore
 import Synchronization
 
-/// Buttons and a rotary encoder on GPIO lines, through libgpiod's v1 API, on their own thread.
+/// Buttons and a rotary encoder on GPIO lines, through libgpiod (its v1 API on bookworm, v2 on
+/// trixie, behind `CGPIOD`'s `musicbox_gpio_*`), on their own thread.
 ///
 /// Each line of the ``ControlLayout`` is requested for both edges with the configured bias; the
 /// thread sleeps in `poll(2)` on the lines' event descriptors (no polling loop), waking only for
@@ -70,16 +71,12 @@ public final class LibGPIODInput: ControlInput {
         _ = write(wakeWrite, &byte, 1)
     }
 
+    /// The libgpiod this binary uses, as loaded ("libgpiod 2.2.1 (v2 API)").
+    public static var library: String { String(cString: musicbox_gpio_library()) }
+
     // MARK: The input thread
 
-    /// A requested line and what listens to it.
-    private struct Watched {
-        let line: OpaquePointer
-        let offset: Int
-        let fd: Int32
-        enum Role { case button(Int), encoderA, encoderB }
-        let role: Role
-    }
+    private enum Role { case button(Int), encoderA, encoderB }
 
     private func fail(_ problem: String) {
         logger.error("buttons unavailable: \(problem)")
@@ -90,41 +87,51 @@ public final class LibGPIODInput: ControlInput {
     }
 
     private func run() {
-        guard let chip = gpiod_chip_open_lookup(layout.chip) else {
-            return fail("no GPIO chip \"\(layout.chip)\" (\(String(cString: strerror(errno))))")
+        var roles: [UInt32: Role] = [:]
+        var offsets: [UInt32] = []
+        for (index, button) in layout.buttons.enumerated() {
+            offsets.append(UInt32(button.line))
+            roles[UInt32(button.line)] = .button(index)
         }
-        defer { gpiod_chip_close(chip) }
-        var watched: [Watched] = []
-        defer { for item in watched { gpiod_line_release(item.line) } }
-        var roles: [(Int, Watched.Role)] = layout.buttons.enumerated().map { ($0.element.line, .button($0.offset)) }
-        if let encoder = layout.encoder { roles += [(encoder.lineA, .encoderA), (encoder.lineB, .encoderB)] }
-        for (offset, role) in roles {
-            guard let line = gpiod_chip_get_line(chip, UInt32(offset)) else {
-                return fail("line \(offset) does not exist on \(layout.chip)")
-            }
-            guard gpiod_line_request_both_edges_events_flags(line, "musicboxd", biasFlags) == 0 else {
-                return fail("line \(offset) of \(layout.chip) cannot be requested (\(String(cString: strerror(errno)))): is another program using it?")
-            }
-            watched.append(Watched(line: line, offset: offset, fd: gpiod_line_event_get_fd(line), role: role))
+        if let encoder = layout.encoder {
+            offsets += [UInt32(encoder.lineA), UInt32(encoder.lineB)]
+            roles[UInt32(encoder.lineA)] = .encoderA
+            roles[UInt32(encoder.lineB)] = .encoderB
         }
+        var requested: OpaquePointer?
+        var failedOffset: UInt32 = 0
+        let failure = musicbox_gpio_request(layout.chip, offsets, offsets.count, bias, "musicboxd", &requested, &failedOffset)
+        let reason = String(cString: strerror(errno))
+        guard failure == Int32(MUSICBOX_GPIO_OK.rawValue), let lines = requested else {
+            switch UInt32(failure) {
+            case MUSICBOX_GPIO_NO_CHIP.rawValue: return fail("no GPIO chip \"\(layout.chip)\" (\(reason))")
+            case MUSICBOX_GPIO_NO_LINE.rawValue: return fail("line \(failedOffset) does not exist on \(layout.chip)")
+            case MUSICBOX_GPIO_REQUEST_FAILED.rawValue:
+                return fail("line \(failedOffset) of \(layout.chip) cannot be requested (\(reason)): is another program using it?")
+            default: return fail("GPIO lines of \(layout.chip) cannot be requested (\(reason))")
+            }
+        }
+        defer { musicbox_gpio_release(lines) }
         var buttons = layout.buttons.map {
             ButtonDecoder(action: $0.action, longAction: $0.longAction, repeats: $0.repeats, timing: layout.timing)
         }
-        func level(_ offset: Int) -> Bool {
-            guard let item = watched.first(where: { $0.offset == offset }) else { return true }
-            return gpiod_line_get_value(item.line) == 1
-        }
         var encoder = layout.encoder.map {
-            RotaryDecoder(transitionsPerStep: $0.transitionsPerStep, a: level($0.lineA), b: level($0.lineB))
+            RotaryDecoder(
+                transitionsPerStep: $0.transitionsPerStep,
+                a: musicbox_gpio_value(lines, UInt32($0.lineA)) != 0, b: musicbox_gpio_value(lines, UInt32($0.lineB)) != 0
+            )
         }
         state.withLock { state in
             state.health = .available
             state.problem = nil
         }
-        logger.notice("buttons on \(layout.chip): lines \(watched.map(\.offset))")
+        logger.notice("buttons on \(layout.chip): lines \(offsets) (\(Self.library))")
 
-        var descriptors = watched.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        var lineDescriptors = [Int32](repeating: -1, count: max(1, offsets.count))
+        let count = musicbox_gpio_fds(lines, &lineDescriptors, lineDescriptors.count)
+        var descriptors = lineDescriptors.prefix(count).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         descriptors.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
+        var buffer = [musicbox_gpio_edge](repeating: musicbox_gpio_edge(), count: 256)
         while !stopping.load(ordering: .sequentiallyConsistent) {
             let deadline = buttons.compactMap(\.nextDeadline).min()
             let timeout = deadline.map { max(0, Int32(($0 - .now) / .milliseconds(1)) + 1) } ?? -1
@@ -134,30 +141,25 @@ public final class LibGPIODInput: ControlInput {
             // the encoder's two lines must be decoded in the order they happened. Lines are read
             // until one whole pass finds nothing more, so an edge that arrived on a line already
             // read is not decoded after a later edge of another line.
-            var edges: [(time: Int64, role: Watched.Role, rising: Bool)] = []
-            var foundMore = ready > 0
-            while foundMore {
-                foundMore = false
-                for item in watched {
-                    var pending = pollfd(fd: item.fd, events: Int16(POLLIN), revents: 0)
-                    while poll(&pending, 1, 0) > 0 {
-                        var event = gpiod_line_event()
-                        guard gpiod_line_event_read(item.line, &event) == 0 else { break }
-                        let time = Int64(event.ts.tv_sec) * 1_000_000_000 + Int64(event.ts.tv_nsec)
-                        edges.append((time, item.role, event.event_type == Int32(GPIOD_LINE_EVENT_RISING_EDGE)))
-                        foundMore = true
-                    }
-                }
+            var edges: [musicbox_gpio_edge] = []
+            while ready > 0 {
+                let read = musicbox_gpio_read_edges(lines, &buffer, buffer.count)
+                if read < 0 { return fail("reading GPIO events failed (\(String(cString: strerror(errno))))") }
+                if read == 0 { break }
+                edges += buffer.prefix(Int(read))
             }
             var actions: [ControlAction] = []
-            for edge in edges.sorted(by: { $0.time < $1.time }) {
-                switch edge.role {
+            for edge in edges.sorted(by: { $0.timestamp_ns < $1.timestamp_ns }) {
+                let rising = edge.rising != 0
+                switch roles[edge.offset] {
                 case .button(let index):
-                    actions += buttons[index].edge(pressed: layout.activeLow ? !edge.rising : edge.rising, at: .now)
+                    actions += buttons[index].edge(pressed: layout.activeLow ? !rising : rising, at: .now)
                 case .encoderA:
-                    actions += (encoder?.edge(isA: true, level: edge.rising) ?? []).map(Self.turn)
+                    actions += (encoder?.edge(isA: true, level: rising) ?? []).map(Self.turn)
                 case .encoderB:
-                    actions += (encoder?.edge(isA: false, level: edge.rising) ?? []).map(Self.turn)
+                    actions += (encoder?.edge(isA: false, level: rising) ?? []).map(Self.turn)
+                case nil:
+                    break
                 }
             }
             let now = ContinuousClock.now
@@ -166,13 +168,14 @@ public final class LibGPIODInput: ControlInput {
         }
     }
 
-    private var biasFlags: Int32 {
-        switch layout.bias {
-        case .pullUp: Int32(GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP)
-        case .pullDown: Int32(GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN)
-        case .disabled: Int32(GPIOD_LINE_REQUEST_FLAG_BIAS_DISABLE)
-        case .asIs: 0
+    private var bias: Int32 {
+        let bias = switch layout.bias {
+        case .pullUp: MUSICBOX_GPIO_BIAS_PULL_UP
+        case .pullDown: MUSICBOX_GPIO_BIAS_PULL_DOWN
+        case .disabled: MUSICBOX_GPIO_BIAS_DISABLED
+        case .asIs: MUSICBOX_GPIO_BIAS_AS_IS
         }
+        return Int32(bias.rawValue)
     }
 
     private static func turn(_ step: Int) -> ControlAction { step > 0 ? .volumeUp : .volumeDown }

@@ -239,3 +239,8 @@ public final class LibNFCReader: TagReader {
         return TagID(hex)
     }
 }
+
+extension LibNFCReader {
+    /// The libnfc this binary uses, as loaded ("libnfc 1.8.0").
+    public static var library: String { "libnfc \(String(cString: nfc_version()))" }
+}
