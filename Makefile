@@ -32,7 +32,7 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps test-deps print-deps ffmpeg pydeps build run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
+.PHONY: all deps test-deps print-deps ffmpeg pydeps build deb run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
 
 all: build
 
@@ -115,6 +115,14 @@ test-socketio: pydeps
 
 release:
 	$(MAKE) build CONFIG=release
+
+## A Debian package, musicboxd_<version>_<arch>.deb in .build/deb (see README, "Install"): the
+## release binary with the Swift runtime linked in, so the box needs no toolchain. DEB_VERSION
+## overrides the version (the upgrade test builds a newer one).
+DEB_SCRATCH := .build/deb-build
+deb: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_SCRATCH)
+	systemd/debian/build "$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_SCRATCH) --show-bin-path)" .build/deb $(DEB_VERSION)
 
 ## Install on the box (see README "Install"): the release binary, the web UI, the unit, a default
 ## config (kept if present), the sample hardware files; then the system user and the service.
