@@ -6,6 +6,9 @@
 SWIFT        ?= swift
 CONFIG       ?= debug
 PORT         ?= 8080
+# JOBS=1 builds one module at a time: a release compiler process peaks near 1 GiB (see README,
+# "Install on a Raspberry Pi"), so a 1 GB board builds with JOBS=1 and swap.
+SWIFT_JOBS   := $(if $(JOBS),-j $(JOBS))
 DATA_DIR     ?= ./data
 # Debian packages, the same names on bookworm and trixie. `make deps` installs what building and
 # running need (make run, make install: no browser, no sound server); `make test-deps` adds what
@@ -84,7 +87,7 @@ print-deps:
 	@echo "test-deps: $(TEST_PACKAGES)"
 
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build -c $(CONFIG) $(SWIFT_JOBS)
 
 ## Run the daemon on http://localhost:$(PORT) with simulated hardware and data in $(DATA_DIR).
 ## The simulated hardware's /api/dev/* routes are on here (never on a real box).
@@ -121,7 +124,7 @@ release:
 ## overrides the version (the upgrade test builds a newer one).
 DEB_SCRATCH := .build/deb-build
 deb: deps
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_SCRATCH)
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_SCRATCH) $(SWIFT_JOBS)
 	systemd/debian/build "$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(DEB_SCRATCH) --show-bin-path)" .build/deb $(DEB_VERSION)
 
 ## Install on the box (see README "Install"): the release binary, the web UI, the unit, a default

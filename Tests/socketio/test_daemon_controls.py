@@ -168,6 +168,40 @@ def test_no_gpio_chip_is_unavailable_with_the_reason(fake_gpiod):
         daemon.stop()
 
 
+def test_a_chip_named_by_its_label_is_found_under_dev(fake_gpiod):
+    """A Pi 5's header is the chip labelled pinctrl-rp1, whatever its number: `controls.chip` may
+    name the label. libgpiod v1 looked labels up itself; on v2 our CGPIOD code walks /dev/gpiochip*
+    and asks each chip its label. That walk needs a /dev entry for the fake chip, so this runs
+    where /dev is the test root's own folder (CI's trixie root), never on a machine's real /dev."""
+    if gpiod_api() != 2:
+        pytest.skip("libgpiod v1 looks labels up itself (and the v1 fake replaces that call)")
+    if os.path.ismount("/dev") or not os.access("/dev", os.W_OK):
+        pytest.skip("/dev is this machine's own: no fake chip entry is made there (runs in CI's trixie root)")
+    entry = "/dev/gpiochip7"
+    assert not os.path.exists(entry)
+    open(entry, "w").close()
+    work = tempfile.mkdtemp(prefix="musicboxd-gpio-")
+    board = Board(work)
+    # The only chip is gpiochip7, labelled pinctrl-bcm2711 by the fake; the box is told the label.
+    daemon = start(fake_gpiod, board, {"MUSICBOXD_AUDIO_DEVICE": "null", "HOME": work, "XDG_RUNTIME_DIR": work,
+                                       "MUSICBOXD_CONTROLS_CHIP": "pinctrl-bcm2711"}, chip="gpiochip7")
+    try:
+        assert wait_for(lambda: gpio(daemon)["components"]["gpio"] == "available", timeout=10), gpio(daemon)
+        assert f"request {PLAY} pull-up" in open(board.log).read().split("\n")
+        # A label no chip has is still "no GPIO chip", naming what was asked for.
+        other = start(fake_gpiod, Board(tempfile.mkdtemp(prefix="musicboxd-gpio-")),
+                      {"MUSICBOXD_AUDIO_DEVICE": "null", "HOME": work, "XDG_RUNTIME_DIR": work,
+                       "MUSICBOXD_CONTROLS_CHIP": "pinctrl-rp1"}, chip="gpiochip7")
+        try:
+            assert wait_for(lambda: gpio(other)["components"]["gpio"] == "unavailable", timeout=10)
+            assert "pinctrl-rp1" in gpio(other)["problems"]["gpio"]
+        finally:
+            other.stop()
+    finally:
+        daemon.stop()
+        os.unlink(entry)
+
+
 def test_simulated_buttons_take_presses_from_the_dev_endpoint():
     daemon = Daemon(hardware="sim")
     try:
