@@ -12,6 +12,10 @@ Excluded, and reported separately: the reader's own poll cycle. The daemon asks 
 poll in 150 ms periods; a real chip finds a tag somewhere within its current period (mean ~75 ms,
 worst 150 ms) before it answers. The emulator answers as soon as the tag is placed.
 Target: p95 under 150 ms.
+
+`--slow-fsync-ms 40` runs it twice in the same run, first on the plain disk, then with every
+fsync of the daemon slowed by 40 ms (Benchmarks/support/slow_fsync.c, preloaded), as a busy SD
+card is, and prints the ratio: nothing on the way from a tap to the sound may wait for the disk.
 """
 import argparse
 import os
@@ -38,7 +42,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "musicboxd"))
     parser.add_argument("--taps", type=int, default=50)
+    parser.add_argument("--slow-fsync-ms", type=int, help="also run with every fsync slowed by this much; print the ratio")
     args = parser.parse_args()
+    plain = run(args.binary, args.taps, {})
+    if args.slow_fsync_ms:
+        slow = run(args.binary, args.taps, slow_disk_env(args.slow_fsync_ms))
+        print(f"\nwith every fsync {args.slow_fsync_ms} ms slower / plain disk: {slow[0] / plain[0]:.2f}x at p50, "
+              f"{slow[1] / plain[1]:.2f}x at p95")
+
+
+def slow_disk_env(ms):
+    """LD_PRELOAD of the slow-fsync shim, built into a temporary folder."""
+    shim = os.path.join(tempfile.mkdtemp(prefix="musicboxd-slow-fsync-"), "slow_fsync.so")
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", shim,
+                    os.path.join(ROOT, "Benchmarks", "support", "slow_fsync.c"), "-ldl"], check=True)
+    return {"LD_PRELOAD": shim, "SLOW_FSYNC_MS": str(ms)}
+
+
+def run(binary, taps, extra_env):
+    """One daemon, one library, `taps` taps; returns (p50, p95) in ms."""
+    if extra_env:
+        print(f"\n--- with {extra_env}")
     audio = PacedAudio()
     work = tempfile.mkdtemp(prefix="musicboxd-tap-bench-")
     reader = PN532Emulator(os.path.join(work, "pn532"))
@@ -50,7 +74,8 @@ def main():
     env.update(audio.env)
     env.update({"MUSICBOXD_AUDIO_DEVICE": "paced", "MUSICBOXD_NFC_DEVICE": f"pn532_uart:{reader.path}",
                 "MUSICBOXD_NFC_REMOVAL_GRACE_MS": "0", "LIBNFC_AUTO_SCAN": "false"})
-    command = [args.binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", data, "--hardware", "real",
+    env.update(extra_env)
+    command = [binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", data, "--hardware", "real",
                "--log-level", "debug"]
     daemon = Daemon(command, env)
     try:
@@ -59,7 +84,7 @@ def main():
         # The library is read at start: the track goes in while the daemon is down.
         upload_directly(data, playlist, song)
         daemon = Daemon(command, env)
-        bench(daemon, reader, playlist, args.taps)
+        return bench(daemon, reader, playlist, taps)
     finally:
         daemon.stop()
         reader.close()
@@ -159,6 +184,7 @@ def bench(daemon, reader, playlist, taps):
     print(f"baseline, the same resume by HTTP POST /api/player/play -> first audible frame: p50 {b50:.1f} ms, "
           f"p95 {b95:.1f} ms; tap / HTTP: {p50 / b50:.2f}x at p50, {p95 / b95:.2f}x at p95")
     print("excluded: the PN532's poll cycle before it answers, 0-150 ms (mean ~75 ms) with the 150 ms period used")
+    return p50, p95
 
 
 if __name__ == "__main__":

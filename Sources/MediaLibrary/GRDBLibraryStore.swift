@@ -5,8 +5,9 @@ import MusicBoxCore
 
 /// The box's ``LibraryStore``: SQLite through GRDB for rows, ``MediaFolder`` for files.
 ///
-/// A delete commits the rows first and removes files after, so a crash in between leaves
-/// only orphan files, which ``reconcileMediaFolder()`` removes at the next start.
+/// Writes run in ``write(_:)``, one transaction each (``GRDBLibraryTransaction``). A delete commits
+/// the rows first and removes files after, so a crash in between leaves only orphan files, which
+/// ``reconcileMediaFolder()`` removes at the next start.
 public final class GRDBLibraryStore: LibraryStore {
     public let database: LibraryDatabase
     public let media: MediaFolder
@@ -62,111 +63,28 @@ public final class GRDBLibraryStore: LibraryStore {
         try database.pool.read { db in try SettingsRepository.value(db, key) }
     }
 
-    public func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws {
-        try database.pool.write { db in try SettingsRepository.set(db, key, to: value, now: now) }
-    }
-
-    public func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
-        let destination = try media.url(of: new.storedFileName)
-        guard rename(stagedFile, destination.path) == 0 else {
-            throw BoxError(.storageError, "Could not move the upload into the media folder: \(String(cString: strerror(errno))).")
-        }
-        media.syncDirectory()
-        do {
-            return try database.pool.write { db in
-                _ = try TrackRepository.append(db, new, to: playlist, now: now)
-                return try PlaylistRepository.detail(db, id: playlist)!
-            }
-        } catch {
-            media.remove([new.storedFileName])
-            throw error
-        }
-    }
-
-    public func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
-        let (detail, files) = try database.pool.write { db in
-            guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
-            let own = Set(try TrackRepository.tracks(db, in: playlist).map(\.id))
-            if let stranger = tracks.first(where: { !own.contains($0) }) {
-                throw BoxError(.notFound, "Playlist \(playlist) has no track \(stranger).", details: ["track_id": stranger.description])
-            }
-            let files = try Set(tracks).map { try TrackRepository.delete(db, id: $0, now: now) }
-            return (try PlaylistRepository.detail(db, id: playlist)!, files)
-        }
-        let failed = media.remove(files)
-        if !failed.isEmpty { logger.warning("could not remove \(failed.count) media file(s); they are removed at next start") }
-        return detail
-    }
-
-    public func reorderTracks(in playlist: PlaylistID, order: [TrackID], now: EpochMillis) throws -> PlaylistDetail {
-        try database.pool.write { db in
-            try TrackRepository.reorder(db, playlist: playlist, order: order, now: now)
-            return try PlaylistRepository.detail(db, id: playlist)!
-        }
-    }
-
-    public func moveTrack(_ track: TrackID, to playlist: PlaylistID, position: Int?, now: EpochMillis) throws -> [PlaylistDetail] {
-        try database.pool.write { db in
-            let source = try TrackRepository.move(db, track: track, to: playlist, position: position, now: now)
-            return try (source == playlist ? [playlist] : [source, playlist]).map { try PlaylistRepository.detail(db, id: $0)! }
-        }
-    }
-
-    public func updateTrack(_ track: TrackID, title: String?, artist: String?, album: String?, now: EpochMillis) throws -> PlaylistDetail {
-        try database.pool.write { db in
-            let updated = try TrackRepository.update(db, id: track, title: title, artist: artist, album: album, now: now)
-            return try PlaylistRepository.detail(db, id: updated.playlistID)!
-        }
-    }
-
     public func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? {
         try database.pool.read { db in try ResumeRepository.load(db, playlist: playlist) }
     }
 
-    public func saveResumePoint(_ point: ResumePoint) throws {
-        try database.pool.write { db in try ResumeRepository.save(db, point) }
-    }
-
-    public func clearResumePoint(for playlist: PlaylistID) throws {
-        try database.pool.write { db in try ResumeRepository.clear(db, playlist: playlist) }
-    }
-
-    public func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary] {
-        try database.pool.write { db in
-            let previous = try TagRepository.link(db, tag: tag, to: playlist, force: force, now: now)
-            guard previous != playlist else { return [] }
-            return try [playlist, previous].compactMap { id in try id.flatMap { try PlaylistRepository.summary(db, id: $0) } }
-        }
-    }
-
-    public func unlinkTag(_ tag: TagID, now: EpochMillis) throws -> PlaylistSummary {
-        try database.pool.write { db in
-            guard let playlist = try TagRepository.playlist(db, for: tag) else {
-                throw BoxError(.notFound, "Tag \(tag) is not linked to any playlist.", details: ["tag_id": tag.hex])
+    public func write<T>(_ body: (any LibraryTransaction) throws -> T) throws -> T {
+        let files = TransactionFiles()
+        let value: T
+        do {
+            value = try database.pool.write { db in
+                let result = try body(GRDBLibraryTransaction(db: db, media: media, files: files))
+                // Renames into the folder reach the disk before the rows that name the files.
+                if files.movedIn { media.syncDirectory() }
+                return result
             }
-            try TagRepository.unlink(db, tag: tag)
-            return try PlaylistRepository.summary(db, id: playlist)!
+        } catch {
+            let left = media.remove(files.added)
+            if !left.isEmpty { logger.warning("could not remove \(left.count) file(s) of a failed change; they are removed at next start") }
+            throw error
         }
-    }
-
-    public func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary {
-        try database.pool.write { db in
-            try PlaylistRepository.create(db, title: title, description: description, now: now)
-        }
-    }
-
-    public func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary {
-        try database.pool.write { db in
-            try PlaylistRepository.update(db, id: id, title: title, description: description, now: now)
-        }
-    }
-
-    public func deletePlaylist(_ id: PlaylistID) throws {
-        let files = try database.pool.write { db in try PlaylistRepository.delete(db, id: id) }
-        let failed = media.remove(files)
-        if !failed.isEmpty {
-            logger.warning("could not remove \(failed.count) media file(s) of deleted playlist \(id); they are removed at next start")
-        }
+        let failed = media.remove(files.deleted)
+        if !failed.isEmpty { logger.warning("could not remove \(failed.count) media file(s); they are removed at next start") }
+        return value
     }
 
     // MARK: Start-up

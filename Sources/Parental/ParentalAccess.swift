@@ -79,7 +79,7 @@ public final class ParentalAccess: Sendable {
             let store = self.store
             let logger = self.logger
             Task.detached(priority: .background) {
-                do { try store.setSetting(Self.tokensKey, to: save, now: now) } catch { logger.warning("saving when a parent login was last used failed: \(error)") }
+                do { try store.write { try $0.setSetting(Self.tokensKey, to: save, now: now) } } catch { logger.warning("saving when a parent login was last used failed: \(error)") }
             }
         }
         return valid
@@ -182,8 +182,7 @@ public final class ParentalAccess: Sendable {
     public func resetIfRequested(files: [String]) -> String? {
         guard let file = files.first(where: { FileManager.default.fileExists(atPath: $0) }) else { return nil }
         do {
-            try persist(pin: "", tokens: [])
-            try store.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: Date().epochMillis)
+            try persist(pin: "", tokens: [], clearingAttempts: true)
         } catch {
             logger.error("a PIN reset was asked for by \(file), but saving it failed: \(error)")
             return nil
@@ -227,7 +226,7 @@ public final class ParentalAccess: Sendable {
             state.limiter.failed(now: now)
             return state.limiter
         }
-        do { try store.setSetting(Self.attemptsKey, to: limiter, now: now) } catch { logger.error("saving the wrong-PIN count failed: \(error)") }
+        do { try store.write { try $0.setSetting(Self.attemptsKey, to: limiter, now: now) } } catch { logger.error("saving the wrong-PIN count failed: \(error)") }
     }
 
     private func recordRightPIN() {
@@ -236,7 +235,7 @@ public final class ParentalAccess: Sendable {
             return state.limiter.failures > 0
         }
         guard hadFailures else { return }
-        do { try store.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: Date().epochMillis) } catch {
+        do { try store.write { try $0.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: Date().epochMillis) } } catch {
             logger.error("clearing the wrong-PIN count failed: \(error)")
         }
     }
@@ -253,17 +252,22 @@ public final class ParentalAccess: Sendable {
         var tokens = credentials.withLock { $0.tokens }
         change(&tokens)
         do {
-            try store.setSetting(Self.tokensKey, to: tokens, now: Date().epochMillis)
+            try store.write { try $0.setSetting(Self.tokensKey, to: tokens, now: Date().epochMillis) }
         } catch {
             throw BoxError(.storageError, "The box could not save the parent login.")
         }
         credentials.withLock { $0.tokens = tokens }
     }
 
-    private func persist(pin: String, tokens: [StoredToken]) throws(BoxError) {
+    /// The PIN and the logins in one transaction: a crash can never keep old logins under a new PIN.
+    private func persist(pin: String, tokens: [StoredToken], clearingAttempts: Bool = false) throws(BoxError) {
         do {
-            try store.setSetting(Self.pinKey, to: pin, now: Date().epochMillis)
-            try store.setSetting(Self.tokensKey, to: tokens, now: Date().epochMillis)
+            let now = Date().epochMillis
+            try store.write { transaction in
+                try transaction.setSetting(Self.pinKey, to: pin, now: now)
+                try transaction.setSetting(Self.tokensKey, to: tokens, now: now)
+                if clearingAttempts { try transaction.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: now) }
+            }
         } catch {
             throw BoxError(.storageError, "The box could not save the PIN.")
         }

@@ -75,6 +75,51 @@ struct PlayerTests {
         _ = try await manager.perform(Stop())
     }
 
+    @Test("gapless: the engine goes on into the track it was told ahead, and the manager's decision is the same one")
+    func gaplessHandover() async throws {
+        var playlist: PlaylistDetail!
+        // Hour-long tracks whose ends the test brings on (endCurrentTrack), so no clock is raced.
+        let harness = try StateHarness { playlist = try StateHarness.seedPlaylist($0, title: "Long", durations: [3_600_000, 3_600_000, 3_600_000]) }
+        let manager = harness.manager
+        let engine = harness.engine
+        let ids = playlist.tracks.map(\.id)
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        for next in 1...2 {
+            engine.endCurrentTrack()
+            try await waitFor { await manager.playerState.trackIndex == next }
+            #expect(await manager.playerState.status == .playing)
+        }
+        engine.endCurrentTrack()
+        try await waitFor { await manager.playerState.status == .stopped }
+        let players = harness.recorder.sequenced.compactMap { event -> PlayerState? in
+            if case .player(let state) = event.payload { return state }
+            return nil
+        }
+        #expect(players.map(\.trackIndex) == [0, 1, 2, 0])
+        // Only the first track was loaded: the second and third were handed over by the engine
+        // itself, and the manager's load of each at 0 changed nothing there.
+        #expect(engine.loadedTracks == [ids[0]])
+
+        // Repeat one: the engine goes on into the same track, with no reload.
+        _ = try await manager.perform(SetRepeatMode(mode: .one))
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id, trackIndex: 1))
+        for _ in 0..<2 {
+            // Each end once the manager has handled the one before (it tells the engine again
+            // what follows): two reports naming the same track are otherwise indistinguishable.
+            try await waitFor { engine.preparedNext == ids[1] }
+            engine.endCurrentTrack()
+        }
+        try await waitFor { engine.preparedNext == ids[1] }
+        let looping = await manager.playerState
+        #expect(looping.trackIndex == 1 && looping.status == .playing)
+        #expect(engine.loadedTracks == [ids[0], ids[1]])
+        // "Next" in the middle of a track is a real load.
+        _ = try await manager.perform(SetRepeatMode(mode: .none))
+        _ = try await manager.perform(NextTrack())
+        #expect(engine.loadedTracks.last == ids[2])
+        _ = try await manager.perform(Stop())
+    }
+
     @Test("a lost output pauses; its return resumes only what the loss paused")
     func lostOutput() async throws {
         var playlist: PlaylistDetail!

@@ -52,9 +52,11 @@ struct TagCommandTests {
     let tag = TagID("04a1b2c3d4e5f6")!
     let other = TagID("8e2f4a19")!
 
-    func makeHarness(_ options: StateManager.Options = StateManager.Options()) throws -> (StateHarness, PlaylistDetail, PlaylistDetail) {
+    func makeHarness(
+        _ options: StateManager.Options = StateManager.Options(), clock: SteeredClock = SteeredClock()
+    ) throws -> (StateHarness, PlaylistDetail, PlaylistDetail) {
         var first: PlaylistDetail!, second: PlaylistDetail!
-        let harness = try StateHarness(options: options) { store in
+        let harness = try StateHarness(options: options, clock: clock.wall) { store in
             first = try StateHarness.seedPlaylist(store, title: "Lullabies", durations: [60_000, 60_000])
             second = try StateHarness.seedPlaylist(store, title: "Stories", durations: [60_000])
         }
@@ -83,6 +85,7 @@ struct TagCommandTests {
         #expect(await manager.tag(.removed(tag)).action == .paused)
         let paused = await manager.playerState
         #expect(paused.status == .paused)
+        manager.flushResumePoints()  // written behind the pause
         let saved = try harness.store.resumePoint(for: first.summary.id)
         #expect(saved?.trackID == first.tracks[0].id && saved!.positionMs >= 20_000 && saved!.positionMs < 21_000)
         #expect(await manager.tag(.placed(tag)).action == .resumed)
@@ -92,7 +95,8 @@ struct TagCommandTests {
 
     @Test("switching tags keeps each playlist's place; a fresh point resumes, a stale one starts over")
     func switchAndStartOver() async throws {
-        let (harness, first, second) = try makeHarness()
+        let clock = SteeredClock()
+        let (harness, first, second) = try makeHarness(clock: clock)
         let manager = harness.manager
         _ = try await manager.perform(LinkTag(tag: tag, playlistID: first.summary.id))
         _ = try await manager.perform(LinkTag(tag: other, playlistID: second.summary.id))
@@ -100,6 +104,7 @@ struct TagCommandTests {
         _ = try await manager.perform(NextTrack())
         _ = try await manager.perform(Seek(positionMs: 30_000))
         #expect(await manager.tag(.placed(other)).action == .started)
+        manager.flushResumePoints()
         let kept = try #require(try harness.store.resumePoint(for: first.summary.id))
         #expect(kept.trackID == first.tracks[1].id && kept.positionMs >= 30_000)
         let back = await manager.tag(.placed(tag))
@@ -107,10 +112,8 @@ struct TagCommandTests {
         let state = await manager.playerState
         #expect(state.activeTrack?.id == first.tracks[1].id && state.positionMs >= 30_000)
 
-        // A point older than a day: start over.
-        let now = Int64(1_700_000_000) * 1000
-        try harness.store.saveResumePoint(ResumePoint(playlistID: second.summary.id, trackID: second.tracks[0].id,
-                                                      positionMs: 40_000, updatedAt: now - 25 * 3600 * 1000))
+        // Stories was left when Lullabies came back; a day and an hour later its point is stale: start over.
+        clock.advance(25 * 3600)
         #expect(await manager.tag(.placed(other)).action == .started)
         #expect(await manager.playerState.positionMs < 1000)
     }
@@ -122,11 +125,13 @@ struct TagCommandTests {
         _ = try await manager.perform(LinkTag(tag: tag, playlistID: first.summary.id))
         _ = await manager.tag(.placed(tag))
         _ = try await manager.perform(Pause())
+        manager.flushResumePoints()
         #expect(try harness.store.resumePoint(for: first.summary.id) != nil)
         _ = try await manager.perform(Play())
         _ = try await manager.perform(TrackFinished(trackID: first.tracks[0].id))
         _ = try await manager.perform(TrackFinished(trackID: first.tracks[1].id))
         #expect(await manager.playerState.status == .stopped)
+        manager.flushResumePoints()
         #expect(try harness.store.resumePoint(for: first.summary.id) == nil)
     }
 

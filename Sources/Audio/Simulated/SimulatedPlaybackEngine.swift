@@ -5,7 +5,9 @@ import Synchronization
 /// A playback engine without sound, paced in real time: the position moves with the monotonic
 /// clock while playing, and the end of each track is reported when its duration has elapsed.
 /// Used where there is no sound card (`hardware.mode = "sim"`) and in tests, so the web UI and
-/// the real-time API behave exactly as on the box.
+/// the real-time API behave exactly as on the box. Gapless like the ALSA engine: at the end of a
+/// track it goes on into the one ``prepareNext(_:)`` announced, and the state manager's `load` of
+/// that track at 0 then changes nothing.
 @_spi(Simulation) public final class SimulatedPlaybackEngine: PlaybackEngine, FeedbackCueRecorder {
     private struct State {
         var item: PlaybackItem?
@@ -20,6 +22,12 @@ import Synchronization
         var report: (@Sendable (PlaybackReport) -> Void)?
         var deviceAvailable = true
         var cues: [(FeedbackCue, Int)] = []
+        /// What follows which track (``prepareNext(_:)``).
+        var next: (after: TrackID, item: PlaybackItem?)?
+        /// The track it went on into by itself, until the manager's `load` of it arrives.
+        var continuedInto: TrackID?
+        /// Every track it was told to load and did (re)start (for tests: a gapless handover is none).
+        var loads: [TrackID] = []
     }
 
     private let state = Mutex(State())
@@ -45,12 +53,40 @@ import Synchronization
     }
 
     public func load(_ item: PlaybackItem, at positionMs: Int64, playing: Bool) {
+        let continued = state.withLock { state -> Bool in
+            defer { state.continuedInto = nil }
+            return positionMs == 0 && playing && state.continuedInto == item.track.id && state.item == item
+        }
+        if continued { return }
         change { state in
             state.item = item
             state.base = positionMs
             state.playing = playing
+            state.loads.append(item.track.id)
         }
     }
+
+    public func prepareNext(_ item: PlaybackItem?) {
+        state.withLock { state in
+            guard let current = state.item?.track.id else { return }
+            state.next = (current, item)
+        }
+    }
+
+    /// Plays the rest of the current track at once, as if its end had come (tests drive track
+    /// ends with this instead of waiting for the clock).
+    public func endCurrentTrack() {
+        let generation = state.withLock { $0.generation }
+        finish(generation: generation)
+    }
+
+    /// What the manager said follows the current track (`nil`: nothing, or not told yet).
+    public var preparedNext: TrackID? {
+        state.withLock { state in state.next.flatMap { $0.after == state.item?.track.id ? $0.item?.track.id : nil } }
+    }
+
+    /// The tracks loaded (started afresh) so far, in order.
+    public var loadedTracks: [TrackID] { state.withLock { $0.loads } }
 
     public func resume() { change { $0.playing = $0.item != nil } }
 
@@ -58,6 +94,8 @@ import Synchronization
 
     public func stop() {
         change { state in
+            state.next = nil
+            state.continuedInto = nil
             state.item = nil
             state.playing = false
             state.base = 0
@@ -107,19 +145,33 @@ import Synchronization
             guard state.playing, let item = state.item else { return (nil, state.generation) }
             return (max(0, item.track.durationMs - state.base), state.generation)
         }
+        arm(remaining, generation: generation)
+    }
+
+    private func arm(_ remaining: Int64?, generation: UInt64) {
         guard let remaining else { return }
         let delay = DispatchTimeInterval.microseconds(Int(Double(remaining) * 1000 / speed))
         queue.asyncAfter(deadline: .now() + delay) { [weak self] in self?.finish(generation: generation) }
     }
 
+    /// The end of a track: on into the prepared one without a pause, or stop there.
     private func finish(generation: UInt64) {
-        let (track, report) = state.withLock { state -> (TrackID?, (@Sendable (PlaybackReport) -> Void)?) in
-            guard state.generation == generation, state.playing, let item = state.item else { return (nil, nil) }
+        let (track, report, rearm) = state.withLock { state -> (TrackID?, (@Sendable (PlaybackReport) -> Void)?, (Int64, UInt64)?) in
+            guard state.generation == generation, state.playing, let item = state.item else { return (nil, nil, nil) }
+            state.since = .now
+            if let next = state.next, next.after == item.track.id, let following = next.item {
+                state.item = following
+                state.base = 0
+                state.next = nil
+                state.continuedInto = following.track.id
+                state.generation += 1
+                return (item.track.id, state.report, (following.track.durationMs, state.generation))
+            }
             state.base = item.track.durationMs
             state.playing = false
-            state.since = .now
-            return (item.track.id, state.report)
+            return (item.track.id, state.report, nil)
         }
+        if let rearm { arm(rearm.0, generation: rearm.1) }
         if let track, let report { report(.finished(track)) }
     }
 }

@@ -3,7 +3,11 @@ import MusicBoxCore
 
 /// Where each playlist was left, so a tag tap continues rather than restarts.
 public enum ResumeRepository {
+    /// Saves `point`, unless its playlist or track is gone by now: a save written behind the
+    /// command that deleted them has nothing left to describe.
     public static func save(_ db: Database, _ point: ResumePoint) throws {
+        guard try PlaylistRecord.exists(db, key: point.playlistID.description) else { return }
+        if let track = point.trackID, try !TrackRecord.exists(db, key: track.description) { return }
         try ResumeRecord(
             playlistID: point.playlistID.description, trackID: point.trackID?.description,
             positionMs: max(0, point.positionMs), updatedAt: point.updatedAt

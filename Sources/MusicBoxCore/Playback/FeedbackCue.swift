@@ -29,7 +29,7 @@ public struct FeedbackSounds: Sendable, Equatable {
         self.volume = volume
     }
 
-    static func load(_ store: any LibraryStore) -> FeedbackSounds {
+    static func load(_ store: any LibraryReading) -> FeedbackSounds {
         FeedbackSounds(
             enabled: (try? store.setting(BoxSettings.feedbackSounds)) ?? BoxSettings.feedbackSounds.defaultValue,
             volume: (try? store.setting(BoxSettings.feedbackVolume)) ?? BoxSettings.feedbackVolume.defaultValue

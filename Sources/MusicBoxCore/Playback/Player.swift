@@ -33,21 +33,57 @@ public struct Player: Sendable, Equatable {
 
     public var current: Track? { order.indices.contains(index) ? order[index] : nil }
 
-    /// What plays after the current track ends, by the repeat mode (nothing when the sleep timer
-    /// stops playback there).
+    /// Where playback goes when the current track ends, decided here once: the engine is told
+    /// the track ahead of time (``PlaybackEngine/prepareNext(_:)``, gapless) and ``TrackFinished``
+    /// follows the same decision.
+    public enum Continuation: Sendable, Equatable {
+        /// Play the track at this index of the order.
+        case play(Int)
+        /// The sleep timer ends it here: hold this track paused at its start.
+        case holdPaused(Int)
+        /// Stop, back at the first track (end of the playlist, or the sleep timer).
+        case stop
+    }
+
+    /// What happens after the current track, by the repeat mode and the sleep timer.
+    public var afterCurrent: Continuation {
+        guard current != nil else { return .stop }
+        switch sleepTimer {
+        case .endOfTrack?:
+            if repeatMode == .one { return .holdPaused(index) }
+            return followingIndex.map(Continuation.holdPaused) ?? .stop
+        case .endOfPlaylist? where index + 1 >= order.count || repeatMode == .one:
+            return .stop
+        default:
+            if repeatMode == .one { return .play(index) }
+            return followingIndex.map(Continuation.play) ?? .stop
+        }
+    }
+
+    /// What plays after the current track ends without a pause (`nil`: playback does not go on).
     public var upcoming: Track? {
-        guard let current else { return nil }
-        if sleepTimer == .endOfTrack { return nil }
-        if sleepTimer == .endOfPlaylist, index + 1 >= order.count || repeatMode == .one { return nil }
-        if repeatMode == .one { return current }
-        if index + 1 < order.count { return order[index + 1] }
-        return repeatMode == .all ? order.first : nil
+        if case .play(let next) = afterCurrent { return order[next] }
+        return nil
+    }
+
+    /// The track "next" goes to: the following one, or the first after the last with repeat all.
+    public var followingIndex: Int? {
+        guard !order.isEmpty else { return nil }
+        if index + 1 < order.count { return index + 1 }
+        return repeatMode == .all ? 0 : nil
+    }
+
+    /// The track "previous" goes to: the one before, or the last before the first with repeat all.
+    public var precedingIndex: Int? {
+        guard !order.isEmpty else { return nil }
+        if index > 0 { return index - 1 }
+        return repeatMode == .all ? order.count - 1 : nil
     }
 
     /// Whether "next" has somewhere to go.
-    public var canNext: Bool { !order.isEmpty && (index + 1 < order.count || repeatMode == .all) }
+    public var canNext: Bool { followingIndex != nil }
     /// Whether "previous" goes to another track (it always can restart the current one).
-    public var canPrev: Bool { !order.isEmpty && (index > 0 || repeatMode == .all) }
+    public var canPrev: Bool { precedingIndex != nil }
 
     /// The contract's `state:player`, with the position given (live from the engine while playing).
     public func state(positionMs live: Int64) -> PlayerState {

@@ -3,7 +3,7 @@
 // so it publishes no event; one that cannot be done (next after the last track) is a `conflict`.
 
 /// Plays a playlist from one of its tracks (the first by default).
-public struct PlayPlaylist: BoxCommand {
+public struct PlayPlaylist: PlayerCommand {
     public var playlistID: PlaylistID
     /// 0-based index in the playlist's own order.
     public var trackIndex: Int?
@@ -35,7 +35,7 @@ public struct PlayPlaylist: BoxCommand {
 }
 
 /// Plays: resumes when paused, restarts the loaded track when stopped.
-public struct Play: BoxCommand {
+public struct Play: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         guard context.player.current != nil else {
@@ -46,7 +46,7 @@ public struct Play: BoxCommand {
     }
 }
 
-public struct Pause: BoxCommand {
+public struct Pause: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         context.player.pause(on: context.engine)
@@ -55,7 +55,7 @@ public struct Pause: BoxCommand {
 }
 
 /// Pauses when playing, plays otherwise (the big button).
-public struct TogglePlayback: BoxCommand {
+public struct TogglePlayback: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         if context.player.status == .playing { return try Pause().run(in: &context) }
@@ -63,7 +63,7 @@ public struct TogglePlayback: BoxCommand {
     }
 }
 
-public struct Stop: BoxCommand {
+public struct Stop: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         context.player.stop(on: context.engine)
@@ -71,12 +71,11 @@ public struct Stop: BoxCommand {
     }
 }
 
-public struct NextTrack: BoxCommand {
+public struct NextTrack: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         let player = context.player
-        guard player.canNext else { throw BoxError(.conflict, "There is no next track.") }
-        let next = player.index + 1 < player.order.count ? player.index + 1 : 0
+        guard let next = player.followingIndex else { throw BoxError(.conflict, "There is no next track.") }
         context.player.load(index: next, at: 0, playing: player.status != .paused, on: context.engine)
         return context.playerState
     }
@@ -84,24 +83,23 @@ public struct NextTrack: BoxCommand {
 
 /// Goes to the previous track, or restarts the current one when more than 3 s have played
 /// (as every music player does).
-public struct PreviousTrack: BoxCommand {
+public struct PreviousTrack: PlayerCommand {
     public static let restartThresholdMs: Int64 = 3000
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         let player = context.player
         guard player.current != nil else { throw BoxError(.conflict, "Nothing is playing.") }
         let heard = player.status == .playing ? context.engine.position() : player.positionMs
-        if heard > Self.restartThresholdMs || !player.canPrev {
-            context.player.seek(to: 0, on: context.engine)
-        } else {
-            let previous = player.index > 0 ? player.index - 1 : player.order.count - 1
+        if heard <= Self.restartThresholdMs, let previous = player.precedingIndex {
             context.player.load(index: previous, at: 0, playing: player.status != .paused, on: context.engine)
+        } else {
+            context.player.seek(to: 0, on: context.engine)
         }
         return context.playerState
     }
 }
 
-public struct Seek: BoxCommand {
+public struct Seek: PlayerCommand {
     public var positionMs: Int64
     public init(positionMs: Int64) { self.positionMs = positionMs }
     public func run(in context: inout CommandContext) throws -> PlayerState {
@@ -113,7 +111,7 @@ public struct Seek: BoxCommand {
 }
 
 /// Sets the volume (0–100) and/or mute. Above the parents' `max_volume` the volume is capped, not refused.
-public struct SetVolume: BoxCommand {
+public struct SetVolume: PlayerCommand {
     public var volume: Int?
     public var muted: Bool?
     public init(volume: Int? = nil, muted: Bool? = nil) {
@@ -134,7 +132,7 @@ public struct SetVolume: BoxCommand {
 
 /// Turns the volume up or down by `step` (a button or the encoder), within 0 and `max_volume`;
 /// turning it up also unmutes.
-public struct ChangeVolume: BoxCommand {
+public struct ChangeVolume: PlayerCommand {
     public var step: Int
     public init(by step: Int) { self.step = step }
     public func run(in context: inout CommandContext) throws -> PlayerState {
@@ -145,7 +143,7 @@ public struct ChangeVolume: BoxCommand {
     }
 }
 
-public struct SetRepeatMode: BoxCommand {
+public struct SetRepeatMode: PlayerCommand {
     public var mode: RepeatMode
     public init(mode: RepeatMode) { self.mode = mode }
     public func run(in context: inout CommandContext) throws -> PlayerState {
@@ -154,7 +152,7 @@ public struct SetRepeatMode: BoxCommand {
     }
 }
 
-public struct SetShuffle: BoxCommand {
+public struct SetShuffle: PlayerCommand {
     public var enabled: Bool
     public init(enabled: Bool) { self.enabled = enabled }
     public func run(in context: inout CommandContext) throws -> PlayerState {
@@ -167,32 +165,22 @@ public struct SetShuffle: BoxCommand {
 
 /// The engine played the last frame of a track: go on as the repeat mode says.
 /// A report about a track that is no longer current (the child pressed "next" meanwhile) is ignored.
-public struct TrackFinished: BoxCommand {
+public struct TrackFinished: PlayerCommand {
     public var trackID: TrackID
     public init(trackID: TrackID) { self.trackID = trackID }
     public func run(in context: inout CommandContext) throws -> PlayerState {
         let player = context.player
         guard player.status == .playing, player.current?.id == trackID else { return context.playerState }
-        if player.sleepTimer != nil, player.upcoming == nil {
-            // The sleep timer stops here: held paused at the start of what would have come next.
+        // The decision the engine was given ahead (prepareNext): the same one, made in one place.
+        switch player.afterCurrent {
+        case .play(let next):
+            // Loading at 0 what the engine already went on into changes nothing there.
+            context.player.load(index: next, at: 0, playing: true, on: context.engine)
+        case .holdPaused(let next):
             context.player.sleepTimer = nil
-            let next = player.index + 1 < player.order.count ? player.index + 1 : 0
-            if player.sleepTimer == .endOfTrack, player.index + 1 < player.order.count || player.repeatMode != .none {
-                context.player.load(index: player.repeatMode == .one ? player.index : next, at: 0, playing: false, on: context.engine)
-            } else {
-                context.player.stop(on: context.engine)
-                context.player.index = 0
-            }
-            return context.playerState
-        }
-        if player.repeatMode == .one {
-            context.player.load(index: player.index, at: 0, playing: true, on: context.engine)
-        } else if player.index + 1 < player.order.count {
-            context.player.load(index: player.index + 1, at: 0, playing: true, on: context.engine)
-        } else if player.repeatMode == .all {
-            context.player.load(index: 0, at: 0, playing: true, on: context.engine)
-        } else {
-            // End of the playlist: back to its first track, stopped.
+            context.player.load(index: next, at: 0, playing: false, on: context.engine)
+        case .stop:
+            context.player.sleepTimer = nil
             context.player.stop(on: context.engine)
             context.player.index = 0
         }
@@ -201,7 +189,7 @@ public struct TrackFinished: BoxCommand {
 }
 
 /// The output device went away: pause where the listener was, to resume when it returns.
-public struct OutputLost: BoxCommand {
+public struct OutputLost: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         if context.player.status == .playing {
@@ -213,7 +201,7 @@ public struct OutputLost: BoxCommand {
 }
 
 /// The output device is back: resume what its loss paused (and nothing a person paused).
-public struct OutputRestored: BoxCommand {
+public struct OutputRestored: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         if context.player.heldByLostOutput { context.player.resume(on: context.engine) }

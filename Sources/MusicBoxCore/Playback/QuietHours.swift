@@ -36,7 +36,7 @@ public struct QuietHours: Sendable, Equatable {
 
     public static func text(_ minutes: Int) -> String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
 
-    static func load(_ store: any LibraryStore) -> QuietHours {
+    static func load(_ store: any LibraryReading) -> QuietHours {
         let enabled = (try? store.setting(BoxSettings.quietHoursEnabled)) ?? false
         let start = (try? store.setting(BoxSettings.quietHoursStart)).flatMap(minutes) ?? minutes(BoxSettings.quietHoursStart.defaultValue)!
         let end = (try? store.setting(BoxSettings.quietHoursEnd)).flatMap(minutes) ?? minutes(BoxSettings.quietHoursEnd.defaultValue)!
@@ -47,7 +47,7 @@ public struct QuietHours: Sendable, Equatable {
 
 /// The quiet-hours window began or ended (the state manager checks the clock): the volume cap
 /// follows, a louder volume is turned down, and with a cap of 0 playback pauses.
-struct ApplyQuietHours: BoxCommand {
+struct ApplyQuietHours: PlayerCommand {
     var cap: Int?
 
     func run(in context: inout CommandContext) throws -> PlayerState {

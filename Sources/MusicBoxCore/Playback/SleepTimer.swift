@@ -44,7 +44,7 @@ public enum SleepTimer: Sendable, Equatable {
 
 /// Sets or clears the sleep timer: `{mode: "minutes", minutes}`, `end_of_track`,
 /// `end_of_playlist` or `off`.
-public struct SetSleepTimer: BoxCommand {
+public struct SetSleepTimer: PlayerCommand {
     public var mode: String
     public var minutes: Int?
 
@@ -75,7 +75,7 @@ public struct SetSleepTimer: BoxCommand {
 }
 
 /// The timer ran out: pause (so the next "play" continues where the child fell asleep).
-struct SleepTimerExpired: BoxCommand {
+struct SleepTimerExpired: PlayerCommand {
     func run(in context: inout CommandContext) throws -> PlayerState {
         guard case .at = context.player.sleepTimer else { return context.playerState }
         context.player.sleepTimer = nil

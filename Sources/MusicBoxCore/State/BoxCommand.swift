@@ -3,12 +3,29 @@
 /// changes it made; the state manager runs commands one at a time and sequences those changes.
 public protocol BoxCommand: Sendable {
     associatedtype Output: Sendable
+    /// Whether the command writes the library. One that does runs in a write transaction of its
+    /// own; one that does not (``PlayerCommand``) never waits for the database's writer, so a tap
+    /// or a pause is not held up by a write (a resume point, an upload) that is committing.
+    static var writesLibrary: Bool { get }
     func run(in context: inout CommandContext) throws -> Output
+}
+
+extension BoxCommand {
+    public static var writesLibrary: Bool { true }
+}
+
+/// A command that drives the player and only reads the library (play, pause, a tag tap, the
+/// engine's reports). Its context's store refuses writes.
+public protocol PlayerCommand: BoxCommand {}
+
+extension PlayerCommand {
+    public static var writesLibrary: Bool { false }
 }
 
 /// What a running command may use, and where it records what it changed.
 public struct CommandContext {
-    public let store: any LibraryStore
+    /// The command's transaction: reads see its own writes; it commits when the command returns.
+    public let store: any LibraryTransaction
     /// The library as it stood when the command started.
     public let library: LibraryView
     /// The player; player commands change it, and the state manager publishes the difference.
@@ -18,7 +35,14 @@ public struct CommandContext {
     public let now: EpochMillis
     public private(set) var changes: [Change] = []
 
-    init(store: any LibraryStore, library: LibraryView, player: Player, engine: any PlaybackEngine, now: EpochMillis) {
+    /// The state manager's resume decisions this boot, consulted before the store.
+    let resumeDecisions: [PlaylistID: ResumeDecision]
+
+    init(
+        store: any LibraryTransaction, library: LibraryView, player: Player, engine: any PlaybackEngine, now: EpochMillis,
+        resumeDecisions: [PlaylistID: ResumeDecision] = [:]
+    ) {
+        self.resumeDecisions = resumeDecisions
         self.store = store
         self.library = library
         self.player = player
@@ -27,6 +51,13 @@ public struct CommandContext {
     }
 
     public mutating func record(_ change: Change) { changes.append(change) }
+
+    /// Where a playlist was left: the state manager's latest decision, which may not be on disk
+    /// yet (resume points are written behind), else the stored one.
+    public func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? {
+        if let decided = resumeDecisions[playlist] { return decided.point }
+        return try store.resumePoint(for: playlist)
+    }
 
     /// The player as `state:player` shows it now, with the engine's live position.
     public var playerState: PlayerState {

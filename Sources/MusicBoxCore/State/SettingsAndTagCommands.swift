@@ -96,7 +96,7 @@ public struct UpdateSettings: BoxCommand {
 
 extension SettingsSnapshot {
     /// The settings in force: the parents' cap from the player, the rest from the store.
-    static func current(_ store: any LibraryStore, player: Player) throws -> SettingsSnapshot {
+    static func current(_ store: any LibraryReading, player: Player) throws -> SettingsSnapshot {
         let tags = TagBehaviour.current(store)
         return SettingsSnapshot(
             maxVolume: player.parentMaxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The single writer of box state.
 ///
@@ -21,6 +22,13 @@ public actor StateManager {
     private let engine: any PlaybackEngine
     private let publisher: any EventPublisher
     private let ticker: PositionTicker
+    /// Persists the resume decisions behind the manager (see ``ResumeWriter``).
+    private let resumeWriter: ResumeWriter
+    /// The latest resume decision per playlist this boot: what a tap resumes from, whether or not
+    /// the writer has put it on disk yet.
+    private var resumeDecisions: [PlaylistID: ResumeDecision] = [:]
+    /// The manager's own loops (engine reports, the clock checks), ended by ``shutdown()``.
+    private let loops = Mutex<[Task<Void, Never>]>([])
     private let clock: WallClock
     private let logger: Logger
 
@@ -84,6 +92,7 @@ public actor StateManager {
         library = LibraryView(try store.loadLibrary())
         log = EventLog(capacity: max(1, options.eventLogCapacity))
         journal = OperationJournal(lifetime: options.operationLifetime, capacity: options.operationCapacity)
+        resumeWriter = ResumeWriter(store: store, logger: logger)
         ticker = PositionTicker(engine: engine, publisher: publisher, ids: eventIDs, clock: clock, interval: options.positionInterval)
         // The parents' volume settings; a damaged value falls back to the default rather than stopping the box.
         var initialPlayer = Player()
@@ -100,31 +109,46 @@ public actor StateManager {
         // Reports are handled one at a time, in the order the engine sent them.
         let (reports, reporter) = AsyncStream.makeStream(of: PlaybackReport.self)
         engine.setReportHandler { reporter.yield($0) }
-        Task { [weak self] in
+        let handler = Task { [weak self] in
             for await report in reports {
                 guard let self else { return }
                 await self.handle(report)
             }
         }
-        Self.every(options.quietHoursCheckInterval, self) { await $0.checkQuietHours() }
-        Self.every(options.resumeSaveInterval, self) { await $0.saveWhilePlaying() }
+        let clockChecks = Self.every(options.quietHoursCheckInterval, self) { await $0.checkQuietHours() }
+        let resumeSaves = Self.every(options.resumeSaveInterval, self) { await $0.saveWhilePlaying() }
+        loops.withLock { $0 = [handler, clockChecks, resumeSaves] }
     }
 
-    /// Runs `tick` on the manager every `interval` for as long as the manager lives.
-    private static func every(_ interval: Duration, _ manager: StateManager, _ tick: @escaping @Sendable (StateManager) async -> Void) {
+    /// Runs `tick` on the manager every `interval` for as long as the manager lives (or until
+    /// ``shutdown()``).
+    private static func every(
+        _ interval: Duration, _ manager: StateManager, _ tick: @escaping @Sendable (StateManager) async -> Void
+    ) -> Task<Void, Never> {
         Task { [weak manager] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                guard let manager else { return }
+                guard !Task.isCancelled, let manager else { return }
                 await tick(manager)
             }
         }
     }
 
-    /// Stops the position ticker's thread.
-    public nonisolated func shutdown() { ticker.shutdown() }
+    /// Stops the position ticker's thread and the manager's loops, and waits until every resume
+    /// point decided so far is on disk.
+    public nonisolated func shutdown() {
+        ticker.shutdown()
+        for loop in loops.withLock({ $0 }) { loop.cancel() }
+        resumeWriter.flush()
+    }
 
-    deinit { ticker.shutdown() }
+    /// Waits until every resume point decided so far is on disk (tests; ``shutdown()`` does it too).
+    public nonisolated func flushResumePoints() { resumeWriter.flush() }
+
+    deinit {
+        ticker.shutdown()
+        for loop in loops.withLock({ $0 }) { loop.cancel() }
+    }
 
     // MARK: Reading where things stand
 
@@ -196,27 +220,39 @@ public actor StateManager {
         }
         let previous = player
         let previousPositionMs = player.status == .playing ? engine.position() : player.positionMs
-        var context = CommandContext(store: store, library: library, player: player, engine: engine, now: clock.millis)
+        let now = clock.millis
         let value: Command.Output
+        var changes: [Change]
+        var newPlayer: Player
+        func execute(_ store: any LibraryTransaction) throws -> (Command.Output, [Change], Player) {
+            var context = CommandContext(
+                store: store, library: library, player: player, engine: engine, now: now, resumeDecisions: resumeDecisions
+            )
+            let value = try command.run(in: &context)
+            return (value, context.changes, context.player)
+        }
         do {
-            value = try command.run(in: &context)
+            // One command, one transaction: all it wrote commits together, or nothing does. A player
+            // command only reads, and never waits for the writer.
+            (value, changes, newPlayer) = try Command.writesLibrary ? store.write(execute) : execute(ReadOnlyLibrary(store: store))
         } catch let error as BoxError {
-            // Commands check everything before they touch the store or the engine, so a refusal changed nothing.
+            // Commands check everything before they touch the engine; what they wrote is rolled back.
             throw error
         } catch {
             logger.error("command \(Command.self) failed in storage: \(error)")
             throw BoxError(.storageError, "The box could not save this change. Nothing was changed.")
         }
-        var changes = context.changes
-        for change in changes { library.apply(change) }
-        var newPlayer = context.player
+        for change in changes {
+            library.apply(change)
+            if case .playlistDeleted(let id) = change { resumeDecisions[id] = nil }
+        }
         followLibrary(changes, player: &newPlayer)
         // Published when what clients see changed, not on internal bookkeeping (a new tag on the active playlist).
         let visibleChange = newPlayer.state(positionMs: newPlayer.positionMs) != player.state(positionMs: player.positionMs)
         keepResumePoint(from: previous, at: previousPositionMs, to: newPlayer, naturalEnd: command is TrackFinished)
         player = newPlayer
         if visibleChange { changes.append(.player(livePlayerState)) }
-        let sequenced = changes.map { commit($0, at: context.now) }
+        let sequenced = changes.map { commit($0, at: now) }
         ticker.update(player, serverSeq: serverSeq)
         engine.prepareNext(player.status == .stopped ? nil : player.upcoming.map(PlaybackItem.init))
         watchSleepTimer()
@@ -246,10 +282,12 @@ public actor StateManager {
         return volume
     }
 
-    /// Before the box switches off: playback pauses (so where it was is saved, as on any pause)
+    /// Before the box switches off: playback pauses (so where it was is saved, as on any pause,
+    /// and this waits until it is on disk)
     /// and the goodbye sound plays. Returns how long that sound lasts, to wait before power goes.
     public func prepareForPowerOff() -> Duration {
         if player.status == .playing { _ = try? perform(Pause()) }
+        resumeWriter.flush()  // where it was is on disk before the power goes
         return playFeedback(.goodbye, evenIfJustPlayed: true) == nil ? .zero : FeedbackSounds.goodbyeLength
     }
 
@@ -327,14 +365,15 @@ public actor StateManager {
     /// Remembers where a playlist was left when the listener leaves it: on a switch to another
     /// playlist, a pause, a stop. A playlist that played to its end starts over next time.
     private func keepResumePoint(from old: Player, at oldPositionMs: Int64, to new: Player, naturalEnd: Bool) {
-        guard let playlist = old.playlist, let track = old.current else { return }
+        // A playlist just deleted has nothing left to resume.
+        guard let playlist = old.playlist, let track = old.current, library.contains(playlist.id) else { return }
         if new.playlist?.id != playlist.id {
             saveResumePoint(playlist.id, track: track.id, at: oldPositionMs)
         } else if old.status == .playing, new.status == .paused, let current = new.current {
             saveResumePoint(playlist.id, track: current.id, at: new.positionMs)
         } else if old.status != .stopped, new.status == .stopped {
             if naturalEnd {
-                do { try store.clearResumePoint(for: playlist.id) } catch { logger.error("forgetting where \(playlist.id) was failed: \(error)") }
+                decide(.clear(playlist.id))
             } else {
                 saveResumePoint(playlist.id, track: track.id, at: oldPositionMs)
             }
@@ -342,12 +381,13 @@ public actor StateManager {
     }
 
     private func saveResumePoint(_ playlist: PlaylistID, track: TrackID, at positionMs: Int64) {
-        do {
-            try store.saveResumePoint(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: clock.millis))
-        } catch {
-            // The music goes on; the worst case is a resume from an older point.
-            logger.error("saving where \(playlist) was failed: \(error)")
-        }
+        decide(.save(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: clock.millis)))
+    }
+
+    /// Remembers the decision (taps read it from here) and hands it to the writer.
+    private func decide(_ decision: ResumeDecision) {
+        resumeDecisions[decision.playlistID] = decision
+        resumeWriter.submit(decision)
     }
 
     /// Every few seconds while playing: a power cut loses at most that much.

@@ -14,7 +14,7 @@ public struct TagBehaviour: Sendable, Equatable {
     public init() {}
 
     /// The parents' current choices (`/api/settings`); a damaged value reads as the default.
-    static func current(_ store: any LibraryStore) -> TagBehaviour {
+    static func current(_ store: any LibraryReading) -> TagBehaviour {
         var behaviour = TagBehaviour()
         if let text = try? store.setting(BoxSettings.tagRemoval), let removal = Removal(rawValue: text) { behaviour.removal = removal }
         if let hours = try? store.setting(BoxSettings.startOverAfterHours) { behaviour.startOverAfterMs = Int64(hours) * 3600 * 1000 }
@@ -82,7 +82,7 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
 /// - otherwise it starts at its resume point (track and position), unless that is older than
 ///   ``TagBehaviour/startOverAfterMs`` or its track is gone: then from the beginning. The
 ///   playlist that played before keeps its own resume point (the manager saves it on the switch).
-public struct PlaceTag: BoxCommand {
+public struct PlaceTag: PlayerCommand {
     public var tag: TagID
 
     public init(tag: TagID) { self.tag = tag }
@@ -105,7 +105,7 @@ public struct PlaceTag: BoxCommand {
                 break
             }
         }
-        if let point = try context.store.resumePoint(for: summary.id),
+        if let point = try context.resumePoint(for: summary.id),
            behaviour.startOverAfterMs == 0 || context.now - point.updatedAt < behaviour.startOverAfterMs,
            let index = detail.tracks.firstIndex(where: { $0.id == point.trackID }) {
             let track = detail.tracks[index]
@@ -121,7 +121,7 @@ public struct PlaceTag: BoxCommand {
 
 /// A tag left the reader (for longer than the reader's grace time): its playlist pauses, when it
 /// is the one playing and the parents chose `pause`.
-public struct RemoveTag: BoxCommand {
+public struct RemoveTag: PlayerCommand {
     public var tag: TagID
 
     public init(tag: TagID) { self.tag = tag }

@@ -1,9 +1,9 @@
 /// The seam between the box's logic and its persistence (SQLite in `MediaLibrary`).
 ///
 /// Reads are `async` and may run from any task, concurrently with each other.
-/// Writes are synchronous and are called only by ``StateManager`` on its own thread:
-/// one writer, so commit order is event order.
-public protocol LibraryStore: Sendable {
+/// Writes happen only inside ``write(_:)``, called only by ``StateManager`` on its own thread:
+/// one writer, so commit order is event order, and one command is one transaction.
+public protocol LibraryStore: LibraryReading, Sendable {
     // MARK: Reads
     func playlistPage(offset: Int, limit: Int) async throws -> PlaylistPage
     func playlist(_ id: PlaylistID) async throws -> PlaylistDetail?
@@ -17,17 +17,32 @@ public protocol LibraryStore: Sendable {
     func tracks(in playlist: PlaylistID, withSHA256 sha256: String) async throws -> [Track]
 
     // MARK: State manager only
-    /// Adds a track at the end of a playlist. Its file, complete and flushed to disk at
-    /// `stagedFile` (on the media folder's file system), is renamed into the media folder, then the
-    /// row (and its cover) is committed. A crash between the two leaves an orphan file, which the
-    /// next start removes; a failure removes the file again. Returns the playlist after.
-    func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
     /// Every playlist with its tracks, read once at start into the state manager's memory.
     func loadLibrary() throws -> [PlaylistDetail]
+    /// Runs `body` as one transaction: everything it writes commits together, durably
+    /// (`synchronous=FULL`), or, when it throws, nothing does (files it moved in are removed
+    /// again). Files of deleted tracks are removed after the commit; a crash in between leaves
+    /// orphans, which the next start removes.
+    func write<T>(_ body: (any LibraryTransaction) throws -> T) throws -> T
+}
+
+/// Synchronous reads, of the store or of an open transaction (which sees its own writes).
+public protocol LibraryReading {
     /// A setting's stored value, or its default.
     func setting<Value>(_ key: SettingKey<Value>) throws -> Value
+    /// Where a playlist was left, if it was.
+    func resumePoint(for playlist: PlaylistID) throws -> ResumePoint?
+}
+
+/// The writes of one ``LibraryStore/write(_:)`` transaction.
+public protocol LibraryTransaction: LibraryReading {
+    /// Adds a track at the end of a playlist. Its file, complete and flushed to disk at
+    /// `stagedFile` (on the media folder's file system), is renamed into the media folder now; the
+    /// folder is flushed before the transaction commits. Returns the playlist after.
+    func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
     func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws
-    /// Deletes tracks of one playlist (each must belong to it) and their files; returns the playlist after.
+    /// Deletes tracks of one playlist (each must belong to it); their files go after the commit.
+    /// Returns the playlist after.
     func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
     /// Puts a playlist's tracks in a new order (a permutation of all of them); returns the playlist after.
     func reorderTracks(in playlist: PlaylistID, order: [TrackID], now: EpochMillis) throws -> PlaylistDetail
@@ -45,12 +60,11 @@ public protocol LibraryStore: Sendable {
     func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary
     /// Changes the given fields; `nil` leaves a field as it is. Throws `not_found`.
     func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary
-    /// Deletes the playlist, its tracks, tag links and resume point, then its audio files. Throws `not_found`.
+    /// Deletes the playlist, its tracks, tag links and resume point; its audio files go after the
+    /// commit. Throws `not_found`.
     func deletePlaylist(_ id: PlaylistID) throws
-    /// Where a playlist was left, if it was.
-    func resumePoint(for playlist: PlaylistID) throws -> ResumePoint?
-    /// Remembers where a playlist was left (replacing what was remembered). Committed to disk
-    /// before it returns: a power cut after it loses nothing.
+    /// Remembers where a playlist was left (replacing what was remembered). Nothing when the
+    /// playlist or the track is gone by now (a write behind the command that deleted it).
     func saveResumePoint(_ point: ResumePoint) throws
     /// Forgets where a playlist was left: it starts over next time.
     func clearResumePoint(for playlist: PlaylistID) throws

@@ -44,6 +44,8 @@ struct StateHarness {
     let store: GRDBLibraryStore
     let engine: SimulatedPlaybackEngine
     let recorder = EventRecorder()
+    /// What the manager logged at warning and above (printed too with `TEST_LOG` set).
+    let logs = CapturedLogs()
     let manager: StateManager
 
     /// `seed` writes rows before the manager loads the library.
@@ -57,12 +59,12 @@ struct StateHarness {
         store = GRDBLibraryStore(database: database, media: try MediaFolder(directory: dir.url.appendingPathComponent("media")))
         try seed(store)
         engine = SimulatedPlaybackEngine(speed: speed)
-        // Silent: one test breaks storage on purpose, and its expected error log is noise in CI output.
+        // Captured, not printed: some tests break storage on purpose, and their expected error
+        // logs are noise in CI output; others check that nothing went wrong.
+        let logs = self.logs
         manager = try StateManager(
             store: store, engine: engine, publisher: recorder, options: options,
-            clock: clock,
-            logger: ProcessInfo.processInfo.environment["TEST_LOG"] == nil
-                ? Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }) : Logger(label: "test")
+            clock: clock, logger: Logger(label: "test", factory: { _ in CapturingLogHandler(logs: logs) })
         )
     }
 
@@ -76,5 +78,32 @@ struct StateHarness {
             }
             return try PlaylistRepository.detail(db, id: playlist.id)!
         }
+    }
+}
+
+/// Messages at warning level and above, in order.
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+/// Keeps warnings and errors in ``CapturedLogs``; prints everything when `TEST_LOG` is set.
+struct CapturingLogHandler: LogHandler {
+    let logs: CapturedLogs
+    var logLevel: Logger.Level = .debug
+    var metadata: Logger.Metadata = [:]
+    private let echo = ProcessInfo.processInfo.environment["TEST_LOG"] != nil
+
+    init(logs: CapturedLogs) { self.logs = logs }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        if event.level >= .warning { logs.append("\(event.level): \(event.message)") }
+        if echo { print("[\(event.level)] \(event.message)") }
     }
 }

@@ -1,0 +1,26 @@
+/// The store as a ``PlayerCommand`` sees it: reads go to the store (WAL readers, never the
+/// writer), and any write is a programming error reported as `internal_error`, never done.
+struct ReadOnlyLibrary: LibraryTransaction {
+    let store: any LibraryStore
+
+    func setting<Value>(_ key: SettingKey<Value>) throws -> Value { try store.setting(key) }
+    func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? { try store.resumePoint(for: playlist) }
+
+    private func refused(_ what: String) -> BoxError {
+        BoxError(.internalError, "A player command tried to write the library (\(what)).")
+    }
+
+    func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("addTrack") }
+    func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws { throw refused("setSetting") }
+    func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("deleteTracks") }
+    func reorderTracks(in playlist: PlaylistID, order: [TrackID], now: EpochMillis) throws -> PlaylistDetail { throw refused("reorderTracks") }
+    func moveTrack(_ track: TrackID, to playlist: PlaylistID, position: Int?, now: EpochMillis) throws -> [PlaylistDetail] { throw refused("moveTrack") }
+    func updateTrack(_ track: TrackID, title: String?, artist: String?, album: String?, now: EpochMillis) throws -> PlaylistDetail { throw refused("updateTrack") }
+    func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary] { throw refused("linkTag") }
+    func unlinkTag(_ tag: TagID, now: EpochMillis) throws -> PlaylistSummary { throw refused("unlinkTag") }
+    func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary { throw refused("createPlaylist") }
+    func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary { throw refused("updatePlaylist") }
+    func deletePlaylist(_ id: PlaylistID) throws { throw refused("deletePlaylist") }
+    func saveResumePoint(_ point: ResumePoint) throws { throw refused("saveResumePoint") }
+    func clearResumePoint(for playlist: PlaylistID) throws { throw refused("clearResumePoint") }
+}
