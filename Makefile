@@ -35,7 +35,7 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps test-deps print-deps ffmpeg pydeps build deb run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-upload fuzz sample-config clean
+.PHONY: all deps test-deps print-deps ffmpeg pydeps build deb run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-pause bench-upload fuzz sample-config clean
 
 all: build
 
@@ -199,7 +199,12 @@ bench-audio: pydeps
 ## Tap-to-sound: emulated PN532 answer -> first audible frame written to ALSA, 50 taps (release build).
 bench-tap: pydeps
 	$(SWIFT) build -c release --product musicboxd
-	$(VENV)/bin/python Benchmarks/tap_to_sound.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+	$(VENV)/bin/python Benchmarks/tap_to_sound.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd --slow-fsync-ms 40
+
+## Pause -> state:player on the plain disk and with every fsync 40 ms slower (a busy SD card).
+bench-pause: pydeps
+	$(SWIFT) build -c release --product musicboxd
+	$(VENV)/bin/python Benchmarks/pause_latency.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
 
 ## Upload of a 200 MiB file in 1 MiB chunks over loopback next to cp on the same disk; RSS growth.
 bench-upload: pydeps

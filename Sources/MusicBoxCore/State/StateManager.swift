@@ -17,43 +17,39 @@ public actor StateManager {
     public nonisolated let serverEpoch: String
     public nonisolated let eventIDs: EventIDs
 
-    private let executor: DedicatedQueueExecutor
-    private let store: any LibraryStore
-    private let engine: any PlaybackEngine
-    private let publisher: any EventPublisher
-    private let ticker: PositionTicker
+    let executor: DedicatedQueueExecutor
+    let store: any LibraryStore
+    let engine: any PlaybackEngine
+    let publisher: any EventPublisher
+    let ticker: PositionTicker
     /// Persists the resume decisions behind the manager (see ``ResumeWriter``).
-    private let resumeWriter: ResumeWriter
+    let resumeWriter: ResumeWriter
     /// The latest resume decision per playlist this boot: what a tap resumes from, whether or not
     /// the writer has put it on disk yet.
-    private var resumeDecisions: [PlaylistID: ResumeDecision] = [:]
+    var resumeDecisions: [PlaylistID: ResumeDecision] = [:]
     /// The manager's own loops (engine reports, the clock checks), ended by ``shutdown()``.
-    private let loops = Mutex<[Task<Void, Never>]>([])
-    private let clock: WallClock
-    private let logger: Logger
+    let loops = Mutex<[Task<Void, Never>]>([])
+    let clock: WallClock
+    let logger: Logger
 
-    private var serverSeq: UInt64 = 0
-    private var playlistSeqs: [PlaylistID: UInt64] = [:]
-    private var library: LibraryView
-    private var player: Player
-    private var log: EventLog
-    private var journal: OperationJournal
-    private let options: Options
+    var serverSeq: UInt64 = 0
+    var playlistSeqs: [PlaylistID: UInt64] = [:]
+    var library: LibraryView
+    var player: Player
+    var log: EventLog
+    var journal: OperationJournal
+    let options: Options
     /// The association session, while one is open.
-    private var association: AssociationStatus?
-    /// Runs while a sleep timer is set: fades out and stops on time (see ``SleepTimer``).
-    private var sleepWatch: Task<Void, Never>?
-    /// The volume the sleep fade last gave the engine (nil: not fading).
-    private var sleepFadeVolume: Int?
+    var association: AssociationStatus?
+    /// Runs while a sleep timer is set: fades out and stops on time (see ``SleepFade``).
+    var sleepWatch: Task<Void, Never>?
+    var sleepFade = SleepFade()
     /// The parents' quiet-hours window, read at start and after each settings change.
-    private var quietHours: QuietHours
+    var quietHours: QuietHours
     /// The `playback_requires_token` setting, kept here so that guarding a play request reads no disk.
     public private(set) var playbackRequiresToken: Bool
-    /// The parents' feedback-sound settings, kept here for the same reason.
-    private var feedback: FeedbackSounds
-    /// The last cue played and when: the same cue again within ``FeedbackSounds/repeatGap`` stays
-    /// silent (a playlist of broken files is one error sound, not one per file).
-    private var lastCue: (cue: FeedbackCue, at: ContinuousClock.Instant)?
+    /// Which feedback sounds play, and how loud (the parents' settings kept here, so deciding reads no disk).
+    var feedback: FeedbackGate
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -100,7 +96,7 @@ public actor StateManager {
         let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
         quietHours = QuietHours.load(store)
         playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? false
-        feedback = FeedbackSounds.load(store)
+        feedback = FeedbackGate(boxAllows: options.feedbackSounds, sounds: FeedbackSounds.load(store))
         if quietHours.isActive(at: clock.now()) { initialPlayer.quietCap = quietHours.maxVolume }
         initialPlayer.volume = min(startup, initialPlayer.maxVolume)
         player = initialPlayer
@@ -122,7 +118,7 @@ public actor StateManager {
 
     /// Runs `tick` on the manager every `interval` for as long as the manager lives (or until
     /// ``shutdown()``).
-    private static func every(
+    static func every(
         _ interval: Duration, _ manager: StateManager, _ tick: @escaping @Sendable (StateManager) async -> Void
     ) -> Task<Void, Never> {
         Task { [weak manager] in
@@ -213,7 +209,7 @@ public actor StateManager {
         }
     }
 
-    private func run<Command: BoxCommand>(_ command: Command) throws(BoxError) -> Committed<Command.Output> {
+    func run<Command: BoxCommand>(_ command: Command) throws(BoxError) -> Committed<Command.Output> {
         if player.quietCap == 0, command is any StartsPlayback {
             let until = QuietHours.text(quietHours.end)
             throw BoxError(.forbidden, "It is quiet time: no music until \(until).", details: ["reason": "quiet_hours", "until": until])
@@ -259,330 +255,15 @@ public actor StateManager {
         if command is UpdateSettings {
             quietHours = QuietHours.load(store)
             playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? playbackRequiresToken
-            feedback = FeedbackSounds.load(store)
+            feedback.sounds = FeedbackSounds.load(store)
             Task { self.checkQuietHours() }  // at once, after this command's turn
         }
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)
     }
 
-    // MARK: Feedback sounds
-
-    /// Plays `cue` when the box and the parents want sounds: not when switched off, muted, or in
-    /// quiet hours without music; never louder than the volume cap; not the same cue twice within
-    /// ``FeedbackSounds/repeatGap`` unless `evenIfJustPlayed` (a parent trying it). Returns the
-    /// volume it plays at (`nil`: silent).
-    @discardableResult
-    public func playFeedback(_ cue: FeedbackCue, evenIfJustPlayed: Bool = false) -> Int? {
-        guard options.feedbackSounds, let volume = feedback.volume(for: player) else { return nil }
-        let now = ContinuousClock.now
-        if !evenIfJustPlayed, let lastCue, lastCue.cue == cue, now - lastCue.at < FeedbackSounds.repeatGap { return nil }
-        lastCue = (cue, now)
-        logger.debug("feedback sound \(cue.rawValue) at volume \(volume)")
-        engine.play(cue, volume: volume)
-        return volume
-    }
-
-    /// Before the box switches off: playback pauses (so where it was is saved, as on any pause,
-    /// and this waits until it is on disk)
-    /// and the goodbye sound plays. Returns how long that sound lasts, to wait before power goes.
-    public func prepareForPowerOff() -> Duration {
-        if player.status == .playing { _ = try? perform(Pause()) }
-        resumeWriter.flush()  // where it was is on disk before the power goes
-        return playFeedback(.goodbye, evenIfJustPlayed: true) == nil ? .zero : FeedbackSounds.goodbyeLength
-    }
-
-    // MARK: Quiet hours
-
-    /// Lowers (or lifts) the volume cap as the quiet-hours window begins (or ends).
-    private func checkQuietHours() {
-        let cap = quietHours.isActive(at: clock.now()) ? quietHours.maxVolume : nil
-        guard cap != player.quietCap else { return }
-        logger.notice(cap == nil ? "quiet hours over" : "quiet hours: volume capped at \(cap!)")
-        _ = try? perform(ApplyQuietHours(cap: cap))
-    }
-
-    // MARK: Sleep timer
-
-    /// Starts the sleep timer's watch when one is set, ends it (at full volume again) when not.
-    private func watchSleepTimer() {
-        if player.sleepTimer == nil {
-            sleepWatch?.cancel()
-            sleepWatch = nil
-            endSleepFade()
-        } else if sleepWatch == nil {
-            sleepWatch = Task { [weak self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(250))
-                    guard let self else { return }
-                    await self.sleepTick()
-                }
-            }
-        }
-    }
-
-    /// Four times a second while a timer is set: turn the engine down over the last
-    /// ``SleepTimer/fadeMs`` and pause when a `minutes` timer runs out. (The track-end modes
-    /// stop in ``TrackFinished``, where the engine reports the end.)
-    private func sleepTick() {
-        guard let timer = player.sleepTimer else { return watchSleepTimer() }
-        let now = clock.millis
-        let position = player.status == .playing ? engine.position() : player.positionMs
-        let remaining = timer.remaining(now: now, player: player, positionMs: position)
-        if case .at = timer, let remaining, remaining <= 0 {
-            logger.notice("sleep timer ran out: pausing")
-            _ = try? perform(SleepTimerExpired())
-            return
-        }
-        let faded = SleepTimer.fadedVolume(player.volume, remaining: player.status == .playing ? remaining : nil)
-        if faded < player.volume {
-            if faded != sleepFadeVolume { engine.setVolume(faded, muted: player.muted) }
-            sleepFadeVolume = faded
-        } else {
-            endSleepFade()
-        }
-    }
-
-    private func endSleepFade() {
-        guard sleepFadeVolume != nil else { return }
-        sleepFadeVolume = nil
-        engine.setVolume(player.volume, muted: player.muted)
-    }
-
-    /// Keeps the player in step with edits of the playlist it plays.
-    private func followLibrary(_ changes: [Change], player: inout Player) {
-        guard let active = player.playlist?.id else { return }
-        for change in changes where change.playlistID == active {
-            if case .playlistDeleted = change {
-                player.unload(on: engine)
-            } else if let detail = library.playlist(active) {
-                player.follow(detail, on: engine)
-            }
-        }
-    }
-
-    // MARK: Resume points
-
-    /// Remembers where a playlist was left when the listener leaves it: on a switch to another
-    /// playlist, a pause, a stop. A playlist that played to its end starts over next time.
-    private func keepResumePoint(from old: Player, at oldPositionMs: Int64, to new: Player, naturalEnd: Bool) {
-        // A playlist just deleted has nothing left to resume.
-        guard let playlist = old.playlist, let track = old.current, library.contains(playlist.id) else { return }
-        if new.playlist?.id != playlist.id {
-            saveResumePoint(playlist.id, track: track.id, at: oldPositionMs)
-        } else if old.status == .playing, new.status == .paused, let current = new.current {
-            saveResumePoint(playlist.id, track: current.id, at: new.positionMs)
-        } else if old.status != .stopped, new.status == .stopped {
-            if naturalEnd {
-                decide(.clear(playlist.id))
-            } else {
-                saveResumePoint(playlist.id, track: track.id, at: oldPositionMs)
-            }
-        }
-    }
-
-    private func saveResumePoint(_ playlist: PlaylistID, track: TrackID, at positionMs: Int64) {
-        decide(.save(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: clock.millis)))
-    }
-
-    /// Remembers the decision (taps read it from here) and hands it to the writer.
-    private func decide(_ decision: ResumeDecision) {
-        resumeDecisions[decision.playlistID] = decision
-        resumeWriter.submit(decision)
-    }
-
-    /// Every few seconds while playing: a power cut loses at most that much.
-    private func saveWhilePlaying() {
-        guard player.status == .playing, let playlist = player.playlist, let track = player.current else { return }
-        saveResumePoint(playlist.id, track: track.id, at: engine.position())
-    }
-
-    // MARK: Tags
-
-    /// A settled tag event from the reader: plays, resumes or pauses as ``PlaceTag`` and
-    /// ``RemoveTag`` say, and tells listeners (`nfc:tag`, to the `nfc` and `playlists` rooms).
-    @discardableResult
-    public func tag(_ event: TagEvent) -> TagOutcome {
-        if case .placed(let tag) = event, let session = association, !session.state.isOver {
-            let outcome = associate(tag, in: session)
-            playFeedback(association?.state == .success ? .tagLinked : .error)
-            publishTag(outcome)
-            return outcome
-        }
-        let outcome: TagOutcome
-        do {
-            switch event {
-            case .placed(let tag): outcome = try perform(PlaceTag(tag: tag)).value
-            case .removed(let tag): outcome = try perform(RemoveTag(tag: tag)).value
-            }
-        } catch {
-            if error.details["reason"] == "quiet_hours" {
-                logger.notice("tag \(event) ignored: \(error.message)")
-            } else {
-                logger.error("tag \(event) could not be handled: \(error.message)")
-            }
-            switch event {
-            case .placed(let tag): outcome = TagOutcome(tagID: tag, present: true, action: .none)
-            case .removed(let tag): outcome = TagOutcome(tagID: tag, present: false, action: .none)
-            }
-        }
-        switch outcome.action {
-        case .unknown: playFeedback(.unknownTag)
-        case .empty: playFeedback(.error)
-        default: break
-        }
-        publishTag(outcome)
-        return outcome
-    }
-
-    /// Tells the playlist's room and the collection's how an upload goes (CONTRACT §6). Through the
-    /// state manager so that `upload:complete` follows the `state:playlist` that added the track.
-    public func announce(_ notice: UploadNotice) {
-        publisher.publish(StateEvent(
-            payload: .upload(notice), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
-            eventID: eventIDs.next(), rooms: [.playlist(notice.playlistID), .playlists]
-        ))
-    }
-
-    /// Whether the playlist exists now (uploads check before accepting more bytes for it).
-    public func hasPlaylist(_ id: PlaylistID) -> Bool { library.contains(id) }
-
-    private func publishTag(_ outcome: TagOutcome) {
-        publisher.publish(StateEvent(
-            payload: .tag(outcome), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
-            eventID: eventIDs.next(), rooms: [.nfc, .playlists]
-        ))
-    }
-
-    // MARK: Association sessions (CONTRACT §5)
-
-    /// Opens a session: the next tag tapped is linked to `playlistID` instead of played. A session
-    /// already open is stopped first. It times out after `timeoutSeconds` (`timeout` is published then).
-    public func startAssociation(playlistID: PlaylistID, timeoutSeconds: Int = 60) throws(BoxError) -> AssociationStatus {
-        guard library.contains(playlistID) else { throw BoxError.playlistNotFound(playlistID) }
-        guard (5...600).contains(timeoutSeconds) else {
-            throw BoxError.validation(field: "timeout_s", "timeout_s must be from 5 to 600 seconds.")
-        }
-        if let open = association, !open.state.isOver { _ = try? stopAssociation(open.assocID) }
-        let now = clock.millis
-        let session = AssociationStatus(
-            assocID: UUID().uuidString.lowercased(), state: .listening, playlistID: playlistID,
-            startedAt: now, timeoutAt: now + Int64(timeoutSeconds) * 1000
-        )
-        publishAssociation(session)
-        let id = session.assocID
-        Task { [weak self] in
-            try? await Task.sleep(for: .seconds(timeoutSeconds))
-            await self?.expireAssociation(id)
-        }
-        return association ?? session
-    }
-
-    /// Ends the session at once (`stopped`). `not_found` when it is unknown or already over.
-    public func stopAssociation(_ id: String) throws(BoxError) -> AssociationStatus {
-        guard var session = association, session.assocID == id, !session.state.isOver else {
-            throw BoxError(.notFound, "No open NFC linking session \(id).", details: ["assoc_id": id])
-        }
-        session.state = .stopped
-        publishAssociation(session)
-        return association ?? session
-    }
-
-    /// Moves a tag to a playlist although it plays another (`override_nfc_tag`); the open session
-    /// for that playlist, if any, ends in `success`.
-    public func overrideTag(_ tag: TagID, playlistID: PlaylistID) throws(BoxError) -> TagLink {
-        let link = try perform(LinkTag(tag: tag, playlistID: playlistID, force: true)).value
-        tagLinkedByHand(tag, playlistID: playlistID)
-        return link
-    }
-
-    /// A tag was linked to `playlistID` some other way than tapping it (a forced link after a
-    /// duplicate): an open linking session for that playlist ends in `success` with it.
-    public func tagLinkedByHand(_ tag: TagID, playlistID: PlaylistID) {
-        guard var session = association, !session.state.isOver, session.playlistID == playlistID else { return }
-        session.state = .success
-        session.tagID = tag
-        session.conflict = nil
-        publishAssociation(session)
-        playFeedback(.tagLinked)
-    }
-
-    /// Blocks the state manager's thread, as a deadlock would: nothing else runs on it meanwhile.
-    /// Only for testing the systemd watchdog (`/api/dev/stall`, simulated hardware).
-    @_spi(Simulation) public func hangForTesting(seconds: Double) {
-        logger.warning("hanging the state manager for \(seconds) s on request (watchdog test)")
-        Thread.sleep(forTimeInterval: seconds)
-    }
-
-    /// The open session, if any.
-    public var currentAssociation: AssociationStatus? { association.flatMap { $0.state.isOver ? nil : $0 } }
-
-    private func expireAssociation(_ id: String) {
-        guard var session = association, session.assocID == id, !session.state.isOver else { return }
-        session.state = .timeout
-        publishAssociation(session)
-    }
-
-    /// A tag tapped while a session is open: linked, or `duplicate` when it plays another playlist.
-    private func associate(_ tag: TagID, in session: AssociationStatus) -> TagOutcome {
-        var session = session
-        session.tagID = tag
-        let owner = library.playlist(taggedWith: tag)?.summary
-        if let owner, owner.id != session.playlistID {
-            session.state = .duplicate
-            session.conflict = owner
-        } else {
-            do {
-                if owner == nil { _ = try perform(LinkTag(tag: tag, playlistID: session.playlistID)) }
-                session.state = .success
-                session.conflict = nil
-            } catch {
-                logger.error("linking tag \(tag) failed: \(error.message)")
-                session.state = .error
-            }
-        }
-        publishAssociation(session)
-        return TagOutcome(tagID: tag, present: true, action: .linking, playlist: library.playlist(session.playlistID)?.summary)
-    }
-
-    private func publishAssociation(_ session: AssociationStatus) {
-        var session = session
-        session.serverSeq = serverSeq
-        association = session
-        for payload in [EventPayload.nfcStatus(session), .nfcAssociationState(session)] {
-            publisher.publish(StateEvent(
-                payload: payload, serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
-                eventID: eventIDs.next(), rooms: [.nfc]
-            ))
-        }
-    }
-
-    /// A report from the engine's thread becomes a command like any other.
-    private func handle(_ report: PlaybackReport) {
-        switch report {
-        case .finished(let track):
-            _ = try? perform(TrackFinished(trackID: track))
-        case .failed(let track, let error):
-            logger.warning("track \(track) cannot be played: \(error.message); skipping it")
-            // Told to the listeners (ephemeral: not a change of state), then skipped like a finished track.
-            let known = player.order.first { $0.id == track }
-            publisher.publish(StateEvent(
-                payload: .playbackError(PlaybackProblem(trackID: track, playlistID: player.playlist?.id, title: known?.title, error: error)),
-                serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis, eventID: eventIDs.next(), rooms: [.playlists]
-            ))
-            playFeedback(.error)
-            _ = try? perform(TrackFinished(trackID: track))
-        case .outputLost(let error):
-            logger.error("audio output lost: \(error.message); playback paused until it returns")
-            _ = try? perform(OutputLost())
-        case .outputRestored:
-            logger.notice("audio output is back")
-            _ = try? perform(OutputRestored())
-        }
-    }
-
     // MARK: Sequencing and publishing
 
-    private func commit(_ change: Change, at time: EpochMillis) -> SequencedChange {
+    func commit(_ change: Change, at time: EpochMillis) -> SequencedChange {
         serverSeq += 1
         var playlistSeq: UInt64?
         if let id = change.playlistID {
@@ -599,7 +280,7 @@ public actor StateManager {
     }
 
     /// The `state:*` events of one change: one per audience, all with the change's numbers.
-    private func events(for change: SequencedChange) -> [StateEvent] {
+    func events(for change: SequencedChange) -> [StateEvent] {
         func event(_ payload: EventPayload, _ rooms: [Room]) -> StateEvent {
             StateEvent(
                 payload: payload, serverSeq: change.serverSeq, serverEpoch: serverEpoch,
@@ -623,137 +304,8 @@ public actor StateManager {
         }
     }
 
-    private var livePlayerState: PlayerState {
+    var livePlayerState: PlayerState {
         player.liveState(on: engine)
     }
 
-    // MARK: Joining rooms and catching up
-
-    /// The events a client joining `room` gets first, stamped with where the sequence stands now.
-    /// `nil` for a playlist that does not exist.
-    private func snapshot(of room: Room) -> [StateEvent]? {
-        func event(_ payload: EventPayload, playlist: PlaylistID? = nil) -> StateEvent {
-            StateEvent(
-                payload: payload, serverSeq: serverSeq, serverEpoch: serverEpoch, playlistID: playlist,
-                playlistSeq: playlist.map { playlistSeqs[$0] ?? 0 }, timestamp: clock.millis,
-                eventID: eventIDs.next(), rooms: [room]
-            )
-        }
-        switch room {
-        case .playlists:
-            return [event(.playlists(library.summaries)), event(.player(livePlayerState))]
-        case .playlist(let id):
-            guard let detail = library.playlist(id) else { return nil }
-            return [event(.playlist(detail), playlist: id)]
-        case .nfc:
-            // No association session is open yet (NFC lands with its own issue).
-            return []
-        }
-    }
-
-    /// Sends the room's snapshot to the subscriber and starts its events, with nothing missed
-    /// or repeated in between. Throws `not_found` for an unknown playlist.
-    public func join(_ room: Room, subscriber: any EventSubscriber) throws(BoxError) -> JoinResult {
-        guard let events = snapshot(of: room) else {
-            if case .playlist(let id) = room { throw BoxError.playlistNotFound(id) }
-            throw BoxError(.notFound, "No room \(room).")
-        }
-        subscriber.deliver(events)
-        subscriber.enter(room)
-        return JoinResult(room: room, serverSeq: serverSeq, playlistSeq: room.playlistID.map { playlistSeqs[$0] ?? 0 })
-    }
-
-    public func leave(_ room: Room, subscriber: any EventSubscriber) -> JoinResult {
-        subscriber.exit(room)
-        return JoinResult(room: room, serverSeq: serverSeq, playlistSeq: room.playlistID.map { playlistSeqs[$0] ?? 0 })
-    }
-
-    /// `state:player` for one client.
-    public func playerSnapshot() -> StateEvent {
-        StateEvent(
-            payload: .player(livePlayerState), serverSeq: serverSeq, serverEpoch: serverEpoch,
-            timestamp: clock.millis, eventID: eventIDs.next(), rooms: [.playlists]
-        )
-    }
-
-    /// Brings a reconnecting client up to date (CONTRACT §4 `sync:request`): the events it missed
-    /// in its rooms, from the log, when the log reaches back to where it stopped and it is the same
-    /// boot; fresh snapshots otherwise. The rooms asked for are joined, so events keep coming.
-    public func sync(_ request: SyncRequest, subscriber: any EventSubscriber) -> SyncResult {
-        var rooms = request.rooms ?? Array(subscriber.rooms)
-        rooms = rooms.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
-        let sameBoot = request.serverEpoch.map { $0 == serverEpoch } ?? true
-        let replayable = sameBoot && request.lastGlobalSeq <= serverSeq
-        if replayable, let missed = log.events(after: request.lastGlobalSeq) {
-            let wanted = Set(rooms)
-            let events = missed.filter { event in
-                let audience = Set(event.rooms).intersection(wanted)
-                guard !audience.isEmpty else { return false }
-                // A client that says how far it got in a playlist skips what it already has of it.
-                if audience.count == 1, case .playlist(let id)? = audience.first,
-                    let seen = request.lastPlaylistSeqs[id], let seq = event.playlistSeq, seq <= seen
-                {
-                    return false
-                }
-                return true
-            }
-            subscriber.deliver(events)
-            for room in rooms where !subscriber.rooms.contains(room) {
-                if case .playlist(let id) = room, !library.contains(id) { continue }
-                subscriber.enter(room)
-            }
-            return SyncResult(rooms: rooms, serverSeq: serverSeq, mode: .replay)
-        }
-        for room in rooms {
-            if let events = snapshot(of: room) {
-                subscriber.deliver(events)
-                subscriber.enter(room)
-            } else if case .playlist(let id) = room {
-                // Gone while the client was away: say so instead of a snapshot.
-                subscriber.deliver([StateEvent(
-                    payload: .playlistDeleted(id), serverSeq: serverSeq, serverEpoch: serverEpoch, playlistID: id,
-                    timestamp: clock.millis, eventID: eventIDs.next(), rooms: [room]
-                )])
-                subscriber.exit(room)
-            }
-        }
-        return SyncResult(rooms: rooms, serverSeq: serverSeq, mode: .snapshot)
-    }
-}
-
-/// Where the sequence stood when a client joined or left a room.
-public struct JoinResult: Sendable, Equatable {
-    public var room: Room
-    public var serverSeq: UInt64
-    public var playlistSeq: UInt64?
-}
-
-/// A `sync:request`, parsed.
-public struct SyncRequest: Sendable, Equatable {
-    public var lastGlobalSeq: UInt64
-    public var lastPlaylistSeqs: [PlaylistID: UInt64]
-    /// `nil`: the rooms the client is in.
-    public var rooms: [Room]?
-    public var serverEpoch: String?
-
-    public init(lastGlobalSeq: UInt64, lastPlaylistSeqs: [PlaylistID: UInt64] = [:], rooms: [Room]? = nil, serverEpoch: String? = nil) {
-        self.lastGlobalSeq = lastGlobalSeq
-        self.lastPlaylistSeqs = lastPlaylistSeqs
-        self.rooms = rooms
-        self.serverEpoch = serverEpoch
-    }
-}
-
-public struct SyncResult: Sendable, Equatable {
-    public enum Mode: String, Sendable { case replay, snapshot }
-    public var rooms: [Room]
-    public var serverSeq: UInt64
-    public var mode: Mode
-}
-
-extension Room {
-    public var playlistID: PlaylistID? {
-        if case .playlist(let id) = self { return id }
-        return nil
-    }
 }

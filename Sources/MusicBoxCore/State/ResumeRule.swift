@@ -1,0 +1,24 @@
+/// When where a playlist was left is remembered, and what is remembered: on a switch to another
+/// playlist, a pause, a stop. A playlist that played to its end starts over next time. A pure
+/// rule over the player before and after a command; the state manager hands what it decides to
+/// the ``ResumeWriter``.
+enum ResumeRule {
+    /// - Parameters:
+    ///   - oldPositionMs: where the old player was (the engine's position while it played).
+    ///   - naturalEnd: the command was the engine's report of a track's end.
+    ///   - stillExists: whether the old player's playlist is still in the library (a playlist
+    ///     just deleted has nothing left to resume).
+    static func decision(
+        from old: Player, at oldPositionMs: Int64, to new: Player, naturalEnd: Bool, now: EpochMillis,
+        stillExists: (PlaylistID) -> Bool
+    ) -> ResumeDecision? {
+        guard let playlist = old.playlist?.id, let track = old.current?.id, stillExists(playlist) else { return nil }
+        func save(_ track: TrackID, _ positionMs: Int64) -> ResumeDecision {
+            .save(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: now))
+        }
+        if new.playlist?.id != playlist { return save(track, oldPositionMs) }
+        if old.status == .playing, new.status == .paused, let current = new.current { return save(current.id, new.positionMs) }
+        if old.status != .stopped, new.status == .stopped { return naturalEnd ? .clear(playlist) : save(track, oldPositionMs) }
+        return nil
+    }
+}

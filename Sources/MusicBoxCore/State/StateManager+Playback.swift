@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+
+/// The manager's side of playback, between commands: feedback sounds (``FeedbackGate``), the
+/// quiet-hours clock check, the sleep timer's fade (``SleepFade``), resume points
+/// (``ResumeRule``, written by the ``ResumeWriter``), and the engine's reports, each of which
+/// becomes a command like any other.
+extension StateManager {
+    // MARK: Feedback sounds
+
+    /// Plays `cue` when the box and the parents want sounds: not when switched off, muted, or in
+    /// quiet hours without music; never louder than the volume cap; not the same cue twice within
+    /// ``FeedbackSounds/repeatGap`` unless `evenIfJustPlayed` (a parent trying it). Returns the
+    /// volume it plays at (`nil`: silent).
+    @discardableResult
+    public func playFeedback(_ cue: FeedbackCue, evenIfJustPlayed: Bool = false) -> Int? {
+        guard let volume = feedback.admit(cue, player: player, at: .now, evenIfJustPlayed: evenIfJustPlayed) else { return nil }
+        logger.debug("feedback sound \(cue.rawValue) at volume \(volume)")
+        engine.play(cue, volume: volume)
+        return volume
+    }
+
+    /// Before the box switches off: playback pauses (so where it was is saved, as on any pause,
+    /// and this waits until it is on disk)
+    /// and the goodbye sound plays. Returns how long that sound lasts, to wait before power goes.
+    public func prepareForPowerOff() -> Duration {
+        if player.status == .playing { _ = try? perform(Pause()) }
+        resumeWriter.flush()  // where it was is on disk before the power goes
+        return playFeedback(.goodbye, evenIfJustPlayed: true) == nil ? .zero : FeedbackSounds.goodbyeLength
+    }
+
+    // MARK: Quiet hours
+
+    /// Lowers (or lifts) the volume cap as the quiet-hours window begins (or ends).
+    func checkQuietHours() {
+        let cap = quietHours.isActive(at: clock.now()) ? quietHours.maxVolume : nil
+        guard cap != player.quietCap else { return }
+        logger.notice(cap == nil ? "quiet hours over" : "quiet hours: volume capped at \(cap!)")
+        _ = try? perform(ApplyQuietHours(cap: cap))
+    }
+
+    // MARK: Sleep timer
+
+    /// Starts the sleep timer's watch when one is set, ends it (at full volume again) when not.
+    func watchSleepTimer() {
+        if player.sleepTimer == nil {
+            sleepWatch?.cancel()
+            sleepWatch = nil
+            endSleepFade()
+        } else if sleepWatch == nil {
+            sleepWatch = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    guard let self else { return }
+                    await self.sleepTick()
+                }
+            }
+        }
+    }
+
+    /// Four times a second while a timer is set (see ``SleepFade``).
+    func sleepTick() {
+        guard let timer = player.sleepTimer else { return watchSleepTimer() }
+        let position = player.status == .playing ? engine.position() : player.positionMs
+        apply(sleepFade.tick(timer, player: player, positionMs: position, now: clock.millis))
+    }
+
+    func endSleepFade() { apply(sleepFade.end(player: player)) }
+
+    func apply(_ step: SleepFade.Step) {
+        switch step {
+        case .none: break
+        case .setVolume(let volume): engine.setVolume(volume, muted: player.muted)
+        case .expire:
+            logger.notice("sleep timer ran out: pausing")
+            _ = try? perform(SleepTimerExpired())
+        }
+    }
+
+    /// Keeps the player in step with edits of the playlist it plays.
+    func followLibrary(_ changes: [Change], player: inout Player) {
+        guard let active = player.playlist?.id else { return }
+        for change in changes where change.playlistID == active {
+            if case .playlistDeleted = change {
+                player.unload(on: engine)
+            } else if let detail = library.playlist(active) {
+                player.follow(detail, on: engine)
+            }
+        }
+    }
+
+    // MARK: Resume points
+
+    /// Remembers where a playlist was left when the listener leaves it (see ``ResumeRule``).
+    func keepResumePoint(from old: Player, at oldPositionMs: Int64, to new: Player, naturalEnd: Bool) {
+        let library = self.library
+        if let decision = ResumeRule.decision(
+            from: old, at: oldPositionMs, to: new, naturalEnd: naturalEnd, now: clock.millis, stillExists: { library.contains($0) }
+        ) {
+            decide(decision)
+        }
+    }
+
+    func saveResumePoint(_ playlist: PlaylistID, track: TrackID, at positionMs: Int64) {
+        decide(.save(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: clock.millis)))
+    }
+
+    /// Remembers the decision (taps read it from here) and hands it to the writer.
+    func decide(_ decision: ResumeDecision) {
+        resumeDecisions[decision.playlistID] = decision
+        resumeWriter.submit(decision)
+    }
+
+    /// Every few seconds while playing: a power cut loses at most that much.
+    func saveWhilePlaying() {
+        guard player.status == .playing, let playlist = player.playlist, let track = player.current else { return }
+        saveResumePoint(playlist.id, track: track.id, at: engine.position())
+    }
+
+    /// A report from the engine's thread becomes a command like any other.
+    func handle(_ report: PlaybackReport) {
+        switch report {
+        case .finished(let track):
+            _ = try? perform(TrackFinished(trackID: track))
+        case .failed(let track, let error):
+            logger.warning("track \(track) cannot be played: \(error.message); skipping it")
+            // Told to the listeners (ephemeral: not a change of state), then skipped like a finished track.
+            let known = player.order.first { $0.id == track }
+            publisher.publish(StateEvent(
+                payload: .playbackError(PlaybackProblem(trackID: track, playlistID: player.playlist?.id, title: known?.title, error: error)),
+                serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis, eventID: eventIDs.next(), rooms: [.playlists]
+            ))
+            playFeedback(.error)
+            _ = try? perform(TrackFinished(trackID: track))
+        case .outputLost(let error):
+            logger.error("audio output lost: \(error.message); playback paused until it returns")
+            _ = try? perform(OutputLost())
+        case .outputRestored:
+            logger.notice("audio output is back")
+            _ = try? perform(OutputRestored())
+        }
+    }
+}
