@@ -99,6 +99,8 @@ public final class MusicBoxDaemon: Sendable {
         } catch {
             throw DaemonStartError("cannot load the library from \(layout.databasePath): \(error)")
         }
+        // From here on the parents' PIN and logins are written by the state manager, the one writer.
+        parental.writeThrough(state)
         timeline.mark(.libraryLoaded)
         let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
         let health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)

@@ -82,6 +82,7 @@ public final class GRDBLibraryStore: LibraryStore {
             if !left.isEmpty { logger.warning("could not remove \(left.count) file(s) of a failed change; they are removed at next start") }
             throw error
         }
+        for action in files.committed { action() }
         let failed = media.remove(files.deleted)
         if !failed.isEmpty { logger.warning("could not remove \(failed.count) media file(s); they are removed at next start") }
         return value

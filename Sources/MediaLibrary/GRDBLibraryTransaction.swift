@@ -94,12 +94,18 @@ struct GRDBLibraryTransaction: LibraryTransaction {
     func deletePlaylist(_ id: PlaylistID) throws {
         files.deleted += try PlaylistRepository.delete(db, id: id)
     }
+
+    func afterCommit(_ action: @escaping () -> Void) {
+        files.committed.append(action)
+    }
 }
 
 /// The files one transaction moved in and let go: moved-in ones are removed again if it rolls
-/// back, let-go ones are removed once it has committed.
+/// back, let-go ones are removed once it has committed; and what else waits for the commit.
 final class TransactionFiles {
     var added: [String] = []
     var deleted: [String] = []
+    /// What runs once the transaction has committed (``LibraryTransaction/afterCommit(_:)``).
+    var committed: [() -> Void] = []
     var movedIn: Bool { !added.isEmpty }
 }

@@ -40,6 +40,9 @@ public final class ParentalAccess: Sendable {
     private let store: any LibraryStore
     private let credentials: Mutex<Credentials>
     private let logger: Logger
+    /// Where changes are written: the state manager once ``writeThrough(_:)`` says so (straight
+    /// to the store before, at start-up).
+    private let writer: Mutex<any LibraryWriter>
 
     public init(store: any LibraryStore, logger: Logger) {
         self.store = store
@@ -57,6 +60,12 @@ public final class ParentalAccess: Sendable {
             logger.error("reading the parental controls failed: \(error); they are off until a PIN is set")
         }
         credentials = Mutex(Credentials(pin: pin, tokens: tokens, limiter: limiter))
+        writer = Mutex(DirectLibraryWriter(store: store))
+    }
+
+    /// From now on every change goes through `writer` (the state manager): one writer of the library.
+    public func writeThrough(_ writer: any LibraryWriter) {
+        self.writer.withLock { $0 = writer }
     }
 
     public var isPINSet: Bool { credentials.withLock { $0.pin != nil } }
@@ -76,10 +85,12 @@ public final class ParentalAccess: Sendable {
             return (true, state.tokens)
         }
         if let save {
-            let store = self.store
+            let writer = self.writer.withLock { $0 }
             let logger = self.logger
-            Task.detached(priority: .background) {
-                do { try store.write { try $0.setSetting(Self.tokensKey, to: save, now: now) } } catch { logger.warning("saving when a parent login was last used failed: \(error)") }
+            Task {
+                do { try await writer.write { transaction, _ in try transaction.setSetting(Self.tokensKey, to: save, now: now) } } catch {
+                    logger.warning("saving when a parent login was last used failed: \(error)")
+                }
             }
         }
         return valid
@@ -105,21 +116,21 @@ public final class ParentalAccess: Sendable {
     // MARK: Logging in and out
 
     /// Checks the PIN and hands out a new token. Wrong PINs count against `client`.
-    public func login(pin: String, client: String, label: String, now: EpochMillis = Date().epochMillis) throws(BoxError) -> (token: String, id: String) {
+    public func login(pin: String, client: String, label: String, now: EpochMillis = Date().epochMillis) async throws(BoxError) -> (token: String, id: String) {
         try checkNotLocked(client, now: now)
         guard let stored = credentials.withLock({ $0.pin }) else {
             throw BoxError(.conflict, "No parent PIN is set yet; set one first.", details: ["reason": "no_pin"])
         }
-        guard stored.matches(pin) else {
-            recordWrongPIN(now: now)
+        guard await Self.offPool({ stored.matches(pin) }) else {
+            await recordWrongPIN(now: now)
             throw wrongPIN(client, now: now)
         }
-        recordRightPIN()
+        await recordRightPIN()
         let token = AccessToken.generate()
         let entry = StoredToken(
             id: UUID().uuidString.lowercased(), sha256: AccessToken.digest(token), label: DeviceName.label(given: label, userAgent: nil), createdAt: Date().epochMillis
         )
-        try saveTokens { tokens in
+        try await saveTokens { tokens in
             tokens.append(entry)
             if tokens.count > Self.maximumTokens { tokens.removeFirst(tokens.count - Self.maximumTokens) }
         }
@@ -128,9 +139,9 @@ public final class ParentalAccess: Sendable {
     }
 
     /// Forgets the token (logging out); unknown tokens are ignored.
-    public func logout(_ token: String) throws(BoxError) {
+    public func logout(_ token: String) async throws(BoxError) {
         let digest = AccessToken.digest(token)
-        try saveTokens { $0.removeAll { $0.sha256 == digest } }
+        try await saveTokens { $0.removeAll { $0.sha256 == digest } }
     }
 
     /// The logins in force (those unused for ``tokenIdleLimitMs`` no longer count).
@@ -145,31 +156,31 @@ public final class ParentalAccess: Sendable {
         return credentials.withLock { state in state.pin == nil ? nil : state.tokens.first { $0.sha256 == digest }?.id }
     }
 
-    public func revoke(id: String) throws(BoxError) {
+    public func revoke(id: String) async throws(BoxError) {
         guard credentials.withLock({ state in state.tokens.contains { $0.id == id } }) else {
             throw BoxError(.notFound, "No parent login with id \(id).", details: ["token_id": id])
         }
-        try saveTokens { $0.removeAll { $0.id == id } }
+        try await saveTokens { $0.removeAll { $0.id == id } }
     }
 
     // MARK: The PIN
 
     /// Sets the first PIN, or changes it: a change needs the current PIN (a parent token alone is
     /// not enough, so a phone left logged in cannot lock the parents out). Every token is revoked.
-    public func setPIN(_ new: String, current: String?, client: String, now: EpochMillis = Date().epochMillis) throws(BoxError) {
+    public func setPIN(_ new: String, current: String?, client: String, now: EpochMillis = Date().epochMillis) async throws(BoxError) {
         try PINHash.validate(new)
         if let stored = credentials.withLock({ $0.pin }) {
             try checkNotLocked(client, now: now)
-            guard let current, stored.matches(current) else {
-                recordWrongPIN(now: now)
+            guard let current, await Self.offPool({ stored.matches(current) }) else {
+                await recordWrongPIN(now: now)
                 throw wrongPIN(client, now: now)
             }
-            recordRightPIN()
+            await recordRightPIN()
         }
-        let hash: PINHash
-        do { hash = try PINHash.make(new) } catch { throw BoxError(.internalError, "The PIN could not be hashed: \(error).") }
-        try persist(pin: hash.encoded, tokens: [])
-        credentials.withLock { $0.pin = hash; $0.tokens = [] }
+        guard let hash = await Self.offPool({ try? PINHash.make(new) }) else {
+            throw BoxError(.internalError, "The PIN could not be hashed.")
+        }
+        try await persist(pin: hash, tokens: [])
         logger.notice("parent PIN set from \(client); all parent logins revoked")
     }
 
@@ -182,7 +193,13 @@ public final class ParentalAccess: Sendable {
     public func resetIfRequested(files: [String]) -> String? {
         guard let file = files.first(where: { FileManager.default.fileExists(atPath: $0) }) else { return nil }
         do {
-            try persist(pin: "", tokens: [], clearingAttempts: true)
+            // At start, before the state manager exists: straight to the store, one transaction.
+            try store.write { transaction in
+                let now = Date().epochMillis
+                try transaction.setSetting(Self.pinKey, to: "", now: now)
+                try transaction.setSetting(Self.tokensKey, to: [], now: now)
+                try transaction.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: now)
+            }
         } catch {
             logger.error("a PIN reset was asked for by \(file), but saving it failed: \(error)")
             return nil
@@ -194,16 +211,15 @@ public final class ParentalAccess: Sendable {
     }
 
     /// Turns parental controls off again; needs the current PIN.
-    public func removePIN(current: String, client: String, now: EpochMillis = Date().epochMillis) throws(BoxError) {
+    public func removePIN(current: String, client: String, now: EpochMillis = Date().epochMillis) async throws(BoxError) {
         guard let stored = credentials.withLock({ $0.pin }) else { return }
         try checkNotLocked(client, now: now)
-        guard stored.matches(current) else {
-            recordWrongPIN(now: now)
+        guard await Self.offPool({ stored.matches(current) }) else {
+            await recordWrongPIN(now: now)
             throw wrongPIN(client, now: now)
         }
-        recordRightPIN()
-        try persist(pin: "", tokens: [])
-        credentials.withLock { $0.pin = nil; $0.tokens = [] }
+        await recordRightPIN()
+        try await persist(pin: nil, tokens: [])
         logger.notice("parent PIN removed from \(client)")
     }
 
@@ -221,21 +237,23 @@ public final class ParentalAccess: Sendable {
     }
 
     /// A wrong PIN counts against the whole box, and is written down before the answer goes out.
-    private func recordWrongPIN(now: EpochMillis) {
+    private func recordWrongPIN(now: EpochMillis) async {
         let limiter = credentials.withLock { state in
             state.limiter.failed(now: now)
             return state.limiter
         }
-        do { try store.write { try $0.setSetting(Self.attemptsKey, to: limiter, now: now) } } catch { logger.error("saving the wrong-PIN count failed: \(error)") }
+        do { try await write { transaction, _ in try transaction.setSetting(Self.attemptsKey, to: limiter, now: now) } } catch {
+            logger.error("saving the wrong-PIN count failed: \(error)")
+        }
     }
 
-    private func recordRightPIN() {
+    private func recordRightPIN() async {
         let hadFailures = credentials.withLock { state in
             defer { state.limiter.succeeded() }
             return state.limiter.failures > 0
         }
         guard hadFailures else { return }
-        do { try store.write { try $0.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: Date().epochMillis) } } catch {
+        do { try await write { transaction, now in try transaction.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: now) } } catch {
             logger.error("clearing the wrong-PIN count failed: \(error)")
         }
     }
@@ -248,28 +266,45 @@ public final class ParentalAccess: Sendable {
         )
     }
 
-    private func saveTokens(_ change: (inout [StoredToken]) -> Void) throws(BoxError) {
-        var tokens = credentials.withLock { $0.tokens }
-        change(&tokens)
+    /// Changes the logins in one write on the state manager. The change is worked out there, from
+    /// the logins as they stand then, and memory follows once the row has committed: two logins at
+    /// once both stay.
+    private func saveTokens(_ change: @escaping @Sendable (inout [StoredToken]) -> Void) async throws(BoxError) {
         do {
-            try store.write { try $0.setSetting(Self.tokensKey, to: tokens, now: Date().epochMillis) }
+            try await write { [self] transaction, now in
+                var tokens = credentials.withLock { $0.tokens }
+                change(&tokens)
+                try transaction.setSetting(Self.tokensKey, to: tokens, now: now)
+                transaction.afterCommit { [tokens] in self.credentials.withLock { $0.tokens = tokens } }
+            }
         } catch {
             throw BoxError(.storageError, "The box could not save the parent login.")
         }
-        credentials.withLock { $0.tokens = tokens }
     }
 
-    /// The PIN and the logins in one transaction: a crash can never keep old logins under a new PIN.
-    private func persist(pin: String, tokens: [StoredToken], clearingAttempts: Bool = false) throws(BoxError) {
+    /// The PIN and the logins in one transaction: a crash can never keep old logins under a new
+    /// PIN. Memory follows once it has committed. `pin` nil: parental controls off.
+    private func persist(pin: PINHash?, tokens: [StoredToken]) async throws(BoxError) {
         do {
-            let now = Date().epochMillis
-            try store.write { transaction in
-                try transaction.setSetting(Self.pinKey, to: pin, now: now)
+            try await write { [self] transaction, now in
+                try transaction.setSetting(Self.pinKey, to: pin?.encoded ?? "", now: now)
                 try transaction.setSetting(Self.tokensKey, to: tokens, now: now)
-                if clearingAttempts { try transaction.setSetting(Self.attemptsKey, to: AttemptLimiter(), now: now) }
+                transaction.afterCommit { self.credentials.withLock { $0.pin = pin; $0.tokens = tokens } }
             }
         } catch {
             throw BoxError(.storageError, "The box could not save the PIN.")
+        }
+    }
+
+    private func write(_ body: @escaping @Sendable (any LibraryTransaction, EpochMillis) throws -> Void) async throws(BoxError) {
+        try await writer.withLock { $0 }.write(body)
+    }
+
+    /// Runs scrypt (deliberately slow) on a dispatch thread: never on Swift's cooperative pool or
+    /// a NIO event loop.
+    static func offPool<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
         }
     }
 }

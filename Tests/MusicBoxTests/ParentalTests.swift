@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import MediaLibrary
 import MusicBoxCore
@@ -55,35 +56,37 @@ struct ParentalTests {
     }
 
     @Test("the lockout counts for the whole box and outlives a restart")
-    func lockoutIsPersistedAndPerBox() throws {
+    func lockoutIsPersistedAndPerBox() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
         let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        try access.setPIN("2468", current: nil, client: "parent")
+        access.writeThrough(harness.manager)
+        try await access.setPIN("2468", current: nil, client: "parent")
         for attempt in 0..<5 {
-            #expect(throws: BoxError.self) { _ = try access.login(pin: "0000", client: "10.0.0.\(attempt)", label: "x") }
+            await #expect(throws: BoxError.self) { _ = try await access.login(pin: "0000", client: "10.0.0.\(attempt)", label: "x") }
         }
         // Another address gets no fresh tries, and neither does a restarted daemon.
         for checker in [access, ParentalAccess(store: harness.store, logger: Self.quiet)] {
             do {
-                _ = try checker.login(pin: "2468", client: "10.0.0.99", label: "x")
+                _ = try await checker.login(pin: "2468", client: "10.0.0.99", label: "x")
                 Issue.record("the right PIN went through during the lockout")
             } catch {
                 #expect(error.code == .rateLimited)
             }
         }
         let later = Date().epochMillis + 31_000
-        _ = try access.login(pin: "2468", client: "10.0.0.99", label: "x", now: later)
+        _ = try await access.login(pin: "2468", client: "10.0.0.99", label: "x", now: later)
         #expect(try harness.store.setting(ParentalAccess.attemptsKey) == AttemptLimiter())
     }
 
     @Test("a login unused for 90 days stops working; using it moves that on")
-    func tokenExpiry() throws {
+    func tokenExpiry() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
         let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        try access.setPIN("2468", current: nil, client: "a")
-        let (token, _) = try access.login(pin: "2468", client: "a", label: "old phone")
+        access.writeThrough(harness.manager)
+        try await access.setPIN("2468", current: nil, client: "a")
+        let (token, _) = try await access.login(pin: "2468", client: "a", label: "old phone")
         let day: Int64 = 24 * 3600 * 1000
         let made = access.tokens()[0].createdAt
         #expect(access.isParent(token, now: made + 89 * day))
@@ -93,12 +96,13 @@ struct ParentalTests {
     }
 
     @Test("a reset file turns the PIN off once, revoking every login")
-    func physicalReset() throws {
+    func physicalReset() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
         let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        try access.setPIN("2468", current: nil, client: "a")
-        let (token, _) = try access.login(pin: "2468", client: "a", label: "laptop")
+        access.writeThrough(harness.manager)
+        try await access.setPIN("2468", current: nil, client: "a")
+        let (token, _) = try await access.login(pin: "2468", client: "a", label: "laptop")
         let file = harness.dir.file("reset-pin")
         #expect(access.resetIfRequested(files: [harness.dir.file("absent").path, file.path]) == nil)
         #expect(access.isPINSet)
@@ -107,6 +111,38 @@ struct ParentalTests {
         #expect(!access.isPINSet && !access.isParent(token) && access.tokens().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: file.path))
         #expect(!ParentalAccess(store: harness.store, logger: Self.quiet).isPINSet)
+    }
+
+    @Test("a PIN change that cannot save its logins saves nothing: the old PIN and its logins stay, in memory and on disk")
+    func pinChangeIsOneTransaction() async throws {
+        let harness = try StateHarness()
+        defer { harness.manager.shutdown() }
+        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
+        access.writeThrough(harness.manager)
+        try await access.setPIN("2468", current: nil, client: "a")
+        let (token, _) = try await access.login(pin: "2468", client: "a", label: "laptop")
+        // A real SQLite failure on the second of the two rows a PIN change writes.
+        try await harness.store.database.pool.write { db in
+            for event in ["INSERT", "UPDATE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER injected_fault_\(event) BEFORE \(event) ON settings WHEN NEW.key = 'parent_tokens'
+                    BEGIN SELECT RAISE(ABORT, 'injected storage fault'); END
+                    """)
+            }
+        }
+        do {
+            try await access.setPIN("1357", current: "2468", client: "a")
+            Issue.record("the PIN change went through without its logins")
+        } catch {
+            #expect(error.code == .storageError)
+        }
+        #expect(access.isParent(token))
+        let reloaded = ParentalAccess(store: harness.store, logger: Self.quiet)
+        #expect(reloaded.isParent(token), "the stored PIN and logins belong together")
+        try await harness.store.database.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER injected_fault_INSERT; DROP TRIGGER injected_fault_UPDATE")
+        }
+        _ = try await reloaded.login(pin: "2468", client: "a", label: "phone")
     }
 
     @Test("login labels are device names, never the raw user agent")
@@ -122,15 +158,16 @@ struct ParentalTests {
     }
 
     @Test("logins give tokens that work until logout, revocation or a new PIN; all of it survives a restart")
-    func tokens() throws {
+    func tokens() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
         let access = ParentalAccess(store: harness.store, logger: Self.quiet)
+        access.writeThrough(harness.manager)
         #expect(!access.isPINSet)
         #expect(access.decide(.parent, token: nil, playbackNeedsToken: true) == .allowed)
-        try access.setPIN("2468", current: nil, client: "a")
+        try await access.setPIN("2468", current: nil, client: "a")
         #expect(access.isPINSet)
-        let (token, id) = try access.login(pin: "2468", client: "a", label: "laptop")
+        let (token, id) = try await access.login(pin: "2468", client: "a", label: "laptop")
         #expect(access.isParent(token) && !access.isParent("x") && !access.isParent(nil))
         #expect(access.decide(.parent, token: token, playbackNeedsToken: false) == .allowed)
         #expect(access.decide(.playback, token: nil, playbackNeedsToken: false) == .allowed)
@@ -145,14 +182,14 @@ struct ParentalTests {
         let reloaded = ParentalAccess(store: harness.store, logger: Self.quiet)
         #expect(reloaded.isPINSet && reloaded.isParent(token))
 
-        try access.revoke(id: id)
+        try await access.revoke(id: id)
         #expect(!access.isParent(token))
-        #expect(throws: BoxError.self) { try access.revoke(id: id) }
-        let (second, _) = try access.login(pin: "2468", client: "a", label: "phone")
-        try access.setPIN("1357", current: "2468", client: "a")
+        await #expect(throws: BoxError.self) { try await access.revoke(id: id) }
+        let (second, _) = try await access.login(pin: "2468", client: "a", label: "phone")
+        try await access.setPIN("1357", current: "2468", client: "a")
         #expect(!access.isParent(second) && access.tokens().isEmpty)
-        #expect(throws: BoxError.self) { try access.setPIN("0000", current: "2468", client: "a") }
-        try access.removePIN(current: "1357", client: "a")
+        await #expect(throws: BoxError.self) { try await access.setPIN("0000", current: "2468", client: "a") }
+        try await access.removePIN(current: "1357", client: "a")
         #expect(!access.isPINSet)
         #expect(!ParentalAccess(store: harness.store, logger: Self.quiet).isPINSet)
     }

@@ -68,6 +68,9 @@ public protocol LibraryTransaction: LibraryReading {
     func saveResumePoint(_ point: ResumePoint) throws
     /// Forgets where a playlist was left: it starts over next time.
     func clearResumePoint(for playlist: PlaylistID) throws
+    /// Runs `action` once this transaction has committed (not at all if it rolls back), before
+    /// the writer takes the next one: memory that mirrors a row changes exactly when the row does.
+    func afterCommit(_ action: @escaping () -> Void)
 }
 
 /// A track's audio file on disk.

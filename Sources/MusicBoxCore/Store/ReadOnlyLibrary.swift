@@ -23,4 +23,6 @@ struct ReadOnlyLibrary: LibraryTransaction {
     func deletePlaylist(_ id: PlaylistID) throws { throw refused("deletePlaylist") }
     func saveResumePoint(_ point: ResumePoint) throws { throw refused("saveResumePoint") }
     func clearResumePoint(for playlist: PlaylistID) throws { throw refused("clearResumePoint") }
+    /// Nothing is written, so nothing waits for a commit.
+    func afterCommit(_ action: @escaping () -> Void) { action() }
 }

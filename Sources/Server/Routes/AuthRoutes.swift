@@ -74,13 +74,12 @@ struct AuthRoutes {
         let input = try await body.decode(LoginBody.self, from: request)
         let client = context.clientKey
         let label = DeviceName.label(given: input.label, userAgent: request.headers[.userAgent])
-        let parental = self.parental
-        let (token, id) = try await Self.blocking { () throws(BoxError) in try parental.login(pin: input.pin, client: client, label: label) }
+        let (token, id) = try await parental.login(pin: input.pin, client: client, label: label)
         return try Self.loggedIn(token: token, id: id, message: "Logged in as a parent")
     }
 
     @Sendable func logout(_ request: Request, context: Context) async throws -> Response {
-        if let token = ParentToken.from(request) { try parental.logout(token) }
+        if let token = ParentToken.from(request) { try await parental.logout(token) }
         var response = try JSONResponse.success([String: String](), message: "Logged out")
         response.headers[.setCookie] = "\(ParentToken.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
         return response
@@ -96,11 +95,8 @@ struct AuthRoutes {
         guard let pin = input.pin else { throw BoxError.validation(field: "pin", "Give the new PIN as pin.") }
         let client = context.clientKey
         let label = DeviceName.from(userAgent: request.headers[.userAgent])
-        let parental = self.parental
-        let (token, id) = try await Self.blocking { () throws(BoxError) in
-            try parental.setPIN(pin, current: input.current_pin, client: client)
-            return try parental.login(pin: pin, client: client, label: label)
-        }
+        try await parental.setPIN(pin, current: input.current_pin, client: client)
+        let (token, id) = try await parental.login(pin: pin, client: client, label: label)
         return try Self.loggedIn(token: token, id: id, message: "PIN set; every other parent login was revoked")
     }
 
@@ -108,8 +104,7 @@ struct AuthRoutes {
         let input = try await body.decode(PINBody.self, from: request)
         guard let current = input.current_pin else { throw BoxError.validation(field: "current_pin", "Give the current PIN as current_pin.") }
         let client = context.clientKey
-        let parental = self.parental
-        try await Self.blocking { () throws(BoxError) in try parental.removePIN(current: current, client: client) }
+        try await parental.removePIN(current: current, client: client)
         return try JSONResponse.success([String: String](), message: "PIN removed; parental controls are off")
     }
 
@@ -134,7 +129,7 @@ struct AuthRoutes {
     }
 
     @Sendable func revoke(_ request: Request, context: Context) async throws -> Response {
-        try parental.revoke(id: try context.parameters.require("token_id"))
+        try await parental.revoke(id: try context.parameters.require("token_id"))
         return try JSONResponse.success([String: String](), message: "Login revoked")
     }
 
@@ -143,16 +138,5 @@ struct AuthRoutes {
         // A year: a parent's laptop stays logged in; logging out or changing the PIN ends it.
         response.headers[.setCookie] = "\(ParentToken.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000"
         return response
-    }
-
-    /// scrypt takes tens of milliseconds of CPU: off the cooperative pool and the event loops.
-    static func blocking<Value: Sendable>(_ work: @escaping @Sendable () throws(BoxError) -> Value) async throws(BoxError) -> Value {
-        do {
-            return try await NIOThreadPool.singleton.runIfActive { try work() }
-        } catch let error as BoxError {
-            throw error
-        } catch {
-            throw BoxError(.internalError, "The PIN check could not run: \(error).")
-        }
     }
 }
