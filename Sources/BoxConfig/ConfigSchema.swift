@@ -186,6 +186,11 @@ public enum ConfigSchema {
             read: { .string($0.audio.feedbackSounds) }, write: { $0.audio.feedbackSounds = $1.text }
         ),
         ConfigSetting(
+            key: "audio.resume_save_interval_ms", kind: .integer(1000...60_000),
+            documentation: "While playing, where the listener is is saved this often, in ms: a power cut loses at most this much listening (pauses, stops and switches are saved at once).",
+            read: { .integer($0.audio.resumeSaveIntervalMs) }, write: { $0.audio.resumeSaveIntervalMs = $1.integer }
+        ),
+        ConfigSetting(
             key: "nfc.device", kind: .text(allowEmpty: false),
             documentation: "libnfc connection string of the NFC reader: \"pn532_uart:/dev/ttyS0\", \"pn532_i2c:/dev/i2c-1\", \"pn532_spi:/dev/spidev0.0\", \"pn53x_usb\", \"acr122_usb\", or \"auto\" for the first reader libnfc finds (USB ones; serial readers must be named). In hardware mode \"auto\" a reader that does not open at start means a simulated one.",
             read: { .string($0.nfc.device) }, write: { $0.nfc.device = $1.text }

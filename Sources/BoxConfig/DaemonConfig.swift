@@ -38,6 +38,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var mixerControl = ""
         /// "off": never play feedback sounds, whatever the parents' setting.
         public var feedbackSounds = "on"
+        /// How often the listener's place is saved while playing.
+        public var resumeSaveIntervalMs = 10_000
     }
 
     /// Switching the system off from the box (shutdown button, `/api/system/shutdown`).

@@ -83,6 +83,7 @@ public final class MusicBoxDaemon: Sendable {
         var options = StateManager.Options()
         options.eventLogCapacity = config.realtime.eventLogSize
         options.feedbackSounds = config.audio.feedbackSounds == "on"
+        options.resumeSaveInterval = .milliseconds(config.audio.resumeSaveIntervalMs)
         let reader = TagService.makeReader(
             mode: config.hardware.mode, device: config.nfc.device, graceMs: config.nfc.removalGraceMs,
             logger: logger.with(label: "musicboxd.nfc")
