@@ -13,6 +13,13 @@ import HTTPTypes
 struct ParentalTests {
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// Parental access on the harness's database, writing through its state manager as the daemon's does.
+    static func access(_ harness: StateHarness) -> ParentalAccess {
+        let access = ParentalAccess(store: harness.store, logger: quiet)
+        access.writeThrough(harness.manager)
+        return access
+    }
+
     @Test("a PIN hash checks the PIN, survives its encoding, and rejects damaged encodings")
     func pinHash() throws {
         let hash = try PINHash.make("2468", rounds: 1 << 10)
@@ -59,8 +66,7 @@ struct ParentalTests {
     func lockoutIsPersistedAndPerBox() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
-        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        access.writeThrough(harness.manager)
+        let access = Self.access(harness)
         try await access.setPIN("2468", current: nil, client: "parent")
         for attempt in 0..<5 {
             await #expect(throws: BoxError.self) { _ = try await access.login(pin: "0000", client: "10.0.0.\(attempt)", label: "x") }
@@ -83,8 +89,7 @@ struct ParentalTests {
     func tokenExpiry() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
-        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        access.writeThrough(harness.manager)
+        let access = Self.access(harness)
         try await access.setPIN("2468", current: nil, client: "a")
         let (token, _) = try await access.login(pin: "2468", client: "a", label: "old phone")
         let day: Int64 = 24 * 3600 * 1000
@@ -99,8 +104,7 @@ struct ParentalTests {
     func physicalReset() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
-        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        access.writeThrough(harness.manager)
+        let access = Self.access(harness)
         try await access.setPIN("2468", current: nil, client: "a")
         let (token, _) = try await access.login(pin: "2468", client: "a", label: "laptop")
         let file = harness.dir.file("reset-pin")
@@ -117,8 +121,7 @@ struct ParentalTests {
     func pinChangeIsOneTransaction() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
-        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        access.writeThrough(harness.manager)
+        let access = Self.access(harness)
         try await access.setPIN("2468", current: nil, client: "a")
         let (token, _) = try await access.login(pin: "2468", client: "a", label: "laptop")
         // A real SQLite failure on the second of the two rows a PIN change writes.
@@ -161,8 +164,7 @@ struct ParentalTests {
     func tokens() async throws {
         let harness = try StateHarness()
         defer { harness.manager.shutdown() }
-        let access = ParentalAccess(store: harness.store, logger: Self.quiet)
-        access.writeThrough(harness.manager)
+        let access = Self.access(harness)
         #expect(!access.isPINSet)
         #expect(access.decide(.parent, token: nil, playbackNeedsToken: true) == .allowed)
         try await access.setPIN("2468", current: nil, client: "a")
