@@ -233,19 +233,19 @@ def test_play_a_playlist_and_the_seek_bar_moves(daemon, library, browser):
     page.shot("now-playing")
     # The sleep timer: 15 minutes, shown as the time it stops; then off again.
     page.css("#sleep").click()
-    page.until(lambda d: "in 15 minutes" in page.text("#dialog"))
-    page.press("#dialog", "in 15 minutes")
+    page.until(lambda d: "in 15 minutes" in page.text("#dialog[open]"))
+    page.press("#dialog[open]", "in 15 minutes")
     page.until(lambda d: player(daemon)["sleep_timer_mode"] == "minutes")
     ends = player(daemon)["sleep_timer_ends_at"]
     assert abs(ends - (time.time() * 1000 + 15 * 60_000)) < 5000
     page.until(lambda d: page.text("#sleep-state").startswith("Stops at"))
     page.css("#sleep").click()
-    page.until(lambda d: "at the end of this track" in page.text("#dialog"))
-    page.press("#dialog", "at the end of this track")
+    page.until(lambda d: "at the end of this track" in page.text("#dialog[open]"))
+    page.press("#dialog[open]", "at the end of this track")
     page.until(lambda d: page.text("#sleep-state") == "Stops after this track")
     page.css("#sleep").click()
-    page.until(lambda d: "Turn the sleep timer off" in page.text("#dialog"))
-    page.press("#dialog", "Turn the sleep timer off")
+    page.until(lambda d: "Turn the sleep timer off" in page.text("#dialog[open]"))
+    page.press("#dialog[open]", "Turn the sleep timer off")
     page.until(lambda d: player(daemon)["sleep_timer_mode"] == "off" and page.text("#sleep-state") == "")
     # Seek by the bar: to the middle of the track.
     page.js("const s = document.getElementById('seek'); s.value = 500; s.dispatchEvent(new Event('change'))")
@@ -352,17 +352,17 @@ def test_parent_edits_rename_reorder_delete(daemon, library, media, browser):
     assert [t["title"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]] == ["Wind Song", "Rain Song"]
     # Rename through the dialog.
     page.press("#track-list .track:nth-child(1)", "Rename")
-    field = page.css("#dialog input")
+    field = page.css("#dialog[open] input")
     field.clear()
     field.send_keys("Windy Song")
-    page.css("#dialog button.primary").click()
+    page.css("#dialog[open] button.primary").click()
     page.until(lambda d: "Windy Song" in page.texts("#track-list .track")[0])
     # Delete needs a confirmation; cancel first, then confirm.
     page.press("#track-list .track:nth-child(2)", "Delete")
-    page.press("#dialog", "Cancel")
+    page.press("#dialog[open]", "Cancel")
     assert len(api(daemon, "GET", f"playlists/{playlist}")["tracks"]) == 2
     page.press("#track-list .track:nth-child(2)", "Delete")
-    page.css("#dialog button.danger").click()
+    page.css("#dialog[open] button.danger").click()
     page.until(lambda d: len(page.all("#track-list .track")) == 1)
     assert [t["title"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]] == ["Windy Song"]
 
@@ -421,8 +421,8 @@ def test_an_unknown_tag_tapped_on_the_box_offers_to_link_it(daemon, library, bro
     assert "deadbeef" in page.text("#tag-prompt")
     api(daemon, "POST", "dev/nfc/remove")
     page.press("#tag-prompt", "Link it to a playlist")
-    page.js("const s = document.querySelector('#dialog select'); s.value = arguments[0];", library["songs"])
-    page.css("#dialog button.primary").click()
+    page.js("const s = document.querySelector('#dialog[open] select'); s.value = arguments[0];", library["songs"])
+    page.css("#dialog[open] button.primary").click()
     page.until(lambda d: api(daemon, "GET", f"playlists/{library['songs']}")["nfc_tag_id"] == "deadbeef")
 
 
@@ -521,9 +521,9 @@ def test_play_from_a_track_drag_to_reorder_and_move_to_another_playlist(daemon, 
     page.until(lambda d: page.js("return [...document.querySelectorAll('#track-list .track')].map(r => r.dataset.id)") == [before[2], before[0], before[1]])
     # Move the (new) first track to the other playlist.
     page.press("#track-list .track:nth-child(1)", "Move to…")
-    page.until(lambda d: page.all("#dialog select"))
-    page.js("document.querySelector('#dialog select').value = arguments[0]", target)
-    page.css("#dialog button.primary").click()
+    page.until(lambda d: page.all("#dialog[open] select"))
+    page.js("document.querySelector('#dialog[open] select').value = arguments[0]", target)
+    page.css("#dialog[open] button.primary").click()
     page.until(lambda d: len(page.all("#track-list .track")) == 2)
     assert [t["id"] for t in api(daemon, "GET", f"playlists/{target}")["tracks"]] == [before[2]]
     assert [t["track_number"] for t in api(daemon, "GET", f"playlists/{playlist}")["tracks"]] == [1, 2]
@@ -638,13 +638,13 @@ def test_a_pin_set_in_settings_guards_library_edits(daemon, library, browser):
         phone.css("#parent-toggle").click()
         phone.until(lambda d: phone.all("#pin-input"))
         phone.css("#pin-input").send_keys("1111\n")
-        phone.until(lambda d: "not right" in phone.text("#dialog .error"))
+        phone.until(lambda d: "not right" in phone.text("#dialog[open] .error"))
         phone.css("#pin-input").send_keys("2468\n")
         phone.until(lambda d: phone.css("#parent-toggle").get_attribute("aria-pressed") == "true")
         phone.go(f"#/playlist/{library['songs']}")
         phone.until(lambda d: len(phone.all("#track-list .track")) == 2)
         phone.press("#track-list .track:nth-child(1)", "Rename")
-        field = phone.css("#dialog input")
+        field = phone.css("#dialog[open] input")
         field.clear()
         field.send_keys("Lullaby (parent)\n")
         phone.until(lambda d: "Lullaby (parent)" in phone.texts("#track-list .track")[0])
