@@ -300,11 +300,15 @@ public final class ParentalAccess: Sendable {
         try await writer.withLock { $0 }.write(body)
     }
 
-    /// Runs scrypt (deliberately slow) on a dispatch thread: never on Swift's cooperative pool or
-    /// a NIO event loop.
+    /// Where scrypt runs: one queue of its own, never Swift's cooperative pool or a NIO event loop,
+    /// and one hash at a time. Each takes 16 MiB; a flood of logins must queue here rather than
+    /// start dozens of threads that together take a Pi's memory.
+    private static let hashing = DispatchQueue(label: "musicboxd.parental.scrypt", qos: .userInitiated)
+
+    /// Runs scrypt (deliberately slow) on ``hashing``.
     static func offPool<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+            hashing.async { continuation.resume(returning: work()) }
         }
     }
 }

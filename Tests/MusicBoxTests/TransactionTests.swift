@@ -89,7 +89,7 @@ struct TransactionTests {
             _ = try await harness.manager.perform(Sneaky())
             Issue.record("a player command wrote the library")
         } catch {
-            #expect(error.code == .internalError || error.code == .storageError)
+            #expect(error.code == .internalError)
         }
         #expect(try await harness.store.playlistPage(offset: 0, limit: 10).total == 1)
     }

@@ -26,7 +26,8 @@ import Synchronization
         var next: (after: TrackID, item: PlaybackItem?)?
         /// The track it went on into by itself, until the manager's `load` of it arrives.
         var continuedInto: TrackID?
-        /// Every track it was told to load and did (re)start (for tests: a gapless handover is none).
+        /// The tracks it was told to load and did (re)start, the last 64 (for tests: a gapless
+        /// handover is none; bounded, since a simulated box may run for weeks).
         var loads: [TrackID] = []
     }
 
@@ -63,6 +64,7 @@ import Synchronization
             state.base = positionMs
             state.playing = playing
             state.loads.append(item.track.id)
+            if state.loads.count > 64 { state.loads.removeFirst() }
         }
     }
 
@@ -85,7 +87,7 @@ import Synchronization
         state.withLock { state in state.next.flatMap { $0.after == state.item?.track.id ? $0.item?.track.id : nil } }
     }
 
-    /// The tracks loaded (started afresh) so far, in order.
+    /// The tracks loaded (started afresh) lately, in order.
     public var loadedTracks: [TrackID] { state.withLock { $0.loads } }
 
     public func resume() { change { $0.playing = $0.item != nil } }

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MusicBoxCore
-import NIOPosix
 import Parental
 
 /// `/api/auth/*`: the parent PIN and parent logins (CONTRACT §8).
@@ -16,7 +15,7 @@ import Parental
 /// | `DELETE pin` | `{current_pin}` | parental controls off |
 /// | `GET tokens`, `DELETE tokens/{id}` | — | the parent logins; revoke one (needs a parent token) |
 ///
-/// The PIN is checked with scrypt on NIO's blocking pool, never on an event loop.
+/// The PIN is checked with scrypt on `ParentalAccess`'s own queue (one hash at a time), never on an event loop.
 struct AuthRoutes {
     typealias Context = BoxRequestContext
     let dependencies: APIDependencies
