@@ -246,7 +246,7 @@ public final class MusicBoxDaemon: Sendable {
     public func run() async throws {
         defer {
             state.shutdown()
-            (engine as? ALSAPlaybackEngine)?.shutdown()
+            engine.shutdown()
             do {
                 try database.close()
                 logger.info("database closed")

@@ -1,4 +1,4 @@
-import Audio
+@testable import Audio
 import Foundation
 import Logging
 import MediaLibrary
@@ -20,7 +20,8 @@ struct AudioEngineTests {
     }
 
     /// A playlist of 0.5 s tones (one frequency each, in three formats), its files made by ffmpeg.
-    static func makeBox(frequencies: [Int] = [440, 660, 880]) throws -> Box {
+    /// `openSink`: the device the engine writes to (`nil`: ALSA's `file` plugin into `capture`).
+    static func makeBox(frequencies: [Int] = [440, 660, 880], openSink: OutputWorker.SinkOpener? = nil) throws -> Box {
         let dir = try TemporaryDirectory()
         let formats = [("wav", [String]()), ("flac", []), ("ogg", ["-c:a", "libvorbis"])]
         var files: [URL] = []
@@ -37,10 +38,13 @@ struct AudioEngineTests {
         let playlist = try StateHarness.seedPlaylist(store, title: "Tones", durations: decoded.map { Int64($0.count / 2 * 1000 / 48_000) })
         let paths = Dictionary(uniqueKeysWithValues: zip(playlist.tracks.map(\.id), files.map(\.path)))
         let capture = dir.file("out.raw")
-        let engine = ALSAPlaybackEngine(
-            configuration: .init(device: "file:FILE=\(capture.path),FORMAT=raw"), resolve: { paths[$0] },
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
+        let configuration = ALSAPlaybackEngine.Configuration(device: "file:FILE=\(capture.path),FORMAT=raw")
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let engine = if let openSink {
+            ALSAPlaybackEngine(configuration: configuration, resolve: { paths[$0] }, logger: logger, openSink: openSink)
+        } else {
+            ALSAPlaybackEngine(configuration: configuration, resolve: { paths[$0] }, logger: logger)
+        }
         // The captures are compared with the decoded tracks: no feedback sound may join them.
         var options = StateManager.Options()
         options.feedbackSounds = false

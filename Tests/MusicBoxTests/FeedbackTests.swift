@@ -62,9 +62,9 @@ struct FeedbackTests {
         let end = rewound.mixed(into: &alone, gain: 1, appending: 100)
         #expect(alone == [4000, 4000, 32767, 32767, 100, 200] && end == nil)
         // With a hardware volume control the cue is scaled against the music's gain.
-        #expect(ALSAPlaybackEngine.cueGain(0.064, volumeGain: 0.5, hardwareVolume: true) == 0.128)
-        #expect(ALSAPlaybackEngine.cueGain(0.9, volumeGain: 0.5, hardwareVolume: true) == 1)
-        #expect(ALSAPlaybackEngine.cueGain(0.064, volumeGain: 0.5, hardwareVolume: false) == 0.064)
+        #expect(SoftwareGain.cueGain(0.064, volumeGain: 0.5, hardwareVolume: true) == 0.128)
+        #expect(SoftwareGain.cueGain(0.9, volumeGain: 0.5, hardwareVolume: true) == 1)
+        #expect(SoftwareGain.cueGain(0.064, volumeGain: 0.5, hardwareVolume: false) == 0.064)
     }
 
     @Test("a shutdown button acts only after the longer shutdown hold; its short press does nothing")

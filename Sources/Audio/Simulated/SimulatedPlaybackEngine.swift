@@ -53,6 +53,15 @@ import Synchronization
         state.withLock { $0.report = handler }
     }
 
+    /// Pending end-of-track timers become stale and nothing is reported any more.
+    public func shutdown() {
+        state.withLock { state in
+            state.playing = false
+            state.generation += 1
+            state.report = nil
+        }
+    }
+
     public func load(_ item: PlaybackItem, at positionMs: Int64, playing: Bool) {
         let continued = state.withLock { state -> Bool in
             defer { state.continuedInto = nil }

@@ -44,6 +44,9 @@ public protocol PlaybackEngine: AnyObject, Sendable {
     func play(_ cue: FeedbackCue, volume: Int)
     /// Milliseconds into the loaded track that have been heard (0 when nothing is loaded).
     func position() -> Int64
+    /// Ends the engine's threads and timers and closes its device; nothing is reported after it.
+    /// Called once, when the daemon stops.
+    func shutdown()
     /// Where reports go. Set once, before the first `load`.
     func setReportHandler(_ handler: @escaping @Sendable (PlaybackReport) -> Void)
     /// How the engine's output is doing, for health reports.
