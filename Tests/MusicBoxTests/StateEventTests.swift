@@ -16,8 +16,9 @@ struct StateEventTests {
         _ = try await manager.perform(DeletePlaylist(id: b.id))
 
         let events = harness.recorder.sequenced
-        #expect(events.map(\.type) == [.playlists, .playlists, .playlists, .playlist, .playlistDeleted, .playlists])
-        #expect(events.map(\.serverSeq) == [1, 2, 3, 3, 4, 4])
+        #expect(events.map(\.type) == [.playlists, .playlistUpdated, .playlists, .playlistUpdated, .playlists, .playlistUpdated,
+                                        .playlist, .playlistDeleted, .playlists])
+        #expect(events.map(\.serverSeq) == [1, 1, 2, 2, 3, 3, 3, 4, 4])
         // Distinct numbers go up by exactly one.
         let numbers = events.map(\.serverSeq).reduce(into: [UInt64]()) { if $0.last != $1 { $0.append($1) } }
         #expect(numbers == Array(1...4))
@@ -25,16 +26,21 @@ struct StateEventTests {
         #expect(Set(events.map(\.eventID)).count == events.count)
         #expect(events.allSatisfy { $0.serverEpoch == manager.serverEpoch })
 
-        // The rename reached the collection (room `playlists`) and the playlist's own room.
-        #expect(events[2].rooms == [.playlists])
-        #expect(events[3].rooms == [.playlist(a.id)])
-        guard case .playlists(let list) = events[2].payload else { Issue.record("not a collection"); return }
+        // The rename reached the collection (room `playlists`, but not its members with deltas),
+        // the members with deltas as the one playlist, and the playlist's own room.
+        #expect(events[4].rooms == [.playlists] && events[4].exceptRooms == [.playlistDeltas])
+        #expect(events[5].rooms == [.playlistDeltas] && events[5].exceptRooms.isEmpty)
+        #expect(events[6].rooms == [.playlist(a.id)])
+        guard case .playlists(let list) = events[4].payload else { Issue.record("not a collection"); return }
         #expect(list.map(\.title) == ["A2", "B"])
-        guard case .playlist(let detail) = events[3].payload else { Issue.record("not a playlist"); return }
+        guard case .playlistUpdated(let delta) = events[5].payload else { Issue.record("not a delta"); return }
+        #expect(delta == list[0])
+        guard case .playlist(let detail) = events[6].payload else { Issue.record("not a playlist"); return }
         #expect(detail.summary.title == "A2")
-        // The deletion goes to both audiences; the collection after it no longer has B.
-        #expect(Set(events[4].rooms) == [.playlists, .playlist(b.id)])
-        guard case .playlists(let after) = events[5].payload else { Issue.record("not a collection"); return }
+        // The deletion goes to both audiences (members with deltas take it out themselves); the
+        // collection after it no longer has B.
+        #expect(Set(events[7].rooms) == [.playlists, .playlist(b.id)])
+        guard case .playlists(let after) = events[8].payload else { Issue.record("not a collection"); return }
         #expect(after.map(\.title) == ["A2"])
     }
 
@@ -83,7 +89,7 @@ struct StateEventTests {
         #expect(!first.replayed && again.replayed)
         #expect(again.value == first.value && again.serverSeq == first.serverSeq)
         #expect(try await harness.store.playlistPage(offset: 0, limit: 10).total == 1)
-        #expect(harness.recorder.sequenced.count == 1)
+        #expect(harness.recorder.sequenced.map(\.serverSeq) == [1, 1], "one change: the collection and its delta")
 
         // A refusal is remembered too: the same answer, still nothing applied.
         let missing = PlaylistID()
@@ -134,8 +140,8 @@ struct StateEventTests {
         #expect(client.rooms == [.playlists, .playlist(a.id)])
         _ = await manager.leave(.playlists, subscriber: client)
         #expect(client.rooms == [.playlist(a.id)])
-        // Snapshots are not logged and take no number.
-        #expect(await manager.loggedEvents.count == 3)
+        // Snapshots are not logged and take no number (the create logged 2 events, the rename 3).
+        #expect(await manager.loggedEvents.count == 5)
         #expect(await manager.currentServerSeq == 2)
     }
 
@@ -164,16 +170,49 @@ struct StateEventTests {
         #expect(other.delivered.allSatisfy { $0.type == .playlist })
     }
 
+    @Test("members with deltas get one playlist per change, live and in a replay; the others the whole collection")
+    func deltas() async throws {
+        let harness = try StateHarness()
+        let manager = harness.manager
+        let a = try await manager.perform(CreatePlaylist(title: "A")).value
+        let client = RecordingSubscriber()
+        _ = try await manager.join(.playlists, deltas: true, subscriber: client)
+        #expect(client.rooms == [.playlists, .playlistDeltas])
+        #expect(client.history == ["deliver state:playlists", "deliver state:player", "enter playlists", "enter playlists#deltas"])
+        let seen = await manager.currentServerSeq
+        _ = try await manager.perform(UpdatePlaylist(id: a.id, title: "A1"))
+        _ = try await manager.perform(CreatePlaylist(title: "B"))
+
+        let replayed = RecordingSubscriber()
+        let request = SyncRequest(lastGlobalSeq: seen, rooms: [.playlists], serverEpoch: manager.serverEpoch, deltas: true)
+        #expect(await manager.sync(request, subscriber: replayed).mode == .replay)
+        #expect(replayed.delivered.map(\.type) == [.playlistUpdated, .playlistUpdated])
+        #expect(replayed.rooms == [.playlists, .playlistDeltas])
+        guard case .playlistUpdated(let renamed) = replayed.delivered[0].payload else { Issue.record("not a delta"); return }
+        #expect(renamed.id == a.id && renamed.title == "A1")
+
+        // Without deltas (a reconnect that does not ask): the whole collection, and out of deltas.
+        let whole = RecordingSubscriber()
+        _ = await manager.sync(SyncRequest(lastGlobalSeq: seen, rooms: [.playlists], serverEpoch: manager.serverEpoch), subscriber: whole)
+        #expect(whole.delivered.map(\.type) == [.playlists, .playlists])
+        #expect(whole.rooms == [.playlists])
+        // A socket already in deltas keeps them when it syncs without saying.
+        let again = await manager.sync(SyncRequest(lastGlobalSeq: seen, serverEpoch: manager.serverEpoch), subscriber: client)
+        #expect(again.rooms.contains(.playlistDeltas) && client.delivered.suffix(2).map(\.type) == [.playlistUpdated, .playlistUpdated])
+        _ = await manager.leave(.playlists, subscriber: client)
+        #expect(client.rooms.isEmpty)
+    }
+
     @Test("sync falls back to snapshots when the log no longer reaches back, after a restart, or from the future")
     func syncSnapshots() async throws {
         var options = StateManager.Options()
-        options.eventLogCapacity = 4
+        options.eventLogCapacity = 6
         let harness = try StateHarness(options: options)
         let manager = harness.manager
         let a = try await manager.perform(CreatePlaylist(title: "A")).value
         for index in 1...5 { _ = try await manager.perform(UpdatePlaylist(id: a.id, title: "A\(index)")) }
-        // 11 events for 6 numbers; the log holds the last 4 (numbers 5 and 6).
-        #expect(await manager.loggedEvents.map(\.serverSeq) == [5, 5, 6, 6])
+        // 17 events for 6 numbers (a rename: collection, delta, playlist); the log holds the last 6.
+        #expect(await manager.loggedEvents.map(\.serverSeq) == [5, 5, 5, 6, 6, 6])
 
         let reachable = RecordingSubscriber()
         #expect(await manager.sync(SyncRequest(lastGlobalSeq: 4, rooms: [.playlists]), subscriber: reachable).mode == .replay)

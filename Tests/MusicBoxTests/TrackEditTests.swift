@@ -20,7 +20,7 @@ struct TrackEditTests {
         let reordered = try await manager.perform(ReorderTracks(playlistID: a.summary.id, trackIDs: [t3, t1, t2]))
         #expect(reordered.value.tracks.map(\.id) == [t3, t1, t2])
         #expect(reordered.value.tracks.map(\.trackNumber) == [1, 2, 3])
-        #expect(harness.recorder.sequenced.map(\.type) == [.playlists, .playlist])
+        #expect(harness.recorder.sequenced.map(\.type) == [.playlists, .playlistUpdated, .playlist])
         await #expect(throws: BoxError.self) { try await manager.perform(ReorderTracks(playlistID: a.summary.id, trackIDs: [t1, t2])) }
         await #expect(throws: BoxError.self) { try await manager.perform(ReorderTracks(playlistID: a.summary.id, trackIDs: [t1, t1, t2])) }
 
@@ -53,7 +53,7 @@ struct TrackEditTests {
         let edited = try await manager.perform(UpdateTrack(trackID: t3, title: " Night song ", artist: "Mum", album: ""))
         #expect(edited.value.title == "Night song" && edited.value.artist == "Mum" && edited.value.album == nil)
         let events = harness.recorder.sequenced
-        #expect(events.map(\.type) == [.track, .playlist, .playlists])
+        #expect(events.map(\.type) == [.track, .playlist, .playlists, .playlistUpdated])
         #expect(Set(events.map(\.serverSeq)) == [edited.serverSeq])
         #expect(events[0].rooms == [.playlist(b.summary.id)] && events[0].playlistID == b.summary.id)
         guard case .playlist(let detail) = events[1].payload else { Issue.record("not a playlist"); return }

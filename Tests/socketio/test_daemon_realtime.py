@@ -99,6 +99,62 @@ def test_a_rename_reaches_every_joined_client_with_the_same_seq(daemon, transpor
             client.close()
 
 
+def test_clients_that_ask_for_deltas_get_one_playlist_per_change(daemon, transports):
+    """`join:playlists {deltas: true}`: a change of one playlist comes as `state:playlist_updated
+    {playlist}` (same server_seq as the HTTP answer) instead of the whole `state:playlists`, which
+    the other members still get; a deletion is `state:playlist_deleted` alone; a replay after a
+    reconnect with `deltas: true` is deltas too."""
+    ids = [requests.post(f"{daemon.url}/api/playlists", json={"title": f"P{i}"}, timeout=5).json()["data"]["id"]
+           for i in range(3)]
+    delta, whole = Recorder(daemon.url, transports), Recorder(daemon.url, transports)
+    try:
+        ack = join(delta, "join:playlists", {"deltas": True})
+        assert ack["success"] is True and ack["room"] == "playlists"
+        join(whole, "join:playlists")
+        # Both start from the whole collection.
+        assert [p["title"] for p in state_events(delta, "state:playlists")[0]["data"]["playlists"]] == ["P0", "P1", "P2"]
+        epoch = delta.received("connection_status")[0][0]["server_epoch"]
+
+        renamed = requests.patch(f"{daemon.url}/api/playlists/{ids[1]}", json={"title": "Renamed"}, timeout=5).json()
+        created = requests.post(f"{daemon.url}/api/playlists", json={"title": "P3"}, timeout=5).json()
+        deleted = requests.delete(f"{daemon.url}/api/playlists/{ids[0]}", timeout=5).json()
+        assert wait_for(lambda: len(state_events(whole, "state:playlists")) == 4)
+        assert wait_for(lambda: delta.received("state:playlist_deleted"))
+        time.sleep(0.2)
+        assert len(state_events(delta, "state:playlists")) == 1, "no whole collection after the join"
+        updates = state_events(delta, "state:playlist_updated")
+        assert [u["server_seq"] for u in updates] == [renamed["server_seq"], created["server_seq"]]
+        assert updates[0]["data"]["playlist"]["id"] == ids[1] and updates[0]["data"]["playlist"]["title"] == "Renamed"
+        assert updates[1]["data"]["playlist"]["title"] == "P3" and updates[1]["data"]["playlist"]["position"] == 3
+        assert {"event_type", "server_seq", "server_epoch", "data", "timestamp", "event_id"} <= set(updates[0])
+        (gone,) = state_events(delta, "state:playlist_deleted")
+        assert gone["server_seq"] == deleted["server_seq"] and gone["data"]["playlist_id"] == ids[0]
+        # The others got every change as the whole collection, with the same numbers.
+        assert [e["server_seq"] for e in state_events(whole, "state:playlists")[1:]] == \
+            [renamed["server_seq"], created["server_seq"], deleted["server_seq"]]
+        assert not whole.received("state:playlist_updated")
+        last = updates[0]["server_seq"]
+    finally:
+        delta.close()
+        whole.close()
+
+    again = Recorder(daemon.url, transports)
+    try:
+        done = again.client.call("sync:request", {"last_global_seq": last, "requested_rooms": ["playlists"],
+                                                  "server_epoch": epoch, "deltas": True}, timeout=5)
+        assert done["mode"] == "replay" and done["synced_rooms"] == ["playlists"]
+        names = [e for e, _ in again.events if e not in ("connection_status",)]
+        assert names == ["state:playlist_updated", "state:playlist_deleted", "sync:complete"]
+        # Joined with deltas: the next change comes as a delta too.
+        requests.patch(f"{daemon.url}/api/playlists/{ids[2]}", json={"title": "live"}, timeout=5)
+        assert wait_for(lambda: len(state_events(again, "state:playlist_updated")) == 2)
+        assert not state_events(again, "state:playlists")
+        bad = join(again, "join:playlists", {"deltas": "yes"})
+        assert bad["success"] is False and bad["error_type"] == "validation_error", bad
+    finally:
+        again.close()
+
+
 def test_reconnecting_client_gets_exactly_the_missed_events(daemon, transports):
     """(b) Disconnect, five changes, reconnect with sync:request: the five events in order, then sync:complete replay."""
     playlist = requests.post(f"{daemon.url}/api/playlists", json={"title": "T0"}, timeout=5).json()["data"]

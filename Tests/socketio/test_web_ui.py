@@ -275,6 +275,28 @@ def test_a_second_phone_sees_a_change_within_half_a_second(daemon, library, brow
     second.until(lambda d: d.execute_script("return document.getElementById('volume').value") == "37")
 
 
+def test_the_list_follows_changes_made_elsewhere_as_deltas(daemon, library, browser):
+    """The page joins `playlists` with deltas: a playlist created, renamed and deleted from
+    another client shows, changes and goes in the list in the box's order, with no whole
+    collection sent after the join (the page counts the events it was sent)."""
+    page = browser()
+    page.open(daemon.url)
+    page.go("#/playlists")
+    page.until(lambda d: page.all("#playlist-list .playlist-row"))
+    page.js("""window.__events = {}; for (const name of ['state:playlists', 'state:playlist_updated'])
+        window.musicbox.socket.on(name, () => { window.__events[name] = (window.__events[name] ?? 0) + 1; });""")
+    titles = lambda: [r.text.split("\n")[0] for r in page.all("#playlist-list .playlist-row")]
+    before = titles()
+    made = api(daemon, "POST", "playlists", json={"title": "Made Elsewhere"})
+    page.until(lambda d: titles() == before + ["Made Elsewhere"])
+    api(daemon, "PATCH", f"playlists/{made['id']}", json={"title": "Renamed Elsewhere"})
+    page.until(lambda d: titles() == before + ["Renamed Elsewhere"])
+    api(daemon, "DELETE", f"playlists/{made['id']}")
+    page.until(lambda d: titles() == before)
+    events = page.js("return window.__events")
+    assert events.get("state:playlist_updated") == 2 and "state:playlists" not in events, events
+
+
 def test_volume_slider_is_capped_at_the_parents_maximum(daemon, library, browser):
     page = browser()
     page.open(daemon.url)

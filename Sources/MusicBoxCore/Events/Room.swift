@@ -6,6 +6,10 @@ public enum Room: Sendable, Hashable, CustomStringConvertible {
     case playlist(PlaylistID)
     /// NFC association sessions.
     case nfc
+    /// Members of `playlists` that asked for changes of one playlist as that playlist alone
+    /// (`join:playlists {deltas: true}`): they get `state:playlist_updated` instead of the whole
+    /// `state:playlists` collection. Not a room clients name: joining `playlists` puts them here.
+    case playlistDeltas
 
     /// The Socket.IO room name: `playlists`, `playlist:{id}`, `nfc`.
     public var description: String {
@@ -13,8 +17,12 @@ public enum Room: Sendable, Hashable, CustomStringConvertible {
         case .playlists: "playlists"
         case .playlist(let id): "playlist:\(id)"
         case .nfc: "nfc"
+        case .playlistDeltas: "playlists#deltas"
         }
     }
+
+    /// Whether clients name it (join, leave, sync); internal rooms are not reported back to them.
+    public var isPublic: Bool { self != .playlistDeltas }
 
     /// Parses a room name as clients write it; `nil` for anything else.
     public init?(name: String) {
@@ -24,6 +32,15 @@ public enum Room: Sendable, Hashable, CustomStringConvertible {
         default:
             guard name.hasPrefix("playlist:"), let id = PlaylistID(String(name.dropFirst("playlist:".count))) else { return nil }
             self = .playlist(id)
+        }
+    }
+
+    /// Parses a Socket.IO room this server made, internal ones included.
+    public init?(socketRoom name: String) {
+        if name == Room.playlistDeltas.description {
+            self = .playlistDeltas
+        } else {
+            self.init(name: name)
         }
     }
 }

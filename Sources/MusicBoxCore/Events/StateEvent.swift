@@ -5,6 +5,8 @@ public enum StateEventType: String, Sendable, CaseIterable {
     case player = "state:player"
     case trackPosition = "state:track_position"
     case playlists = "state:playlists"
+    /// One playlist of the collection changed or was created (to clients that asked for deltas).
+    case playlistUpdated = "state:playlist_updated"
     case playlist = "state:playlist"
     case track = "state:track"
     case playlistDeleted = "state:playlist_deleted"
@@ -21,7 +23,9 @@ public enum StateEventType: String, Sendable, CaseIterable {
     case uploadError = "upload:error"
 
     /// Sent with the current `server_seq`, never logged or replayed.
-    public var isEphemeral: Bool { self != .player && self != .playlists && self != .playlist && self != .track && self != .playlistDeleted }
+    public var isEphemeral: Bool {
+        ![.player, .playlists, .playlistUpdated, .playlist, .track, .playlistDeleted].contains(self)
+    }
 
     /// Sent as the payload alone, which carries `server_seq` itself (the §5 shapes), not in the
     /// `state:*` envelope.
@@ -38,7 +42,9 @@ public enum EventPayload: Sendable, Equatable, Encodable {
     case player(PlayerState)
     case trackPosition(TrackPosition)
     /// Every playlist, in the box's order.
-    case playlists([PlaylistSummary])
+    case playlists(PlaylistCollection)
+    /// One playlist of the collection, as it is now (its `position` says where it goes).
+    case playlistUpdated(PlaylistSummary)
     case playlist(PlaylistDetail)
     case track(Track)
     case playlistDeleted(PlaylistID)
@@ -53,6 +59,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .player: .player
         case .trackPosition: .trackPosition
         case .playlists: .playlists
+        case .playlistUpdated: .playlistUpdated
         case .playlist: .playlist
         case .track: .track
         case .playlistDeleted: .playlistDeleted
@@ -66,7 +73,8 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         }
     }
 
-    private struct PlaylistsData: Encodable { var playlists: [PlaylistSummary] }
+    private struct PlaylistsData: Encodable { var playlists: PlaylistCollection }
+    private struct PlaylistData: Encodable { var playlist: PlaylistSummary }
     private struct DeletedData: Encodable { var playlist_id: PlaylistID }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,6 +82,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .player(let state): try state.encode(to: encoder)
         case .trackPosition(let position): try position.encode(to: encoder)
         case .playlists(let list): try PlaylistsData(playlists: list).encode(to: encoder)
+        case .playlistUpdated(let summary): try PlaylistData(playlist: summary).encode(to: encoder)
         case .playlist(let detail): try detail.encode(to: encoder)
         case .track(let track): try track.encode(to: encoder)
         case .playlistDeleted(let id): try DeletedData(playlist_id: id).encode(to: encoder)
@@ -103,13 +112,15 @@ public struct StateEvent: Sendable, Equatable, Encodable {
     public var timestamp: EpochMillis
     /// Unique per event, also across boots: the epoch, the sequence number and a counter.
     public var eventID: String
-    /// The rooms that receive it.
+    /// The rooms that receive it, and those whose members do not (even if also in `rooms`).
     public var rooms: [Room]
+    public var exceptRooms: [Room]
 
     public init(
         payload: EventPayload, serverSeq: UInt64, serverEpoch: String, playlistID: PlaylistID? = nil,
-        playlistSeq: UInt64? = nil, timestamp: EpochMillis, eventID: String, rooms: [Room]
+        playlistSeq: UInt64? = nil, timestamp: EpochMillis, eventID: String, rooms: [Room], exceptRooms: [Room] = []
     ) {
+        self.exceptRooms = exceptRooms
         self.payload = payload
         self.serverSeq = serverSeq
         self.serverEpoch = serverEpoch

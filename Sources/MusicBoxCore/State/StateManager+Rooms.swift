@@ -20,26 +20,36 @@ extension StateManager {
         case .playlist(let id):
             guard let detail = library.playlist(id) else { return nil }
             return [event(.playlist(detail), playlist: id)]
-        case .nfc:
-            // No association session is open yet (NFC lands with its own issue).
+        case .nfc, .playlistDeltas:
+            // An association session's state comes with its own events; deltas ride on the
+            // `playlists` snapshot.
             return []
         }
     }
 
     /// Sends the room's snapshot to the subscriber and starts its events, with nothing missed
-    /// or repeated in between. Throws `not_found` for an unknown playlist.
-    public func join(_ room: Room, subscriber: any EventSubscriber) throws(BoxError) -> JoinResult {
+    /// or repeated in between. Throws `not_found` for an unknown playlist. `deltas` (for
+    /// `playlists`): later changes of one playlist come as that playlist alone.
+    public func join(_ room: Room, deltas: Bool = false, subscriber: any EventSubscriber) throws(BoxError) -> JoinResult {
         guard let events = snapshot(of: room) else {
             if case .playlist(let id) = room { throw BoxError.playlistNotFound(id) }
             throw BoxError(.notFound, "No room \(room).")
         }
         subscriber.deliver(events)
         subscriber.enter(room)
+        if room == .playlists {
+            if deltas {
+                subscriber.enter(.playlistDeltas)
+            } else if subscriber.rooms.contains(.playlistDeltas) {
+                subscriber.exit(.playlistDeltas)
+            }
+        }
         return JoinResult(room: room, serverSeq: serverSeq, playlistSeq: room.playlistID.map { playlistSeqs[$0] ?? 0 })
     }
 
     public func leave(_ room: Room, subscriber: any EventSubscriber) -> JoinResult {
         subscriber.exit(room)
+        if room == .playlists { subscriber.exit(.playlistDeltas) }
         return JoinResult(room: room, serverSeq: serverSeq, playlistSeq: room.playlistID.map { playlistSeqs[$0] ?? 0 })
     }
 
@@ -56,6 +66,12 @@ extension StateManager {
     /// boot; fresh snapshots otherwise. The rooms asked for are joined, so events keep coming.
     public func sync(_ request: SyncRequest, subscriber: any EventSubscriber) -> SyncResult {
         var rooms = request.rooms ?? Array(subscriber.rooms)
+        if rooms.contains(.playlists), request.deltas ?? subscriber.rooms.contains(.playlistDeltas) {
+            rooms.append(.playlistDeltas)
+        } else {
+            rooms.removeAll { $0 == .playlistDeltas }
+            if subscriber.rooms.contains(.playlistDeltas) { subscriber.exit(.playlistDeltas) }
+        }
         rooms = rooms.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         let sameBoot = request.serverEpoch.map { $0 == serverEpoch } ?? true
         let replayable = sameBoot && request.lastGlobalSeq <= serverSeq
@@ -63,7 +79,7 @@ extension StateManager {
             let wanted = Set(rooms)
             let events = missed.filter { event in
                 let audience = Set(event.rooms).intersection(wanted)
-                guard !audience.isEmpty else { return false }
+                guard !audience.isEmpty, wanted.isDisjoint(with: event.exceptRooms) else { return false }
                 // A client that says how far it got in a playlist skips what it already has of it.
                 if audience.count == 1, case .playlist(let id)? = audience.first,
                     let seen = request.lastPlaylistSeqs[id], let seq = event.playlistSeq, seq <= seen
@@ -110,9 +126,12 @@ public struct SyncRequest: Sendable, Equatable {
     /// `nil`: the rooms the client is in.
     public var rooms: [Room]?
     public var serverEpoch: String?
+    /// Whether `playlists` changes come as deltas from now on (`nil`: as they did on this socket).
+    public var deltas: Bool?
 
-    public init(lastGlobalSeq: UInt64, lastPlaylistSeqs: [PlaylistID: UInt64] = [:], rooms: [Room]? = nil, serverEpoch: String? = nil) {
+    public init(lastGlobalSeq: UInt64, lastPlaylistSeqs: [PlaylistID: UInt64] = [:], rooms: [Room]? = nil, serverEpoch: String? = nil, deltas: Bool? = nil) {
         self.lastGlobalSeq = lastGlobalSeq
+        self.deltas = deltas
         self.lastPlaylistSeqs = lastPlaylistSeqs
         self.rooms = rooms
         self.serverEpoch = serverEpoch

@@ -280,25 +280,34 @@ public actor StateManager {
     }
 
     /// The `state:*` events of one change: one per audience, all with the change's numbers.
+    /// A playlist that changed goes to the `playlists` room as the whole collection (the
+    /// reference's `state:playlists`), except to members that asked for deltas: they get that
+    /// playlist alone (`state:playlist_updated`), a few hundred bytes however large the library.
     func events(for change: SequencedChange) -> [StateEvent] {
-        func event(_ payload: EventPayload, _ rooms: [Room]) -> StateEvent {
+        func event(_ payload: EventPayload, _ rooms: [Room], except: [Room] = []) -> StateEvent {
             StateEvent(
                 payload: payload, serverSeq: change.serverSeq, serverEpoch: serverEpoch,
                 playlistID: change.change.playlistID, playlistSeq: change.playlistSeq,
-                timestamp: change.timestamp, eventID: eventIDs.next(), rooms: rooms
+                timestamp: change.timestamp, eventID: eventIDs.next(), rooms: rooms, exceptRooms: except
             )
         }
-        let collection = event(.playlists(library.summaries), [.playlists])
+        func collection(updating id: PlaylistID?) -> [StateEvent] {
+            let whole = event(.playlists(library.summaries), [.playlists], except: [.playlistDeltas])
+            guard let id, let summary = library.playlist(id)?.summary else { return [whole] }
+            return [whole, event(.playlistUpdated(summary), [.playlistDeltas])]
+        }
         switch change.change {
-        case .playlistCreated:
-            return [collection]
+        case .playlistCreated(let summary):
+            return collection(updating: summary.id)
         case .playlistUpdated, .playlistTracksChanged:
-            guard let id = change.change.playlistID, let detail = library.playlist(id) else { return [collection] }
-            return [collection, event(.playlist(detail), [.playlist(id)])]
+            guard let id = change.change.playlistID, let detail = library.playlist(id) else { return collection(updating: nil) }
+            return collection(updating: id) + [event(.playlist(detail), [.playlist(id)])]
         case .trackUpdated(let track, let detail):
-            return [event(.track(track), [.playlist(track.playlistID)]), event(.playlist(detail), [.playlist(track.playlistID)]), collection]
+            return [event(.track(track), [.playlist(track.playlistID)]), event(.playlist(detail), [.playlist(track.playlistID)])]
+                + collection(updating: detail.summary.id)
         case .playlistDeleted(let id):
-            return [event(.playlistDeleted(id), [.playlists, .playlist(id)]), collection]
+            // Members with deltas take the playlist out on `state:playlist_deleted` itself.
+            return [event(.playlistDeleted(id), [.playlists, .playlist(id)])] + collection(updating: nil)
         case .player(let state):
             return [event(.player(state), [.playlists])]
         }

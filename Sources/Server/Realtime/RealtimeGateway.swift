@@ -72,7 +72,12 @@ public final class RealtimeGateway: Service {
     // MARK: Rooms
 
     private func installRooms() {
-        on(.joinPlaylists) { socket, _, reply in await self.join(.playlists, socket, reply) }
+        on(.joinPlaylists) { socket, arguments, reply in
+            switch Self.deltasFlag(arguments.first) {
+            case .success(let deltas): await self.join(.playlists, deltas: deltas ?? false, socket, reply)
+            case .failure(let error): reply("ack:join", Self.joinFailure(error, room: .playlists))
+            }
+        }
         on(.joinNFC) { socket, _, reply in await self.join(.nfc, socket, reply) }
         on(.joinPlaylist) { socket, arguments, reply in
             switch Self.playlistRoom(arguments) {
@@ -90,9 +95,9 @@ public final class RealtimeGateway: Service {
         }
     }
 
-    private func join(_ room: Room, _ socket: Socket, _ reply: Reply) async {
+    private func join(_ room: Room, deltas: Bool = false, _ socket: Socket, _ reply: Reply) async {
         do {
-            let joined = try await state.join(room, subscriber: SocketSubscriber(socket: socket, logger: logger))
+            let joined = try await state.join(room, deltas: deltas, subscriber: SocketSubscriber(socket: socket, logger: logger))
             reply("ack:join", Self.joinSuccess(joined, message: "Joined \(room)"))
         } catch {
             reply("ack:join", Self.joinFailure(error, room: room))
@@ -102,6 +107,13 @@ public final class RealtimeGateway: Service {
     private func leave(_ room: Room, _ socket: Socket, _ reply: Reply) async {
         let left = await state.leave(room, subscriber: SocketSubscriber(socket: socket, logger: logger))
         reply("ack:leave", Self.joinSuccess(left, message: "Left \(room)"))
+    }
+
+    /// The optional `deltas` of `join:playlists` and `sync:request`: a boolean when present.
+    static func deltasFlag(_ value: SocketValue?) -> Result<Bool?, BoxError> {
+        guard let flag = value?["deltas"], flag != .null else { return .success(nil) }
+        guard let deltas = flag.boolValue else { return .failure(.validation(field: "deltas", "deltas must be true or false.")) }
+        return .success(deltas)
     }
 
     static func playlistRoom(_ arguments: [SocketValue]) -> Result<Room, BoxError> {
@@ -154,7 +166,7 @@ public final class RealtimeGateway: Service {
             }
             let result = await self.state.sync(request, subscriber: SocketSubscriber(socket: socket, logger: self.logger))
             reply("sync:complete", [
-                "synced_rooms": .array(result.rooms.map { .string($0.description) }),
+                "synced_rooms": .array(result.rooms.filter(\.isPublic).map { .string($0.description) }),
                 "server_seq": .int(Int64(result.serverSeq)),
                 "server_epoch": .string(self.state.serverEpoch),
                 "mode": .string(result.mode.rawValue),
@@ -200,6 +212,10 @@ public final class RealtimeGateway: Service {
                 return .failure(.validation(field: "server_epoch", "server_epoch must be a string."))
             }
             request.serverEpoch = text
+        }
+        switch deltasFlag(value) {
+        case .success(let deltas): request.deltas = deltas
+        case .failure(let error): return .failure(error)
         }
         return .success(request)
     }

@@ -37,6 +37,7 @@ public struct RealtimePublisher: EventPublisher {
         }
         var target = namespace.to(first.description)
         for room in event.rooms.dropFirst() { target = target.to(room.description) }
+        for room in event.exceptRooms { target = target.except(room.description) }
         if case .upload = event.payload { target = target.filter(mayUpload) }
         target.emit(event.type.rawValue, envelope)
     }
@@ -49,7 +50,7 @@ struct SocketSubscriber: EventSubscriber {
 
     func enter(_ room: Room) { socket.join(room.description) }
     func exit(_ room: Room) { socket.leave(room.description) }
-    var rooms: Set<Room> { Set(socket.rooms.compactMap(Room.init(name:))) }
+    var rooms: Set<Room> { Set(socket.rooms.compactMap(Room.init(socketRoom:))) }
 
     func deliver(_ events: [StateEvent]) {
         for event in events {

@@ -78,13 +78,14 @@ socket.on("connect", async ({ reconnected }) => {
   setConnection("connected");
   const lastSeq = store.serverSeq, lastEpoch = store.epoch;
   for (const room of rooms) {
-    if (room === "playlists") await socket.emit("join:playlists", {}).catch(() => {});
+    // Deltas: a change of one playlist comes as that playlist alone (state:playlist_updated).
+    if (room === "playlists") await socket.emit("join:playlists", { deltas: true }).catch(() => {});
     else if (room === "nfc") await socket.emit("join:nfc", {}).catch(() => {});
     else await socket.emit("join:playlist", { playlist_id: room.slice(9) }).catch(() => {});
   }
   if (reconnected && lastEpoch) {
     // Events missed while away (the joins brought snapshots; replays older than them are skipped).
-    socket.emit("sync:request", { last_global_seq: lastSeq, server_epoch: lastEpoch }).catch(() => {});
+    socket.emit("sync:request", { last_global_seq: lastSeq, server_epoch: lastEpoch, deltas: true }).catch(() => {});
   }
 });
 socket.on("disconnect", () => setConnection("offline"));
@@ -110,6 +111,16 @@ socket.on("state:playlists", (envelope) => {
   store.playlists = envelope.data.playlists;
   notify("playlists", store.playlists);
 });
+/** The box's order: by position, then by when they were made. */
+function sortPlaylists(list) {
+  return list.sort((a, b) => a.position - b.position || a.created_at - b.created_at);
+}
+socket.on("state:playlist_updated", (envelope) => {
+  const playlist = envelope.data.playlist;
+  if (!store.playlists || !fresh("playlists", envelope)) return;
+  store.playlists = sortPlaylists([...store.playlists.filter((p) => p.id !== playlist.id), playlist]);
+  notify("playlists", store.playlists);
+});
 socket.on("state:playlist", (envelope) => {
   const playlist = envelope.data;
   if (!fresh(`playlist:${playlist.id}`, envelope)) return;
@@ -126,6 +137,13 @@ socket.on("state:track", (envelope) => {
 socket.on("state:playlist_deleted", (envelope) => {
   const id = (envelope.data ?? envelope).playlist_id;
   store.playlist.delete(id);
+  // Out of the collection too, closing the gap in positions as the box does.
+  const removed = store.playlists?.find((p) => p.id === id);
+  if (removed && fresh("playlists", envelope)) {
+    store.playlists = store.playlists.filter((p) => p.id !== id)
+      .map((p) => (p.position > removed.position ? { ...p, position: p.position - 1 } : p));
+    notify("playlists", store.playlists);
+  }
   notify("playlist_deleted", id);
 });
 socket.on("nfc_status", (status) => {
