@@ -68,7 +68,7 @@ struct ManagerPartsTests {
         #expect(trackEnd.tick(.endOfTrack, player: player, positionMs: 57_500, now: 0) == .setVolume(15))
     }
 
-    @Test("resume rule: a switch, a pause and a stop remember; a natural end forgets; a deleted playlist is left alone")
+    @Test("resume rule: a switch, a pause, a stop, the next track and a seek remember; a natural end forgets; a deleted playlist is left alone")
     func resumeRule() {
         let playing = Self.player(status: .playing, index: 1)
         let exists: (PlaylistID) -> Bool = { _ in true }
@@ -88,6 +88,16 @@ struct ManagerPartsTests {
         #expect(ResumeRule.decision(from: playing, at: 5_000, to: stopped, naturalEnd: false, now: 7, stillExists: exists)?.point?.positionMs == 5_000)
         #expect(ResumeRule.decision(from: playing, at: 60_000, to: stopped, naturalEnd: true, now: 7, stillExists: exists) == .clear(Self.playlistID))
         #expect(ResumeRule.decision(from: playing, at: 5_000, to: playing, naturalEnd: false, now: 7, stillExists: exists) == nil)
+        // On to the next track (a skip, or the end of one): its start is where to come back to.
+        var next = playing
+        next.index = 0
+        next.positionMs = 0
+        let skipped = ResumeRule.decision(from: playing, at: 5_000, to: next, naturalEnd: true, now: 7, stillExists: exists)?.point
+        #expect(skipped?.trackID == next.current?.id && skipped?.positionMs == 0)
+        // A seek, playing or paused.
+        var sought = paused
+        sought.positionMs = 90_000
+        #expect(ResumeRule.decision(from: paused, at: 12_345, to: sought, naturalEnd: false, now: 7, stillExists: exists)?.point?.positionMs == 90_000)
         var unloaded = Player()
         unloaded.status = .stopped
         #expect(ResumeRule.decision(from: playing, at: 5_000, to: unloaded, naturalEnd: false, now: 7, stillExists: { _ in false }) == nil)

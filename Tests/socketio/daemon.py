@@ -16,12 +16,14 @@ from conftest import ROOT
 
 
 class Daemon:
-    def __init__(self, *extra, env_extra=None, hardware="sim", feedback_sounds=False, nofile=None):
+    def __init__(self, *extra, env_extra=None, hardware="sim", feedback_sounds=False, nofile=None, data=None):
         self.hardware = hardware
         # The open-file limit (soft and hard, as systemd's LimitNOFILE sets them); None: inherited.
         self.nofile = nofile
         self.binary = self.binary_path()
-        self.data = tempfile.mkdtemp(prefix="musicboxd-realtime-")
+        # The data folder: a fresh one (removed by `stop`), or the caller's (left where it is).
+        self.owns_data = data is None
+        self.data = data or tempfile.mkdtemp(prefix="musicboxd-realtime-")
         self.extra = list(extra)
         # Unknown MUSICBOXD_* variables are configuration errors: pass only our own.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MUSICBOXD_")}
@@ -95,4 +97,5 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
-        shutil.rmtree(self.data, ignore_errors=True)
+        if self.owns_data:
+            shutil.rmtree(self.data, ignore_errors=True)

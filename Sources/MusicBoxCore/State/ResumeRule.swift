@@ -1,5 +1,6 @@
 /// When where a playlist was left is remembered, and what is remembered: on a switch to another
-/// playlist, a pause, a stop. A playlist that played to its end starts over next time. A pure
+/// playlist, a pause, a stop, a move to another track of it or a seek (a power cut right after
+/// "next" or a jump must not bring the old place back). A playlist that played to its end starts over next time. A pure
 /// rule over the player before and after a command; the state manager hands what it decides to
 /// the ``ResumeWriter``.
 enum ResumeRule {
@@ -19,6 +20,9 @@ enum ResumeRule {
         if new.playlist?.id != playlist { return save(track, oldPositionMs) }
         if old.status == .playing, new.status == .paused, let current = new.current { return save(current.id, new.positionMs) }
         if old.status != .stopped, new.status == .stopped { return naturalEnd ? .clear(playlist) : save(track, oldPositionMs) }
+        if new.status != .stopped, let current = new.current, current.id != track || new.positionMs != old.positionMs {
+            return save(current.id, new.positionMs)
+        }
         return nil
     }
 }
