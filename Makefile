@@ -18,6 +18,9 @@ TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-
                      $(if $(filter no,$(TEST_BROWSER)),,chromium chromium-driver)
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test
+# Python suite workers (pytest-xdist, whole files each): its tests mostly wait on daemons, so
+# three share two cores; PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 3
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # FFmpeg, built from Debian's own source package with only what a music box decodes (audio
@@ -114,7 +117,7 @@ test-socketio: pydeps
 	$(SWIFT) build --product SocketIOTestServer
 	$(SWIFT) build --product musicboxd
 	SOCKETIO_TEST_SERVER=$$($(SWIFT) build --show-bin-path)/SocketIOTestServer MUSICBOXD_BINARY=$$($(SWIFT) build --show-bin-path)/musicboxd \
-		$(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider Tests/socketio
+		$(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile Tests/socketio
 
 release:
 	$(MAKE) build CONFIG=release

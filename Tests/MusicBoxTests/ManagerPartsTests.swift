@@ -98,6 +98,14 @@ struct ManagerPartsTests {
         var sought = paused
         sought.positionMs = 90_000
         #expect(ResumeRule.decision(from: paused, at: 12_345, to: sought, naturalEnd: false, now: 7, stillExists: exists)?.point?.positionMs == 90_000)
+        // A playlist that starts (after nothing, or after another, or from stopped) is remembered
+        // where it starts; one already playing is left to the rules above.
+        var started = playing
+        started.positionMs = 0
+        #expect(ResumeRule.start(from: Player(), to: started, now: 7)?.point?.positionMs == 0)
+        #expect(ResumeRule.start(from: stopped, to: started, now: 7)?.point?.trackID == started.current?.id)
+        #expect(ResumeRule.start(from: playing, to: started, now: 7) == nil)
+        #expect(ResumeRule.start(from: Player(), to: Player(), now: 7) == nil)
         var unloaded = Player()
         unloaded.status = .stopped
         #expect(ResumeRule.decision(from: playing, at: 5_000, to: unloaded, naturalEnd: false, now: 7, stillExists: { _ in false }) == nil)

@@ -70,3 +70,15 @@ def server():
 @pytest.fixture(params=list(TRANSPORTS))
 def transports(request):
     return TRANSPORTS[request.param]
+
+
+# The suite runs on several workers (pytest-xdist, whole files per worker: `-n 3 --dist loadfile`,
+# see the Makefile). Files are handed out in collection order, so the longest go first and the
+# short ones fill in around them; otherwise one long file started last sets the wall time.
+LONGEST_FIRST = ["test_power_cuts.py", "test_web_ui.py", "test_daemon_nfc.py", "test_uploads.py", "test_http_limits.py",
+                 "test_daemon_audio.py", "test_feedback_sounds.py", "test_openapi_fuzz.py", "test_daemon_realtime.py"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(os.path.basename(str(item.fspath)), len(rank)))

@@ -25,4 +25,13 @@ enum ResumeRule {
         }
         return nil
     }
+
+    /// Where a playlist that just started playing (after another one, or after nothing) is:
+    /// remembered at once, so a power cut before the first periodic save does not bring back
+    /// an older place of it (a parent restarted it from the top; the box must not jump back).
+    static func start(from old: Player, to new: Player, now: EpochMillis) -> ResumeDecision? {
+        guard new.status != .stopped, let playlist = new.playlist?.id, let current = new.current,
+              old.playlist?.id != playlist || old.status == .stopped else { return nil }
+        return .save(ResumePoint(playlistID: playlist, trackID: current.id, positionMs: new.positionMs, updatedAt: now))
+    }
 }

@@ -99,6 +99,7 @@ extension StateManager {
         ) {
             decide(decision)
         }
+        if let started = ResumeRule.start(from: old, to: new, now: clock.millis) { decide(started) }
     }
 
     func saveResumePoint(_ playlist: PlaylistID, track: TrackID, at positionMs: Int64) {

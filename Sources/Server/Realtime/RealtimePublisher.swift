@@ -27,6 +27,13 @@ public struct RealtimePublisher: EventPublisher {
 
     public func publish(_ event: StateEvent) {
         guard let first = event.rooms.first else { return }
+        var target = namespace.to(first.description)
+        for room in event.rooms.dropFirst() { target = target.to(room.description) }
+        for room in event.exceptRooms { target = target.except(room.description) }
+        if case .upload = event.payload { target = target.filter(mayUpload) }
+        // The whole collection for a room whose members all take deltas is encoded for nobody.
+        // (Sockets enter the state rooms on the state manager, which is the caller here.)
+        guard target.hasRecipients else { return }
         let envelope: SocketValue
         do {
             envelope = try SocketValue.encoding(event)
@@ -35,10 +42,6 @@ public struct RealtimePublisher: EventPublisher {
             logger.critical("cannot encode \(event.type.rawValue) #\(event.serverSeq): \(error)")
             return
         }
-        var target = namespace.to(first.description)
-        for room in event.rooms.dropFirst() { target = target.to(room.description) }
-        for room in event.exceptRooms { target = target.except(room.description) }
-        if case .upload = event.payload { target = target.filter(mayUpload) }
         target.emit(event.type.rawValue, envelope)
     }
 }

@@ -68,6 +68,13 @@ public struct BroadcastOperator: Sendable {
         return copy
     }
 
+    /// Whether any socket is selected now (so a caller can skip encoding for nobody).
+    public var hasRecipients: Bool {
+        var targets = namespace.rooms.select(included: included, excluded: excluded) { namespace.allSockets }
+        if let predicate { targets = targets.filter(predicate) }
+        return !targets.isEmpty
+    }
+
     public func emit(_ event: String, _ arguments: SocketValue...) { emit(event, arguments) }
 
     /// Sends to every selected socket; returns how many it was sent to.
