@@ -117,7 +117,9 @@ test-socketio: pydeps
 	$(SWIFT) build --product SocketIOTestServer
 	$(SWIFT) build --product musicboxd
 	SOCKETIO_TEST_SERVER=$$($(SWIFT) build --show-bin-path)/SocketIOTestServer MUSICBOXD_BINARY=$$($(SWIFT) build --show-bin-path)/musicboxd \
-		$(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile Tests/socketio
+		$(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider -m solo Tests/socketio && \
+	SOCKETIO_TEST_SERVER=$$($(SWIFT) build --show-bin-path)/SocketIOTestServer MUSICBOXD_BINARY=$$($(SWIFT) build --show-bin-path)/musicboxd \
+		$(VENV)/bin/python -m pytest -q -rs -p no:cacheprovider -m "not solo" -n $(PYTEST_WORKERS) --dist worksteal Tests/socketio
 
 release:
 	$(MAKE) build CONFIG=release
