@@ -216,6 +216,11 @@ bench-upload: pydeps
 	$(SWIFT) build -c release --product musicboxd
 	$(VENV)/bin/python Benchmarks/upload_throughput.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
 
+## 500 playlists x 20 tracks, 200 clients: memory after 10 000 uploads vs a restart; rename fan-out with deltas, without, at 50 playlists.
+bench-scale: pydeps
+	$(SWIFT) build -c release --product musicboxd
+	$(VENV)/bin/python Benchmarks/library_scale.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+
 bench-socketio: pydeps
 	$(SWIFT) build -c release --product SocketIOTestServer
 	$(SWIFT) build -c release --package-path Benchmarks/SocketIOBench
