@@ -12,10 +12,7 @@ import Testing
 final class FakeDevice: Sendable {
     struct Log {
         var samples: [Int16] = []
-        var writes = 0
         var drains = 0
-        var drops = 0
-        var fades = 0
         var opens = 0
         /// Each drain, drop and fade, with how many samples had been written when it came.
         var events: [(String, Int)] = []
@@ -48,7 +45,6 @@ final class FakeDevice: Sendable {
             let failed = device.log.withLock { log -> Bool in
                 guard !log.failWrites else { return true }
                 log.samples += samples
-                log.writes += 1
                 return false
             }
             if failed { throw BoxError(.hardwareUnavailable, "Cannot write to the fake device: gone.") }
@@ -56,9 +52,9 @@ final class FakeDevice: Sendable {
 
         func delayFrames() -> Int { 0 }
         func drain() { device.log.withLock { $0.drains += 1; $0.events.append(("drain", $0.samples.count)) } }
-        func drop() { device.log.withLock { $0.drops += 1; $0.events.append(("drop", $0.samples.count)) } }
+        func drop() { device.log.withLock { $0.events.append(("drop", $0.samples.count)) } }
         func fadeOut(frames: Int) -> Int {
-            device.log.withLock { $0.fades += 1; $0.events.append(("fade", $0.samples.count)) }
+            device.log.withLock { $0.events.append(("fade", $0.samples.count)) }
             return frames
         }
     }

@@ -20,7 +20,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -237,7 +236,7 @@ class Box:
             time.sleep(0.05)
 
 
-def check(daemon, mount, expect, listening, cut_at, round_number):
+def check(daemon, expect, listening, cut_at, round_number):
     data = daemon.data
     db = sqlite3.connect(os.path.join(data, "musicbox.sqlite"))
     try:
@@ -346,7 +345,7 @@ def test_a_hundred_power_cuts_lose_nothing_acknowledged(tmp_path_factory):
             assert not worker.is_alive(), "the worker hung"
             mount.mount()
             box = Box(mount, expect, rng, songs)
-            outcome = check(box.daemon, mount, expect, listening, cut_at, round_number)
+            outcome = check(box.daemon, expect, listening, cut_at, round_number)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             resumes_checked += outcome == "checked"
         print(f"\n{CUTS} cuts in {time.time() - started:.0f} s: {len(expect.tracks)} uploads acknowledged,"

@@ -31,8 +31,7 @@ struct CueMixer {
         voice = cue.mixed(into: &samples, gain: gain(cue.gain))
     }
 
-    /// The next `frames` of the cue on its own; once it is all out, `drainAt` is set from the
-    /// device's `delayFrames` after that write (asked through `heardIn`).
+    /// The next `frames` of the cue on its own (then ``written(delayFrames:now:)``).
     mutating func alone(frames: Int, gain: (Double) -> Double) -> [Int16] {
         guard let cue = voice else { return [] }
         var piece: [Int16] = []

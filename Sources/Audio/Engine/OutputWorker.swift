@@ -232,7 +232,7 @@ final class OutputWorker {
     /// reported then, not at the next chunk); otherwise until something comes.
     private func waitDeadline() -> ContinuousClock.Instant? {
         let (playing, untilEnd) = control.read { state in
-            (state.transport.isPlaying, state.ledger.framesUntilNextEnd(played: state.ledger.playedFrames))
+            (state.transport.isPlaying, state.ledger.framesUntilNextEnd)
         }
         if cues.isSounding, !playing { return .now }
         var deadline = cues.drainAt

@@ -83,9 +83,10 @@ struct PositionLedger {
         return finished
     }
 
-    /// Frames still to be heard before the next known end of a segment (`nil`: none is known).
-    func framesUntilNextEnd(played: Int64) -> Int64? {
+    /// Frames still to be heard, as last measured, before the next known end of a segment
+    /// (`nil`: none is known).
+    var framesUntilNextEnd: Int64? {
         guard let end = segments.first?.outputEnd else { return nil }
-        return max(0, end - played)
+        return max(0, end - playedFrames)
     }
 }

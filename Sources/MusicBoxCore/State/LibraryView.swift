@@ -38,10 +38,9 @@ public struct LibraryView: Sendable {
     /// when it is new and goes last, otherwise by sorting again.
     private mutating func place(_ summary: PlaylistSummary) {
         if let index = indices[summary.id] {
-            let old = summaries[index]
             let staysBefore = index + 1 == summaries.count || Self.precedes(summary, summaries[index + 1])
             let staysAfter = index == 0 || Self.precedes(summaries[index - 1], summary)
-            if (old.position, old.createdAt) == (summary.position, summary.createdAt) || (staysBefore && staysAfter) {
+            if staysBefore && staysAfter {
                 summaries.replace(at: index, with: summary)
                 return
             }
