@@ -13,8 +13,8 @@ DATA_DIR     ?= ./data
 # Debian packages, the same names on bookworm and trixie. `make deps` installs what building and
 # running need (make run, make install: no browser, no sound server); `make test-deps` adds what
 # only the tests need (TEST_BROWSER=no leaves out Chromium, for the hardware tests alone).
-APT_PACKAGES      := pkg-config libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev
-TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-utils python3 python3-venv curl systemd fuse3 \
+APT_PACKAGES      := pkg-config libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev libgnutls28-dev
+TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-utils python3 python3-venv curl systemd fuse3 icecast2 \
                      $(if $(filter no,$(TEST_BROWSER)),,chromium chromium-driver)
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test
@@ -24,15 +24,17 @@ PYTEST_WORKERS ?= 3
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # FFmpeg, built from Debian's own source package with only what a music box decodes (audio
-# demuxers, decoders and parsers; no video, network or devices) and linked in statically.
+# demuxers, decoders and parsers; HTTPS (GnuTLS: FFmpeg 5.1 checks the host name only with it) and HLS for web radio; no video or
+# devices) and linked in statically.
 # Debian's shared libavcodec pulls in some 150 libraries (x265, librsvg, gnutls, …), which alone
 # cost ~29 MiB of resident memory; this build costs ~2. See README "Audio formats".
 FFMPEG_DIR   := $(CURDIR)/.build/ffmpeg
 FFMPEG_SRC   := $(CURDIR)/.build/ffmpeg-src
-FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --disable-doc --disable-network \
+FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --disable-doc \
                 --disable-debug --disable-avdevice --disable-avfilter --disable-swscale --disable-postproc \
-                --enable-pic --enable-static --disable-shared --enable-zlib --enable-protocol=file \
-                --enable-demuxer=mp3,mov,flac,ogg,wav,aac,matroska,aiff,w64 \
+                --enable-pic --enable-static --disable-shared --enable-zlib --enable-network --enable-gnutls \
+                --enable-protocol=file,http,https,tcp,tls,crypto \
+                --enable-demuxer=mp3,mov,flac,ogg,wav,aac,matroska,aiff,w64,hls,mpegts \
                 --enable-decoder=mp3,mp3float,aac,aac_latm,alac,flac,vorbis,opus,pcm_s16le,pcm_s24le,pcm_s32le,pcm_f32le,pcm_f64le,pcm_u8,pcm_s16be,pcm_s24be,pcm_s32be,pcm_f32be,pcm_alaw,pcm_mulaw \
                 --enable-parser=mpegaudio,aac,aac_latm,flac,vorbis,opus
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
@@ -66,9 +68,11 @@ deps:
 	fi
 	@$(MAKE) --no-print-directory ffmpeg
 
-## The minimal static FFmpeg (once; `rm -rf .build/ffmpeg` to rebuild).
-ffmpeg: $(FFMPEG_DIR)/.built
-$(FFMPEG_DIR)/.built:
+## The minimal static FFmpeg (once per set of flags: the marker is named by them, so a checkout
+## whose flags changed builds it again).
+FFMPEG_STAMP := $(FFMPEG_DIR)/.built-$(shell echo '$(FFMPEG_FLAGS)' | md5sum | cut -c1-12)
+ffmpeg: $(FFMPEG_STAMP)
+$(FFMPEG_STAMP):
 	rm -rf $(FFMPEG_SRC) $(FFMPEG_DIR) && mkdir -p $(FFMPEG_SRC)
 	cd $(FFMPEG_SRC) && apt-get source --download-only -qq ffmpeg 2>&1 | grep -v "unsandboxed" || true
 	cd $(FFMPEG_SRC) && dpkg-source -x --no-check ffmpeg_*.dsc src >/dev/null

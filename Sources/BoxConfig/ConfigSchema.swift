@@ -191,6 +191,26 @@ public enum ConfigSchema {
             read: { .integer($0.audio.resumeSaveIntervalMs) }, write: { $0.audio.resumeSaveIntervalMs = $1.integer }
         ),
         ConfigSetting(
+            key: "streams.ca_file", kind: .text(allowEmpty: true),
+            documentation: "Certificates (PEM) that https streams are checked against; empty: the system's (/etc/ssl/certs). A stream whose certificate does not check out is not played.",
+            read: { .string($0.streams.caFile) }, write: { $0.streams.caFile = $1.text }
+        ),
+        ConfigSetting(
+            key: "streams.open_timeout_ms", kind: .integer(1000...60_000),
+            documentation: "How long a stream may take to start answering with audio, in ms, before the box says it cannot be reached and plays the next item.",
+            read: { .integer($0.streams.openTimeoutMs) }, write: { $0.streams.openTimeoutMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "streams.read_timeout_ms", kind: .integer(1000...60_000),
+            documentation: "A stream that sends nothing for this long, in ms, counts as dropped and is reconnected.",
+            read: { .integer($0.streams.readTimeoutMs) }, write: { $0.streams.readTimeoutMs = $1.integer }
+        ),
+        ConfigSetting(
+            key: "streams.give_up_after_s", kind: .integer(5...3600),
+            documentation: "A stream that dropped is reconnected (after 0.5 s, then 1, 2, 4, up to 8 s apart) for this many seconds; then the box says so and plays the next item.",
+            read: { .integer($0.streams.giveUpAfterS) }, write: { $0.streams.giveUpAfterS = $1.integer }
+        ),
+        ConfigSetting(
             key: "nfc.device", kind: .text(allowEmpty: false),
             documentation: "libnfc connection string of the NFC reader: \"pn532_uart:/dev/ttyS0\", \"pn532_i2c:/dev/i2c-1\", \"pn532_spi:/dev/spidev0.0\", \"pn53x_usb\", \"acr122_usb\", or \"auto\" for the first reader libnfc finds (USB ones; serial readers must be named). In hardware mode \"auto\" a reader that does not open at start means a simulated one.",
             read: { .string($0.nfc.device) }, write: { $0.nfc.device = $1.text }

@@ -42,6 +42,15 @@ public struct DaemonConfig: Sendable, Equatable {
         public var resumeSaveIntervalMs = 10_000
     }
 
+    /// Live streams (web radio): how long the box waits for one, and when it gives up on one that dropped.
+    public struct Streams: Sendable, Equatable {
+        /// PEM certificates HTTPS streams are checked against; empty: the system's.
+        public var caFile = ""
+        public var openTimeoutMs = 8000
+        public var readTimeoutMs = 10_000
+        public var giveUpAfterS = 120
+    }
+
     /// Switching the system off from the box (shutdown button, `/api/system/shutdown`).
     public struct Power: Sendable, Equatable {
         /// The file whose creation asks systemd to power off (`musicboxd-shutdown.path`); empty:
@@ -117,6 +126,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var nfc = NFC()
     public var controls = Controls()
     public var audio = Audio()
+    public var streams = Streams()
     public var power = Power()
     public var uploads = Uploads()
     public var realtime = Realtime()

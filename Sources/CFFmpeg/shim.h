@@ -15,4 +15,8 @@ static inline int musicbox_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int musicbox_averror_enoent(void) { return AVERROR(ENOENT); }
 static inline int64_t musicbox_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int musicbox_av_time_base(void) { return AV_TIME_BASE; }
+static inline int musicbox_averror_exit(void) { return AVERROR_EXIT; }
+static inline int musicbox_averror_http_not_found(void) { return AVERROR_HTTP_NOT_FOUND; }
+static inline int musicbox_averror_http_forbidden(void) { return AVERROR_HTTP_FORBIDDEN; }
+static inline int musicbox_averror_etimedout(void) { return AVERROR(ETIMEDOUT); }
 #endif

@@ -133,6 +133,7 @@ public final class MusicBoxDaemon: Sendable {
         let httpLogger = logger.with(label: "musicboxd.http")
         dependencies.logger = httpLogger
         dependencies.buttons = ControlService.buttonMap(config.controls)
+        dependencies.streamProbe = StreamProbe.prober(limits: Self.streamLimits(config))
         dependencies.engine = engine
         dependencies.power = power
         dependencies.hosts = hosts
@@ -226,6 +227,8 @@ public final class MusicBoxDaemon: Sendable {
         alsa.periodMs = config.audio.periodMs > 0 ? config.audio.periodMs : nil
         alsa.mixerControl = config.audio.mixerControl.isEmpty ? nil : config.audio.mixerControl
         alsa.mixerDevice = config.audio.mixerDevice
+        alsa.stream = streamLimits(config)
+        alsa.streamRetry = StreamRetry.Policy(giveUpAfter: .seconds(config.streams.giveUpAfterS))
         switch config.hardware.mode {
         case .sim:
             return SimulatedPlaybackEngine()
@@ -240,6 +243,14 @@ public final class MusicBoxDaemon: Sendable {
         case .real:
             return ALSAPlaybackEngine(configuration: alsa, resolve: { store.mediaPath(for: $0) }, logger: logger)
         }
+    }
+
+    /// How long streams may take to open and to send, and the certificates https is checked against.
+    static func streamLimits(_ config: DaemonConfig) -> StreamConnection.Limits {
+        StreamConnection.Limits(
+            openTimeout: .milliseconds(config.streams.openTimeoutMs), readTimeout: .milliseconds(config.streams.readTimeoutMs),
+            caFile: config.streams.caFile.isEmpty ? nil : config.streams.caFile
+        )
     }
 
     /// Runs until a shutdown signal or ``shutdown()``, then closes the database cleanly.

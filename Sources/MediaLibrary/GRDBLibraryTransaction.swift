@@ -36,13 +36,18 @@ struct GRDBLibraryTransaction: LibraryTransaction {
         return try PlaylistRepository.detail(db, id: playlist)!
     }
 
+    func addStream(_ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
+        _ = try TrackRepository.appendStream(db, new, to: playlist, now: now)
+        return try PlaylistRepository.detail(db, id: playlist)!
+    }
+
     func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
         guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
         let own = Set(try TrackRepository.tracks(db, in: playlist).map(\.id))
         if let stranger = tracks.first(where: { !own.contains($0) }) {
             throw BoxError(.notFound, "Playlist \(playlist) has no track \(stranger).", details: ["track_id": stranger.description])
         }
-        files.deleted += try Set(tracks).map { try TrackRepository.delete(db, id: $0, now: now) }
+        files.deleted += try Set(tracks).compactMap { try TrackRepository.delete(db, id: $0, now: now) }
         return try PlaylistRepository.detail(db, id: playlist)!
     }
 

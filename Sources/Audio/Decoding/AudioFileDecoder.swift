@@ -42,18 +42,45 @@ public final class AudioFileDecoder {
 
     /// FFmpeg's own messages ("decode_frame() failed") would go to stderr; what matters of them
     /// reaches the log as our errors, which name the file and the reason.
-    private static let quietFFmpeg: Void = av_log_set_level(AV_LOG_FATAL)
+    private static let quietFFmpeg: Void = {
+        av_log_set_level(AV_LOG_FATAL)
+        // Once, before any stream is opened: sets up GnuTLS for https.
+        _ = avformat_network_init()
+    }()
 
     /// Turns FFmpeg's stderr chatter off (once per process).
     static func silenceFFmpeg() { quietFFmpeg }
 
-    public init(path: String, output: PCMFormat = .standard) throws(BoxError) {
+    /// The live stream's connection, while one is open (``init(stream:output:connection:)``).
+    private let connection: StreamConnection?
+
+    public convenience init(path: String, output: PCMFormat = .standard) throws(BoxError) {
+        try self.init(location: path, output: output, connection: nil)
+    }
+
+    /// Opens a live stream (an http or https URL) through FFmpeg's own network protocols, on the
+    /// calling (decoder) thread; `connection` bounds how long that may block and ends it when
+    /// the stream is no longer wanted. A stream that cannot be reached or is not audio is
+    /// refused with `stream_unavailable`.
+    public convenience init(stream url: String, output: PCMFormat = .standard, connection: StreamConnection) throws(BoxError) {
+        try self.init(location: url, output: output, connection: connection)
+    }
+
+    private init(location path: String, output: PCMFormat, connection: StreamConnection?) throws(BoxError) {
         Self.quietFFmpeg
         self.path = path
         self.output = output
+        self.connection = connection
         var format: UnsafeMutablePointer<AVFormatContext>?
-        var status = avformat_open_input(&format, path, nil, nil)
+        var options: OpaquePointer?
+        if let connection {
+            format = avformat_alloc_context()
+            connection.prepare(format, options: &options)
+        }
+        var status = avformat_open_input(&format, path, nil, &options)
+        av_dict_free(&options)
         guard status >= 0, let format else {
+            if let connection { throw connection.refusal(status, url: path) }
             if status == musicbox_averror_enoent() {
                 throw BoxError(.notFound, "The audio file is missing from the media folder.", details: ["path": path, "reason": "missing"])
             }
@@ -63,12 +90,18 @@ public final class AudioFileDecoder {
         status = avformat_find_stream_info(format, nil)
         guard status >= 0 else {
             avformat_close_input(&self.format)
+            if let connection { throw connection.refusal(status, url: path) }
             throw Self.refusal(path, "has no readable stream information", status)
         }
+        connection?.opened()
         var decoderPointer: UnsafePointer<AVCodec>?
         streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &decoderPointer, 0)
         guard streamIndex >= 0, let decoder = decoderPointer, let stream = format.pointee.streams[Int(streamIndex)] else {
             avformat_close_input(&self.format)
+            if connection != nil {
+                throw BoxError(.streamUnavailable, "The address answers, but not with audio this box can play.",
+                               details: ["url": StreamConnection.shown(path), "reason": "not_audio"])
+            }
             throw Self.refusal(path, "has no audio stream this box can decode", streamIndex)
         }
         timeBase = stream.pointee.time_base
@@ -166,6 +199,8 @@ public final class AudioFileDecoder {
         guard let format, let packet, let codec else { return }
         let status = av_read_frame(format, packet)
         if status < 0 {
+            // A stream that ends or breaks off has dropped: the caller reconnects.
+            if let connection { throw connection.refusal(status, url: path, whilePlaying: true) }
             // End of file, or a truncated file: either way decode what was read.
             avcodec_send_packet(codec, nil)
             state = .draining
@@ -273,6 +308,27 @@ public final class AudioFileDecoder {
 }
 
 extension AudioFileDecoder {
+    /// What a live stream's server says of it and of what it plays now: the ICY headers
+    /// (`icy-name: …` lines) and the last ICY metadata block (`StreamTitle='…';`), raw bytes.
+    public var streamMetadata: (headers: [UInt8]?, packet: [UInt8]?) {
+        guard let format else { return (nil, nil) }
+        return (Self.exportedOption(format, "icy_metadata_headers"), Self.exportedOption(format, "icy_metadata_packet"))
+    }
+
+    /// The codec, as FFmpeg names it (`mp3`, `aac`, `opus`).
+    public var codecName: String {
+        guard let codec else { return "unknown" }
+        return String(cString: avcodec_get_name(codec.pointee.codec_id))
+    }
+
+    private static func exportedOption(_ format: UnsafeMutablePointer<AVFormatContext>, _ name: String) -> [UInt8]? {
+        var value: UnsafeMutablePointer<UInt8>?
+        guard av_opt_get(format, name, AV_OPT_SEARCH_CHILDREN, &value) >= 0, let value else { return nil }
+        defer { av_free(value) }
+        let bytes = Array(UnsafeBufferPointer(start: value, count: strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self))))
+        return bytes.isEmpty ? nil : bytes
+    }
+
     /// The FFmpeg this binary uses, as loaded ("FFmpeg 7.1.2 (libavformat 61.7.100)").
     public static var library: String {
         let format = avformat_version()

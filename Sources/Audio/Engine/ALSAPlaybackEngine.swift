@@ -34,6 +34,10 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         /// How much decoded audio waits between decoder and output.
         public var queueMs = 1000
         public var retryInterval: Duration = .seconds(3)
+        /// Live streams: how long opening and reading may wait, and which certificates https is checked against.
+        public var stream = StreamConnection.Limits()
+        /// Live streams: how a drop is reconnected.
+        public var streamRetry = StreamRetry.Policy()
         public init(device: String = "default") { self.device = device }
     }
 
@@ -61,7 +65,10 @@ public final class ALSAPlaybackEngine: PlaybackEngine {
         )
         let control = control
         Self.startThread("musicboxd.audio.decoder") {
-            DecoderWorker(control: control, format: format, resolve: resolve, logger: logger).run()
+            DecoderWorker(
+                control: control, format: format, resolve: resolve, streamLimits: configuration.stream,
+                streamRetry: configuration.streamRetry, logger: logger
+            ).run()
         }
         Self.startThread("musicboxd.audio.output") {
             OutputWorker(control: control, configuration: configuration, openSink: openSink, logger: logger).run()

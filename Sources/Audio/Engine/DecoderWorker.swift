@@ -9,6 +9,8 @@ struct DecoderWorker: Sendable {
     let control: EngineControl
     let format: PCMFormat
     let resolve: ALSAPlaybackEngine.FileResolver
+    let streamLimits: StreamConnection.Limits
+    let streamRetry: StreamRetry.Policy
     let logger: Logger
 
     func run() {
@@ -26,6 +28,10 @@ struct DecoderWorker: Sendable {
         while !stale() {
             instance += 1
             let key = TrackKey(id: item.track.id, generation: job.generation, instance: instance)
+            if case .stream(let url) = item.track.source {
+                // A live stream does not end by itself: it plays until the generation does, or fails.
+                return play(stream: url, key: key, generation: job.generation)
+            }
             do throws(BoxError) {
                 guard let path = resolve(item.track.id) else {
                     throw BoxError(.notFound, "The file of track \(item.track.id) is missing.", details: ["track_id": item.track.id.description])

@@ -86,4 +86,17 @@ final class EngineControl: @unchecked Sendable {
     }
 
     func isStale(_ generation: UInt64) -> Bool { read { $0.isStale(generation) } }
+
+    /// Waits until `deadline`, or less when the generation ends meanwhile; `true` when it ended.
+    func waitWhileCurrent(_ generation: UInt64, until deadline: ContinuousClock.Instant) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !state.isStale(generation) {
+            let left = deadline - .now
+            guard left > .zero else { return false }
+            let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+            _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+        }
+        return true
+    }
 }

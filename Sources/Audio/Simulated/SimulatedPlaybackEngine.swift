@@ -143,7 +143,9 @@ import Synchronization
         guard state.playing else { return state.base }
         let elapsed = ContinuousClock.now - state.since
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        return min(item.track.durationMs, state.base + Int64(ms * speed))
+        let heard = state.base + Int64(ms * speed)
+        // A live stream has no end: its position is the time listened.
+        return item.track.source.isLive ? heard : min(item.track.durationMs, heard)
     }
 
     /// Applies a change at the current position and re-arms the end-of-track timer.
@@ -153,7 +155,7 @@ import Synchronization
             state.since = .now
             body(&state)
             state.generation += 1
-            guard state.playing, let item = state.item else { return (nil, state.generation) }
+            guard state.playing, let item = state.item, !item.track.source.isLive else { return (nil, state.generation) }
             return (max(0, item.track.durationMs - state.base), state.generation)
         }
         arm(remaining, generation: generation)
@@ -182,7 +184,7 @@ import Synchronization
             state.playing = false
             return (item.track.id, state.report, nil)
         }
-        if let rearm { arm(rearm.0, generation: rearm.1) }
+        if let rearm, !(state.withLock { $0.item?.track.source.isLive ?? false }) { arm(rearm.0, generation: rearm.1) }
         if let track, let report { report(.finished(track)) }
     }
 }

@@ -6,7 +6,7 @@ import GRDB
 /// Each migration runs in its own transaction, with foreign keys checked at its end.
 public enum Schema {
     /// Migration identifiers in order. The last one is the current schema version.
-    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork"]
+    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork", "v4_streams"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -77,6 +77,15 @@ public enum Schema {
                 t.primaryKey("track_id", .text).notNull().references("tracks", onDelete: .cascade)
                 t.column("mime_type", .text).notNull()
                 t.column("data", .blob).notNull()
+            }
+        }
+        // v4: items that are not files: live streams (web radio). Their `file_name` is a
+        // placeholder no media file can have (see `TrackRecord.streamFileName`), so the column's
+        // uniqueness and the media folder's sweep stay as they are.
+        migrator.registerMigration("v4_streams") { db in
+            try db.alter(table: "tracks") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "file").check { ["file", "stream"].contains($0) }
+                t.add(column: "source_url", .text)
             }
         }
         return migrator

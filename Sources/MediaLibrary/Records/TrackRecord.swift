@@ -18,6 +18,14 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
     var sha256: String
     var createdAt: Int64
     var hasCover: Bool
+    /// `file` or `stream`.
+    var kind: String
+    /// A stream's address.
+    var sourceURL: String?
+
+    /// The `file_name` of a stream's row: not a stored file name (``MediaFolder/isStoredFileName(_:)``
+    /// refuses it), unique by the id.
+    static func streamFileName(_ id: TrackID) -> String { "stream:\(id)" }
 
     enum CodingKeys: String, CodingKey {
         case id, title, artist, album, sha256
@@ -29,6 +37,8 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
         case fileSize = "file_size"
         case createdAt = "created_at"
         case hasCover = "has_cover"
+        case kind
+        case sourceURL = "source_url"
     }
 
     enum Columns {
@@ -36,6 +46,7 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
         static let playlistID = Column(CodingKeys.playlistID)
         static let trackNumber = Column(CodingKeys.trackNumber)
         static let fileName = Column(CodingKeys.fileName)
+        static let kind = Column(CodingKeys.kind)
     }
 
     func track() throws -> Track {
@@ -45,7 +56,7 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
         return Track(
             id: trackID, playlistID: playlist, trackNumber: trackNumber, title: title, artist: artist,
             album: album, durationMs: durationMs, filename: originalFilename, fileSize: fileSize, createdAt: createdAt,
-            hasCover: hasCover
+            hasCover: hasCover, source: kind == "stream" ? .stream(url: sourceURL ?? "") : .file
         )
     }
 }

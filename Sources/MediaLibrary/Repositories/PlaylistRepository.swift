@@ -63,7 +63,7 @@ public enum PlaylistRepository {
     public static func delete(_ db: Database, id: PlaylistID) throws -> [String] {
         guard let record = try PlaylistRecord.fetchOne(db, key: id.description) else { throw BoxError.playlistNotFound(id) }
         let files = try String.fetchAll(
-            db, sql: "SELECT file_name FROM tracks WHERE playlist_id = ?", arguments: [record.id]
+            db, sql: "SELECT file_name FROM tracks WHERE playlist_id = ? AND kind = 'file'", arguments: [record.id]
         )
         try record.delete(db)
         try db.execute(sql: "UPDATE playlists SET position = position - 1 WHERE position > ?", arguments: [record.position])

@@ -26,7 +26,7 @@ public enum TrackRepository {
 
     /// The media file name of a track, for playing it.
     public static func storedFileName(_ db: Database, id: TrackID) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT file_name FROM tracks WHERE id = ?", arguments: [id.description])
+        try String.fetchOne(db, sql: "SELECT file_name FROM tracks WHERE id = ? AND kind = 'file'", arguments: [id.description])
     }
 
     /// Adds a track at the end of a playlist; touches the playlist's `updated_at`.
@@ -39,7 +39,7 @@ public enum TrackRepository {
             id: new.id.description, playlistID: playlist.description, trackNumber: last + 1, title: new.title,
             artist: new.artist, album: new.album, durationMs: new.durationMs, fileName: new.storedFileName,
             originalFilename: new.originalFilename, fileSize: new.fileSize, sha256: new.sha256, createdAt: now,
-            hasCover: new.artwork != nil
+            hasCover: new.artwork != nil, kind: "file", sourceURL: nil
         )
         try record.insert(db)
         if let artwork = new.artwork {
@@ -52,14 +52,30 @@ public enum TrackRepository {
         return try record.track()
     }
 
-    /// Deletes a track and closes the gap in numbering. Returns its media file name,
-    /// for the caller to remove after commit.
-    public static func delete(_ db: Database, id: TrackID, now: EpochMillis) throws -> String {
+    /// Adds a live stream at the end of a playlist; touches the playlist's `updated_at`.
+    public static func appendStream(_ db: Database, _ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> Track {
+        guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
+        let last = try Int.fetchOne(
+            db, sql: "SELECT MAX(track_number) FROM tracks WHERE playlist_id = ?", arguments: [playlist.description]
+        ) ?? 0
+        let record = TrackRecord(
+            id: new.id.description, playlistID: playlist.description, trackNumber: last + 1, title: new.title,
+            artist: nil, album: nil, durationMs: 0, fileName: TrackRecord.streamFileName(new.id), originalFilename: "",
+            fileSize: 0, sha256: "", createdAt: now, hasCover: false, kind: "stream", sourceURL: new.url
+        )
+        try record.insert(db)
+        try touch(db, playlist: playlist, now: now)
+        return try record.track()
+    }
+
+    /// Deletes a track and closes the gap in numbering. Returns its media file name (`nil` for a
+    /// stream, which has none), for the caller to remove after commit.
+    public static func delete(_ db: Database, id: TrackID, now: EpochMillis) throws -> String? {
         guard let record = try TrackRecord.fetchOne(db, key: id.description) else { throw BoxError.trackNotFound(id) }
         try record.delete(db)
         try shiftDown(db, playlist: record.playlistID, after: record.trackNumber)
         if let playlist = PlaylistID(record.playlistID) { try touch(db, playlist: playlist, now: now) }
-        return record.fileName
+        return record.kind == "file" ? record.fileName : nil
     }
 
     /// Puts a playlist's tracks in the given order, which must name each of its tracks exactly once.
@@ -150,7 +166,7 @@ public enum TrackRepository {
 
     /// The stored file name and original name of a track (for serving its audio).
     public static func file(_ db: Database, track: TrackID) throws -> (storedName: String, originalName: String)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT file_name, original_filename FROM tracks WHERE id = ?", arguments: [track.description]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT file_name, original_filename FROM tracks WHERE id = ? AND kind = 'file'", arguments: [track.description]) else {
             return nil
         }
         return (row["file_name"], row["original_filename"])
@@ -158,7 +174,7 @@ public enum TrackRepository {
 
     /// Every media file name the library refers to.
     public static func allStoredFileNames(_ db: Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT file_name FROM tracks"))
+        Set(try String.fetchAll(db, sql: "SELECT file_name FROM tracks WHERE kind = 'file'"))
     }
 
     /// Moves numbers above `number` down by one. SQLite checks UNIQUE row by row in no set order,

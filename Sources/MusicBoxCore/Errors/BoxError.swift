@@ -12,6 +12,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case rateLimited = "rate_limited"
     case insufficientStorage = "insufficient_storage"
     case hardwareUnavailable = "hardware_unavailable"
+    /// A live stream (web radio) cannot be reached, is not audio, or dropped and did not come back.
+    case streamUnavailable = "stream_unavailable"
     case storageError = "storage_error"
     case internalError = "internal_error"
     // Refusals of the connection layer, before any route sees the request (HTTPRefusal's codes).

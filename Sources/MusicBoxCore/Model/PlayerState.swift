@@ -21,8 +21,10 @@ public struct ActiveTrack: Sendable, Equatable, Codable {
     public var album: String?
     public var durationMs: Int64
     public var trackNumber: Int
+    public var source: TrackSource
 
     public init(_ track: Track) {
+        source = track.source
         id = track.id
         title = track.title
         artist = track.artist
@@ -35,6 +37,17 @@ public struct ActiveTrack: Sendable, Equatable, Codable {
         case id, title, artist, album
         case durationMs = "duration_ms"
         case trackNumber = "track_number"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(TrackID.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        artist = try container.decodeIfPresent(String.self, forKey: .artist)
+        album = try container.decodeIfPresent(String.self, forKey: .album)
+        durationMs = try container.decode(Int64.self, forKey: .durationMs)
+        trackNumber = try container.decode(Int.self, forKey: .trackNumber)
+        source = .file
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,14 +86,17 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var sleepTimerMode: String
     /// Quiet hours are on now (`max_volume` is their cap; a cap of 0 means no playback).
     public var quietHoursActive: Bool
+    /// What a live stream says it plays now (its `StreamTitle`), shown above the station's name.
+    public var streamTitle: String?
 
     public init(
         status: PlaybackStatus = .stopped, activePlaylistID: PlaylistID? = nil, activePlaylistTitle: String? = nil,
         activeTrack: ActiveTrack? = nil, trackIndex: Int = 0, trackCount: Int = 0, positionMs: Int64 = 0,
         volume: Int = 50, maxVolume: Int = 100, muted: Bool = false, repeatMode: RepeatMode = .none,
         shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil,
-        sleepTimerMode: String = "off", quietHoursActive: Bool = false
+        sleepTimerMode: String = "off", quietHoursActive: Bool = false, streamTitle: String? = nil
     ) {
+        self.streamTitle = streamTitle
         self.quietHoursActive = quietHoursActive
         self.sleepTimerMode = sleepTimerMode
         self.status = status
@@ -103,6 +119,8 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var isPlaying: Bool { status == .playing }
     public var isPaused: Bool { status == .paused }
     public var durationMs: Int64 { activeTrack?.durationMs ?? 0 }
+    /// `file` or `stream` (`nil`: nothing loaded).
+    public var source: String? { activeTrack?.source.kind }
 
     enum CodingKeys: String, CodingKey {
         case state, muted, volume
@@ -124,6 +142,8 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         case sleepTimerEndsAt = "sleep_timer_ends_at"
         case sleepTimerMode = "sleep_timer_mode"
         case quietHoursActive = "quiet_hours_active"
+        case source
+        case streamTitle = "stream_title"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -149,6 +169,8 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         try container.encode(sleepTimerEndsAt, forKey: .sleepTimerEndsAt)
         try container.encode(sleepTimerMode, forKey: .sleepTimerMode)
         try container.encode(quietHoursActive, forKey: .quietHoursActive)
+        try container.encode(source, forKey: .source)
+        try container.encode(streamTitle, forKey: .streamTitle)
     }
 }
 

@@ -1,5 +1,31 @@
-/// One audio file in a playlist, as clients see it.
-/// The file on disk is named by `id`; `filename` is only the name the parent uploaded, shown, never opened.
+/// Where a track's sound comes from.
+public enum TrackSource: Sendable, Equatable, Hashable {
+    /// A file in the media folder, named by the track's id.
+    case file
+    /// A live stream (web radio) at an http(s) URL: no length, no seeking, no resume position.
+    case stream(url: String)
+
+    /// `file` or `stream`, as the JSON `kind` says.
+    public var kind: String {
+        switch self {
+        case .file: "file"
+        case .stream: "stream"
+        }
+    }
+
+    public var isLive: Bool {
+        if case .stream = self { return true }
+        return false
+    }
+
+    public var url: String? {
+        if case .stream(let url) = self { return url }
+        return nil
+    }
+}
+
+/// One item of a playlist, as clients see it: an audio file, or a live stream.
+/// A file on disk is named by `id`; `filename` is only the name the parent uploaded, shown, never opened.
 public struct Track: Codable, Sendable, Equatable {
     public var id: TrackID
     public var playlistID: PlaylistID
@@ -14,11 +40,14 @@ public struct Track: Codable, Sendable, Equatable {
     public var createdAt: EpochMillis
     /// The file had a cover picture, served at ``coverPath``.
     public var hasCover: Bool
+    public var source: TrackSource
 
     public init(
         id: TrackID, playlistID: PlaylistID, trackNumber: Int, title: String, artist: String?, album: String?,
-        durationMs: Int64, filename: String, fileSize: Int64, createdAt: EpochMillis, hasCover: Bool = false
+        durationMs: Int64, filename: String, fileSize: Int64, createdAt: EpochMillis, hasCover: Bool = false,
+        source: TrackSource = .file
     ) {
+        self.source = source
         self.hasCover = hasCover
         self.id = id
         self.playlistID = playlistID
@@ -33,7 +62,8 @@ public struct Track: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, title, artist, album, filename
+        case id, title, artist, album, filename, kind
+        case streamURL = "stream_url"
         case playlistID = "playlist_id"
         case trackNumber = "track_number"
         case durationMs = "duration_ms"
@@ -58,6 +88,8 @@ public struct Track: Codable, Sendable, Equatable {
         fileSize = try container.decode(Int64.self, forKey: .fileSize)
         createdAt = try container.decode(EpochMillis.self, forKey: .createdAt)
         hasCover = try container.decodeIfPresent(String.self, forKey: .coverURL) != nil
+        let url = try container.decodeIfPresent(String.self, forKey: .streamURL)
+        source = try container.decodeIfPresent(String.self, forKey: .kind) == "stream" ? .stream(url: url ?? "") : .file
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,6 +105,8 @@ public struct Track: Codable, Sendable, Equatable {
         try container.encode(fileSize, forKey: .fileSize)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(hasCover ? coverPath : nil, forKey: .coverURL)
+        try container.encode(source.kind, forKey: .kind)
+        try container.encode(source.url, forKey: .streamURL)
     }
 }
 

@@ -15,6 +15,8 @@ public enum PlaybackReport: Sendable, Equatable {
     case outputLost(BoxError)
     /// The output device is back.
     case outputRestored
+    /// A live stream says what it plays now (its ICY `StreamTitle`; `nil`: it stopped saying).
+    case streamTitle(TrackID, String?)
 }
 
 /// The seam between the state manager and whatever makes sound: ALSA on the box, a paced

@@ -28,6 +28,8 @@ public struct Player: Sendable, Equatable {
     /// Paused because the output device went away, so its return resumes playback. Any other
     /// transition (a person pressing play, pause or stop meanwhile) clears it: their choice wins.
     public internal(set) var heldByLostOutput = false
+    /// What the live stream playing says it plays (its ICY title); cleared by any load.
+    public internal(set) var streamTitle: String?
 
     public init() {}
 
@@ -92,7 +94,8 @@ public struct Player: Sendable, Equatable {
             activeTrack: current.map(ActiveTrack.init), trackIndex: index, trackCount: order.count,
             positionMs: current == nil ? 0 : live, volume: volume, maxVolume: maxVolume, muted: muted,
             repeatMode: repeatMode, shuffleEnabled: shuffle, canNext: canNext, canPrev: canPrev,
-            sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off", quietHoursActive: quietCap != nil
+            sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off", quietHoursActive: quietCap != nil,
+            streamTitle: current?.source.isLive == true ? streamTitle : nil
         )
     }
 
@@ -106,19 +109,30 @@ public struct Player: Sendable, Equatable {
     /// Loads the track at `index` of the order and plays it (or holds it paused) from `positionMs`.
     mutating func load(index: Int, at positionMs: Int64, playing: Bool, on engine: any PlaybackEngine) {
         self.index = index
-        self.positionMs = positionMs
+        // A live stream is joined where it is now: there is no place in it to start from.
+        self.positionMs = order.indices.contains(index) && order[index].source.isLive ? 0 : positionMs
         heldByLostOutput = false
+        streamTitle = nil
         status = playing ? .playing : .paused
         guard let track = current else { return stop(on: engine) }
-        engine.load(PlaybackItem(track: track), at: positionMs, playing: playing)
+        engine.load(PlaybackItem(track: track), at: self.positionMs, playing: playing)
     }
 
+    /// Pauses. A live stream is let go of (the engine closes the connection) and joined live
+    /// again on resume: it holds no position.
     mutating func pause(on engine: any PlaybackEngine) {
         heldByLostOutput = false
         guard status == .playing else { return }
-        positionMs = engine.position()
+        positionMs = current?.source.isLive == true ? 0 : engine.position()
         engine.pause()
         status = .paused
+        if current?.source.isLive == true { streamTitle = nil }
+    }
+
+    /// A live stream's new title (ignored when that stream is no longer the one playing).
+    mutating func streamSays(_ title: String?, of track: TrackID) {
+        guard current?.id == track, current?.source.isLive == true else { return }
+        streamTitle = title
     }
 
     mutating func resume(on engine: any PlaybackEngine) {
@@ -126,6 +140,7 @@ public struct Player: Sendable, Equatable {
         guard current != nil else { return }
         switch status {
         case .playing: return
+        case .paused where order[index].source.isLive: engine.load(PlaybackItem(track: order[index]), at: 0, playing: true)
         case .paused: engine.resume()
         case .stopped: engine.load(PlaybackItem(track: order[index]), at: positionMs, playing: true)
         }

@@ -104,6 +104,9 @@ public struct Seek: PlayerCommand {
     public init(positionMs: Int64) { self.positionMs = positionMs }
     public func run(in context: inout CommandContext) throws -> PlayerState {
         guard let track = context.player.current else { throw BoxError(.conflict, "Nothing is playing.") }
+        guard !track.source.isLive else {
+            throw BoxError(.conflict, "A live stream cannot be wound forward or back.", details: ["reason": "live_stream"])
+        }
         let position = try PositionRule.check(positionMs, duration: track.durationMs)
         context.player.seek(to: position, on: context.engine)
         return context.playerState
@@ -216,5 +219,15 @@ enum PositionRule {
             throw BoxError.validation(field: "position_ms", "position_ms is past the end of the track (\(duration) ms).")
         }
         return positionMs
+    }
+}
+
+/// A live stream's ICY title changed (the engine's report): `state:player` shows it.
+struct StreamTitleChanged: PlayerCommand {
+    var trackID: TrackID
+    var title: String?
+    func run(in context: inout CommandContext) throws -> PlayerState {
+        context.player.streamSays(title, of: trackID)
+        return context.playerState
     }
 }

@@ -15,7 +15,9 @@ enum ResumeRule {
     ) -> ResumeDecision? {
         guard let playlist = old.playlist?.id, let track = old.current?.id, stillExists(playlist) else { return nil }
         func save(_ track: TrackID, _ positionMs: Int64) -> ResumeDecision {
-            .save(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: now))
+            // A live stream has no place to come back to: only which item of the playlist it was.
+            let live = (old.order + new.order).contains { $0.id == track && $0.source.isLive }
+            return .save(ResumePoint(playlistID: playlist, trackID: track, positionMs: live ? 0 : positionMs, updatedAt: now))
         }
         if new.playlist?.id != playlist { return save(track, oldPositionMs) }
         if old.status == .playing, new.status == .paused, let current = new.current { return save(current.id, new.positionMs) }

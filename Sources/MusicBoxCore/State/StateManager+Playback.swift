@@ -114,7 +114,7 @@ extension StateManager {
 
     /// Every few seconds while playing: a power cut loses at most that much.
     func saveWhilePlaying() {
-        guard player.status == .playing, let playlist = player.playlist, let track = player.current else { return }
+        guard player.status == .playing, let playlist = player.playlist, let track = player.current, !track.source.isLive else { return }
         saveResumePoint(playlist.id, track: track.id, at: engine.position())
     }
 
@@ -139,6 +139,8 @@ extension StateManager {
         case .outputRestored:
             logger.notice("audio output is back")
             _ = try? perform(OutputRestored())
+        case .streamTitle(let track, let title):
+            _ = try? perform(StreamTitleChanged(trackID: track, title: title))
         }
     }
 }

@@ -105,3 +105,24 @@ public struct AddTrack: BoxCommand {
         return added
     }
 }
+
+/// Adds a live stream (web radio) as the last item of a playlist. The caller has checked the
+/// address (``StreamURL``) and, off the state manager, that it answers with audio.
+public struct AddStream: BoxCommand {
+    public var playlistID: PlaylistID
+    public var stream: NewStream
+
+    public init(playlistID: PlaylistID, stream: NewStream) {
+        self.playlistID = playlistID
+        self.stream = stream
+    }
+
+    public func run(in context: inout CommandContext) throws -> Track {
+        let title = try TextRules.title(stream.title)
+        let url = try StreamURL.check(stream.url)
+        let detail = try context.store.addStream(NewStream(id: stream.id, url: url, title: title), to: playlistID, now: context.now)
+        context.record(.playlistTracksChanged(detail))
+        guard let added = detail.tracks.first(where: { $0.id == stream.id }) else { throw BoxError.trackNotFound(stream.id) }
+        return added
+    }
+}

@@ -11,7 +11,7 @@ public protocol LibraryStore: LibraryReading, Sendable {
     func ping() async throws
     /// A track's cover picture (`nil`: the track has none or does not exist).
     func artwork(for track: TrackID) async throws -> Artwork?
-    /// Where a track's audio file is, and the name it was uploaded under (`nil`: no such track).
+    /// Where a track's audio file is, and the name it was uploaded under (`nil`: no such track, or a stream).
     func audioFile(for track: TrackID) async throws -> TrackFile?
     /// Tracks of a playlist with the given content (SHA-256, lowercase hex), for duplicate warnings.
     func tracks(in playlist: PlaylistID, withSHA256 sha256: String) async throws -> [Track]
@@ -40,6 +40,8 @@ public protocol LibraryTransaction: LibraryReading {
     /// `stagedFile` (on the media folder's file system), is renamed into the media folder now; the
     /// folder is flushed before the transaction commits. Returns the playlist after.
     func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
+    /// Adds a live stream at the end of a playlist (a row without a file). Returns the playlist after.
+    func addStream(_ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
     func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws
     /// Deletes tracks of one playlist (each must belong to it); their files go after the commit.
     /// Returns the playlist after.

@@ -11,6 +11,7 @@ struct ReadOnlyLibrary: LibraryTransaction {
     }
 
     func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("addTrack") }
+    func addStream(_ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("addStream") }
     func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws { throw refused("setSetting") }
     func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("deleteTracks") }
     func reorderTracks(in playlist: PlaylistID, order: [TrackID], now: EpochMillis) throws -> PlaylistDetail { throw refused("reorderTracks") }

@@ -103,6 +103,8 @@ extension ErrorCode {
         case .rateLimited: .tooManyRequests
         case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
         case .hardwareUnavailable: .serviceUnavailable
+        // The stream's server (another server the box reaches for the parent) did not answer well.
+        case .streamUnavailable: .badGateway
         case .storageError, .internalError: .internalServerError
         case .requestTimeout: .requestTimeout
         case .uriTooLong: .uriTooLong

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import MusicBoxCore
 
@@ -11,6 +12,36 @@ struct TrackRoutes<Context: RequestContext> {
         routes.add(.reorderTracks, use: reorder)
         routes.add(.deleteTracks, use: delete)
         routes.add(.updateTrack, use: update)
+        routes.add(.addStream, use: addStream)
+    }
+
+    struct StreamBody: Decodable {
+        var url: String
+        var title: String?
+        var client_op_id: String?
+    }
+
+    /// Adds a live stream (web radio) at the end of a playlist, once the box has heard that the
+    /// address answers with audio it plays (off the state manager: up to the open timeout). The
+    /// title is the parent's, else the station's own name, else the server's.
+    @Sendable func addStream(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let input = try await body.decode(StreamBody.self, from: request)
+        let opID = try ClientOpID.validate(input.client_op_id)
+        do {
+            let url = try StreamURL.check(input.url)
+            let title = try input.title.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try TextRules.title($0) }
+            guard try await dependencies.library.playlist(playlist) != nil else { throw BoxError.playlistNotFound(playlist) }
+            guard let probe = dependencies.streamProbe else {
+                throw BoxError(.hardwareUnavailable, "This box cannot play streams.", details: ["reason": "streams_not_set_up"])
+            }
+            let facts = try await probe(url)
+            let name = title ?? facts.stationName ?? URLComponents(string: url)?.host ?? url
+            let command = AddStream(playlistID: playlist, stream: NewStream(url: url, title: name))
+            return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Stream added", status: .created)
+        } catch let error as BoxError {
+            throw OperationFailure(error: error, clientOpID: opID)
+        }
     }
 
     struct TrackListBody: Decodable {

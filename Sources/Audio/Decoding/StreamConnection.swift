@@ -1,0 +1,117 @@
+import CFFmpeg
+import Foundation
+import MusicBoxCore
+
+/// One attempt to open and read a live stream with FFmpeg's own network protocols (http, https
+/// through GnuTLS, HLS), on the decoder thread that owns it. FFmpeg blocks in its reads; this is
+/// what lets those blocks end: its interrupt callback answers "stop" once the stream is no
+/// longer wanted (the listener paused or chose something else) or the opening took longer than
+/// ``Limits/openTimeout``, and a read that waits longer than ``Limits/readTimeout`` fails, so a
+/// server that goes silent counts as a drop.
+///
+/// Why FFmpeg's protocols and not an HTTP client of our own: the bytes end up in FFmpeg's
+/// demuxer anyway; its http protocol already parses ICY metadata and follows redirects, its HLS
+/// demuxer fetches playlists and segments, and its reads run on the decoder's own thread, never
+/// on an event loop or the state manager.
+public final class StreamConnection: @unchecked Sendable {
+    // @unchecked: `openDeadline` is guarded by `lock`; the rest is immutable.
+    public struct Limits: Sendable, Equatable {
+        /// From the first byte asked for to a decodable stream.
+        public var openTimeout: Duration
+        /// The longest a read may wait for data once playing.
+        public var readTimeout: Duration
+        /// The certificates HTTPS servers are checked against (`nil`: the system's).
+        public var caFile: String?
+        public var userAgent: String
+
+        public init(openTimeout: Duration = .seconds(8), readTimeout: Duration = .seconds(10), caFile: String? = nil,
+                    userAgent: String = "musicboxd/\(MusicBoxVersion.current)") {
+            self.openTimeout = openTimeout
+            self.readTimeout = readTimeout
+            self.caFile = caFile
+            self.userAgent = userAgent
+        }
+    }
+
+    public let limits: Limits
+    private let wanted: @Sendable () -> Bool
+    private let lock = NSLock()
+    private var openDeadline: ContinuousClock.Instant?
+
+    /// - Parameter wanted: whether the stream is still to be played; asked often, from FFmpeg's
+    ///   blocking calls on the decoder thread (must be cheap).
+    public init(limits: Limits, wanted: @escaping @Sendable () -> Bool) {
+        self.limits = limits
+        self.wanted = wanted
+    }
+
+    /// Sets up a format context (allocated, not yet opened) and the options of its opening.
+    func prepare(_ format: UnsafeMutablePointer<AVFormatContext>?, options: inout OpaquePointer?) {
+        lock.withLock { openDeadline = .now + limits.openTimeout }
+        if let format {
+            format.pointee.interrupt_callback = AVIOInterruptCB(
+                callback: musicboxStreamInterrupt, opaque: Unmanaged.passUnretained(self).toOpaque()
+            )
+            // Enough to know an MP3, AAC or Opus stream: a tap is heard sooner.
+            format.pointee.probesize = 32 * 1024
+            format.pointee.max_analyze_duration = 500_000
+        }
+        let micros = { (duration: Duration) in String(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000) }
+        av_dict_set(&options, "rw_timeout", micros(limits.readTimeout), 0)
+        av_dict_set(&options, "user_agent", limits.userAgent, 0)
+        av_dict_set(&options, "icy", "1", 0)
+        av_dict_set(&options, "tls_verify", "1", 0)
+        if let caFile = limits.caFile { av_dict_set(&options, "ca_file", caFile, 0) }
+    }
+
+    /// The stream is open: from here on only `wanted` and the read timeout end a wait.
+    func opened() { lock.withLock { openDeadline = nil } }
+
+    fileprivate var shouldInterrupt: Bool {
+        if !wanted() { return true }
+        return lock.withLock { openDeadline.map { .now >= $0 } ?? false }
+    }
+
+    private var timedOutOpening: Bool { lock.withLock { openDeadline.map { .now >= $0 } ?? false } }
+
+    /// What a failed open or read means, as the listener's error.
+    func refusal(_ status: Int32, url: String, whilePlaying: Bool = false) -> BoxError {
+        let shown = Self.shown(url)
+        let (reason, message): (String, String)
+        if status == musicbox_averror_exit(), timedOutOpening {
+            (reason, message) = ("timeout", "The stream did not answer within \(limits.openTimeout.components.seconds) s.")
+        } else if status == musicbox_averror_exit() {
+            (reason, message) = ("stopped", "The stream was stopped.")
+        } else if status == musicbox_averror_http_not_found() {
+            (reason, message) = ("not_found", "The stream's server has no stream at that address (404).")
+        } else if status == musicbox_averror_http_forbidden() {
+            (reason, message) = ("forbidden", "The stream's server refuses to play it (403).")
+        } else if status == musicbox_averror_etimedout() {
+            (reason, message) = ("timeout", "The stream's server went silent.")
+        } else if whilePlaying {
+            (reason, message) = ("dropped", "The stream broke off: \(Self.text(of: status)).")
+        } else {
+            (reason, message) = ("unreachable", "The stream cannot be reached: \(Self.text(of: status)).")
+        }
+        return BoxError(.streamUnavailable, message, details: ["url": shown, "reason": reason])
+    }
+
+    /// A URL as messages and logs show it: without a password, if it has one.
+    public static func shown(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), parts.password != nil else { return url }
+        parts.password = "***"
+        return parts.string ?? url
+    }
+
+    private static func text(of status: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        av_strerror(status, &buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// FFmpeg's interrupt callback: non-zero ends the blocking call it is in.
+private func musicboxStreamInterrupt(_ opaque: UnsafeMutableRawPointer?) -> Int32 {
+    guard let opaque else { return 0 }
+    return Unmanaged<StreamConnection>.fromOpaque(opaque).takeUnretainedValue().shouldInterrupt ? 1 : 0
+}

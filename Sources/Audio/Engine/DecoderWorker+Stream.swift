@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import MusicBoxCore
+
+extension DecoderWorker {
+    /// Decodes a live stream into the queue until the generation ends (pause, stop, another
+    /// item) or the stream is given up (``StreamRetry``): then its failure goes into the queue,
+    /// and the manager, told by the output worker, announces it and plays the next item. A drop
+    /// reconnects with backoff; the position runs on across reconnects. The stream's title
+    /// (ICY `StreamTitle`) is reported each time it changes, as it arrives.
+    func play(stream url: String, key: TrackKey, generation: UInt64) {
+        let queue = control.queue
+        let stale = { control.isStale(generation) }
+        var retry = StreamRetry(policy: streamRetry)
+        var frame: Int64 = 0
+        var lastPacket: [UInt8]?
+        let shown = StreamConnection.shown(url)
+        while !stale() {
+            do throws(BoxError) {
+                let connection = StreamConnection(limits: streamLimits) { !control.isStale(generation) }
+                let decoder = try AudioFileDecoder(stream: url, output: format, connection: connection)
+                logger.info("stream \(shown) open")
+                while let samples = try decoder.nextChunk() {
+                    retry.heardAudio()
+                    guard queue.push(.samples(track: key, startFrame: frame, samples: samples), isStale: stale) else { return }
+                    frame += Int64(samples.count / format.channels)
+                    let packet = decoder.streamMetadata.packet
+                    if packet != lastPacket {
+                        lastPacket = packet
+                        control.send(.streamTitle(key.id, packet.flatMap(ICYMetadata.streamTitle)))
+                    }
+                }
+                throw BoxError(.streamUnavailable, "The stream ended.", details: ["url": shown, "reason": "ended"])
+            } catch {
+                if stale() { return }
+                switch retry.failed(at: .now) {
+                case .giveUp:
+                    logger.warning("stream \(shown): \(error.message) Giving up.")
+                    _ = queue.push(.failure(key, error), isStale: stale)
+                    return
+                case .retry(let at):
+                    logger.notice("stream \(shown): \(error.message) Trying again.")
+                    if control.waitWhileCurrent(generation, until: at) { return }
+                }
+            }
+        }
+    }
+}

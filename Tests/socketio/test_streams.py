@@ -1,0 +1,161 @@
+"""Web radio: the real binary tunes in to a real Icecast 2 server (Debian's icecast2, fed by
+ffmpeg with a sine tone) and plays it through real ALSA (its `file` plugin, captured)."""
+import array
+import os
+import socket
+import tempfile
+import time
+
+import requests
+
+from daemon import Daemon
+from helpers import Recorder, wait_for
+from icecast import Icecast, free_port
+from test_daemon_audio import audio_ready, frequency, tone
+
+
+def captured(path, seconds=None):
+    samples = array.array("h")
+    with open(path, "rb") as raw:
+        samples.frombytes(raw.read())
+    if seconds is not None:
+        samples = samples[-int(seconds * 48_000) * 2:]
+    return samples
+
+
+def real_audio_daemon(work, **extra):
+    capture = os.path.join(work, "out.raw")
+    daemon = Daemon(hardware="real", env_extra={"MUSICBOXD_AUDIO_DEVICE": f"file:FILE={capture},FORMAT=raw",
+                                               "HOME": work, "XDG_RUNTIME_DIR": work, **extra})
+    return daemon, capture
+
+
+def new_playlist(daemon, title):
+    reply = requests.post(f"{daemon.url}/api/playlists", json={"title": title}, timeout=5)
+    assert reply.status_code in (200, 201), reply.text
+    return reply.json()["data"]["id"]
+
+
+def add_stream(daemon, playlist, url, **body):
+    return requests.post(f"{daemon.url}/api/playlists/{playlist}/streams", json={"url": url, **body}, timeout=20)
+
+
+def players(client):
+    return [e["data"] for (e,) in client.received("state:player")]
+
+
+def test_a_stream_plays_through_alsa_and_its_title_follows_the_station():
+    """Added by a parent (the box listens to it first), played: the tone is heard at its
+    frequency; `state:player` says `source: "stream"`; each ICY title change reaches a
+    python-socketio client within 1 s of the station's."""
+    work = tempfile.mkdtemp(prefix="musicboxd-stream-")
+    # 320 kb/s: Icecast sends its metadata every 16000 bytes, 0.4 s of this stream.
+    radio = Icecast(frequency=440, codec=("-c:a", "libmp3lame", "-b:a", "320k")).start()
+    daemon, capture = real_audio_daemon(work)
+    try:
+        playlist = new_playlist(daemon, "Radio")
+        reply = add_stream(daemon, playlist, radio.url, title="Test FM")
+        assert reply.status_code == 201, reply.text
+        track = reply.json()["data"]
+        assert track["kind"] == "stream" and track["stream_url"] == radio.url and track["title"] == "Test FM"
+        assert track["duration_ms"] == 0
+        # Without a title, and the station naming none: the server's name.
+        unnamed = add_stream(daemon, playlist, radio.url)
+        assert unnamed.status_code == 201 and unnamed.json()["data"]["title"] == "127.0.0.1", unnamed.text
+        assert audio_ready(daemon)
+        requests.post(f"{daemon.url}/api/player/volume", json={"volume": 100}, timeout=5).raise_for_status()
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert wait_for(lambda: any(p["source"] == "stream" and p["state"] == "playing" for p in players(client)), timeout=5)
+        assert wait_for(lambda: os.path.exists(capture) and os.path.getsize(capture) > 48_000 * 4 * 2, timeout=10)
+        heard = frequency(captured(capture, seconds=1.5))
+        assert abs(heard - 440) < 440 * 0.02, heard
+        for title in ["First Song", "Zweites Lied – Ärger", "Third's Song"]:
+            before = len(client.received("state:player"))
+            radio.set_title(title)
+            changed = time.monotonic()
+            assert wait_for(lambda: any(p["stream_title"] == title for p in players(client)[before:]), timeout=3), \
+                [p["stream_title"] for p in players(client)]
+            delay = time.monotonic() - changed
+            print(f"title {title!r} at the client {delay * 1000:.0f} ms after the station changed it")
+            assert delay < 1.0
+        status = requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert status["source"] == "stream" and status["stream_title"] == "Third's Song" and status["duration_ms"] == 0
+        # A live stream has no place to seek to.
+        seek = requests.post(f"{daemon.url}/api/player/seek", json={"position_ms": 1000}, timeout=5)
+        assert seek.status_code == 409 and seek.json()["details"]["reason"] == "live_stream", seek.text
+        client.close()
+    finally:
+        daemon.stop()
+        radio.close()
+
+
+def test_a_stream_that_drops_is_reconnected_when_it_returns():
+    """The station goes off the air mid-play and comes back on the same address (now at 660 Hz):
+    the box reconnects by itself, plays the new tone, and never gives up or skips."""
+    work = tempfile.mkdtemp(prefix="musicboxd-stream-")
+    radio = Icecast(frequency=440).start()
+    daemon, capture = real_audio_daemon(work)
+    try:
+        playlist = new_playlist(daemon, "Radio")
+        assert add_stream(daemon, playlist, radio.url, title="Flaky FM").status_code == 201
+        assert audio_ready(daemon)
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert wait_for(lambda: os.path.exists(capture) and os.path.getsize(capture) > 48_000 * 4, timeout=10)
+        assert abs(frequency(captured(capture, seconds=0.8)) - 440) < 9
+        radio.stop()
+        time.sleep(2)
+        radio.frequency = 660
+        radio.start()
+        size = os.path.getsize(capture)
+        assert wait_for(lambda: os.path.getsize(capture) > size + 48_000 * 4 * 2, timeout=15)
+        assert wait_for(lambda: abs(frequency(captured(capture, seconds=0.8)) - 660) < 13, timeout=5)
+        assert client.received("playback:error") == []
+        status = requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert status["state"] == "playing" and status["source"] == "stream"
+        client.close()
+    finally:
+        daemon.stop()
+        radio.close()
+
+
+def test_an_unreachable_stream_is_announced_and_the_next_item_plays():
+    """Adding an address where no station answers is refused at once (502 stream_unavailable);
+    a station in a playlist that has gone off the air gives `playback:error` with that code, and
+    the next item plays."""
+    work = tempfile.mkdtemp(prefix="musicboxd-stream-")
+    radio = Icecast(frequency=440).start()
+    daemon, capture = real_audio_daemon(work)
+    try:
+        playlist = daemon.seed_playlist("Mixed", [600], files=[tone(os.path.join(work, "b.flac"), 660, 0.6)])
+        closed = f"http://127.0.0.1:{free_port()}/nothing.mp3"
+        refused = add_stream(daemon, playlist, closed)
+        assert refused.status_code == 502, refused.text
+        assert refused.json()["error_type"] == "stream_unavailable"
+        assert refused.json()["details"]["reason"] == "unreachable"
+        missing = add_stream(daemon, playlist, radio.url.replace("radio.mp3", "none.mp3"))
+        assert missing.status_code == 502 and missing.json()["details"]["reason"] == "not_found", missing.text
+        for bad in ["ftp://example.com/a.mp3", "http://", "file:///etc/passwd", "http://a b/", "x" * 3000]:
+            reply = add_stream(daemon, playlist, bad)
+            assert reply.status_code == 400 and reply.json()["error_type"] == "validation_error", (bad, reply.text)
+        stream = add_stream(daemon, playlist, radio.url, title="Gone FM").json()["data"]
+        file_track = requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).json()["data"]["tracks"][0]
+        requests.post(f"{daemon.url}/api/playlists/{playlist}/reorder",
+                      json={"track_ids": [stream["id"], file_track["id"]]}, timeout=5).raise_for_status()
+        radio.stop()
+        assert audio_ready(daemon)
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert wait_for(lambda: client.received("playback:error"), timeout=10)
+        (event,) = client.received("playback:error")[0]
+        assert event["data"]["track_id"] == stream["id"] and event["data"]["error_type"] == "stream_unavailable", event
+        assert wait_for(lambda: any(p["active_track_id"] == file_track["id"] for p in players(client)), timeout=5)
+        assert wait_for(lambda: os.path.exists(capture) and os.path.getsize(capture) > 48_000 * 4 // 2, timeout=5)
+        client.close()
+    finally:
+        daemon.stop()
+        radio.close()
