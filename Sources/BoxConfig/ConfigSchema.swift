@@ -84,6 +84,7 @@ public enum ConfigSchema {
         "storage": "Where the box keeps its database and audio files.",
         "hardware": "Which devices the daemon drives.",
         "audio": "Sound output (ALSA).",
+        "streams": "Web radio: live streams over http and https, played through FFmpeg's own network protocols.",
         "nfc": "The NFC tag reader (libnfc). What tags do is a parents' setting (/api/settings).",
         "controls": "Buttons and a rotary encoder on GPIO (libgpiod). hardware/ has pin maps of common builds.",
         "power": "Switching the whole box off from a button or the web UI.",

@@ -20,7 +20,7 @@ struct MigrationTests {
             let trackColumns = try db.columns(in: "tracks").map(\.name)
             #expect(Set(trackColumns) == [
                 "id", "playlist_id", "track_number", "title", "artist", "album", "duration_ms", "file_name",
-                "original_filename", "file_size", "sha256", "created_at", "has_cover",
+                "original_filename", "file_size", "sha256", "created_at", "has_cover", "kind", "source_url",
             ])
         }
         let synchronous = try database.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
@@ -52,7 +52,7 @@ struct MigrationTests {
         #expect(try old.appliedMigrations() == Array(Schema.versions.dropLast()))
         let playlist = PlaylistID(), track = TrackID()
         try old.pool.write { db in
-            #expect(try !db.tableExists("artwork"))
+            #expect(try !db.columns(in: "tracks").contains { $0.name == "kind" })
             try db.execute(
                 sql: "INSERT INTO playlists (id, title, description, position, created_at, updated_at) VALUES (?, 'Bedtime', 'soft', 0, 10, 10)",
                 arguments: [playlist.description]
@@ -79,13 +79,16 @@ struct MigrationTests {
             #expect(summary.nfcTagID == TagID("04a1b2c3"))
             #expect(summary.coverTrackID == nil)
             let tracks = try TrackRepository.tracks(db, in: playlist)
-            #expect(tracks.map(\.id) == [track] && tracks.map(\.hasCover) == [false])
+            #expect(tracks.map(\.id) == [track] && tracks.map(\.hasCover) == [false] && tracks.map(\.source) == [.file])
             #expect(try ResumeRepository.load(db, playlist: playlist)?.positionMs == 5000)
             // The new table works against the old rows.
             let second = try TrackRepository.append(db, .sample(title: "Moon", artwork: Artwork(mimeType: "image/png", data: Data([0x89, 0x50, 0x4E, 0x47]))), to: playlist, now: 20)
             #expect(second.hasCover)
             #expect(try TrackRepository.artwork(db, track: second.id)?.mimeType == "image/png")
             #expect(try PlaylistRepository.summary(db, id: playlist)?.coverTrackID == second.id)
+            // Streams go in beside the old files.
+            let stream = try TrackRepository.appendStream(db, NewStream(url: "http://radio.example/a", title: "Radio"), to: playlist, now: 21)
+            #expect(stream.source == .stream(url: "http://radio.example/a") && stream.trackNumber == 3)
         }
         #expect(try upgraded.integrityCheck() == ["ok"])
     }

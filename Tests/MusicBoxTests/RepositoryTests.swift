@@ -85,7 +85,7 @@ struct RepositoryTests {
             #expect(tracks.map(\.trackNumber) == [1, 2, 3, 4, 5])
 
             let file = try TrackRepository.delete(db, id: tracks[1].id, now: 3)
-            #expect(MediaFolder.isStoredFileName(file))
+            #expect(file.map(MediaFolder.isStoredFileName) == true)
             _ = try TrackRepository.delete(db, id: tracks[3].id, now: 4)
             let remaining = try TrackRepository.tracks(db, in: playlist.id)
             #expect(remaining.map(\.title) == ["T1", "T3", "T5"])

@@ -33,7 +33,8 @@ def fuzz(daemon, *extra):
 
 @pytest.mark.skipif(not os.path.exists(SCHEMATHESIS), reason="schemathesis is not installed (Tests/socketio/requirements.txt)")
 def test_generated_requests_without_a_token_get_only_documented_answers():
-    daemon = Daemon()
+    # A generated stream address that happens to answer slowly is given up on after 2 s.
+    daemon = Daemon(env_extra={"MUSICBOXD_STREAMS_OPEN_TIMEOUT_MS": "2000"})
     try:
         # Without a PIN everyone is a parent: every operation is reached. (A PIN set by a generated
         # request would turn the rest of the run into 401s; test_parental.py covers the PIN routes.)
@@ -45,7 +46,8 @@ def test_generated_requests_without_a_token_get_only_documented_answers():
 
 @pytest.mark.skipif(not os.path.exists(SCHEMATHESIS), reason="schemathesis is not installed (Tests/socketio/requirements.txt)")
 def test_generated_requests_as_a_parent_get_only_documented_answers():
-    daemon = Daemon()
+    # A generated stream address that happens to answer slowly is given up on after 2 s.
+    daemon = Daemon(env_extra={"MUSICBOXD_STREAMS_OPEN_TIMEOUT_MS": "2000"})
     try:
         assert requests.post(f"{daemon.url}/api/auth/pin", json={"pin": PIN}, timeout=5).status_code == 200
         token = requests.post(f"{daemon.url}/api/auth/login", json={"pin": PIN}, timeout=5).json()["data"]["token"]

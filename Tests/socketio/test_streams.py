@@ -159,3 +159,96 @@ def test_an_unreachable_stream_is_announced_and_the_next_item_plays():
     finally:
         daemon.stop()
         radio.close()
+
+
+def certificate(work, name, san):
+    """A certificate for `san`, signed by a CA of this test: (ca.pem, cert.pem, key.pem)."""
+    import subprocess
+    ca_key, ca = os.path.join(work, "ca.key"), os.path.join(work, "ca.pem")
+    if not os.path.exists(ca):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=musicboxd test CA",
+                        "-keyout", ca_key, "-out", ca], check=True, capture_output=True)
+    key, request, cert = (os.path.join(work, f"{name}.{ext}") for ext in ("key", "csr", "pem"))
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", key, "-out", request],
+                   check=True, capture_output=True)
+    extensions = os.path.join(work, f"{name}.ext")
+    with open(extensions, "w") as out:
+        out.write(f"subjectAltName={san}\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+                    "-extfile", extensions, "-out", cert], check=True, capture_output=True)
+    return ca, cert, key
+
+
+class HTTPSRadio:
+    """An https server that plays a long MP3 as a stream, in real time (a thread of this test)."""
+
+    def __init__(self, work, cert, key, frequency=440):
+        import http.server
+        import ssl
+        import subprocess
+        import threading
+        media = os.path.join(work, f"radio-{frequency}.mp3")
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency={frequency}:duration=60:sample_rate=44100",
+                        "-ac", "2", "-b:a", "128k", media], check=True)
+        with open(media, "rb") as source:
+            body = source.read()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/mpeg")
+                self.end_headers()
+                try:
+                    for offset in range(0, len(body), 16_000):  # 1 s at 128 kb/s
+                        self.wfile.write(body[offset:offset + 16_000])
+                        time.sleep(0.9)
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}/live.mp3"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_https_stream_plays_only_when_its_certificate_checks_out():
+    """TLS through FFmpeg and GnuTLS: a station whose certificate the box's CA file vouches for
+    plays; the same station is refused when the box does not trust its CA (the system's
+    certificates), and so is one whose certificate names another host."""
+    work = tempfile.mkdtemp(prefix="musicboxd-stream-")
+    ca, cert, key = certificate(work, "station", "IP:127.0.0.1")
+    _, wrong_cert, wrong_key = certificate(work, "elsewhere", "DNS:elsewhere.example")
+    good, wrong = HTTPSRadio(work, cert, key), HTTPSRadio(work, wrong_cert, wrong_key)
+    trusting, capture = real_audio_daemon(work, MUSICBOXD_STREAMS_CA_FILE=ca)
+    untrusting = Daemon()
+    try:
+        playlist = new_playlist(untrusting, "Radio")
+        refused = add_stream(untrusting, playlist, good.url)
+        assert refused.status_code == 502 and refused.json()["error_type"] == "stream_unavailable", refused.text
+
+        playlist = new_playlist(trusting, "Radio")
+        other_host = add_stream(trusting, playlist, wrong.url)
+        assert other_host.status_code == 502 and other_host.json()["error_type"] == "stream_unavailable", other_host.text
+        added = add_stream(trusting, playlist, good.url, title="Secure FM")
+        assert added.status_code == 201, added.text
+        assert audio_ready(trusting)
+        requests.post(f"{trusting.url}/api/player/volume", json={"volume": 100}, timeout=5).raise_for_status()
+        requests.post(f"{trusting.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert wait_for(lambda: os.path.exists(capture) and os.path.getsize(capture) > 48_000 * 4 * 2, timeout=10)
+        heard = frequency(captured(capture, seconds=1.5))
+        assert abs(heard - 440) < 440 * 0.02, heard
+    finally:
+        trusting.stop()
+        untrusting.stop()
+        good.close()
+        wrong.close()

@@ -360,6 +360,37 @@ def test_a_file_that_is_not_audio_gets_a_clear_error(daemon, library, browser):
     assert len(api(daemon, "GET", f"playlists/{trip}")["tracks"]) == 2
 
 
+def test_add_a_radio_station_by_its_address(daemon, library, browser):
+    """A parent pastes a station's address: the box listens to it first (a real Icecast here),
+    refuses one that does not answer with the box's reason, and lists the station as live."""
+    from icecast import Icecast, free_port
+    radio = Icecast(frequency=440).start()
+    try:
+        playlist = create_playlist(daemon, "Radio")
+        page = browser(LAPTOP)
+        page.open(daemon.url, parent=True)
+        page.go(f"#/playlist/{playlist}")
+        page.until(lambda d: page.all("#stream-url"))
+        page.css("#stream-url").send_keys(f"http://127.0.0.1:{free_port()}/gone.mp3")
+        page.css("#stream-add").click()
+        page.until(lambda d: "cannot be reached" in page.text("#stream-status"), timeout=15)
+        page.css("#stream-url").clear()
+        page.css("#stream-url").send_keys(radio.url)
+        page.css("#stream-title").send_keys("Kinder Radio")
+        page.css("#stream-add").click()
+        page.until(lambda d: len(page.all("#track-list .track")) == 1, timeout=15)
+        row = page.texts("#track-list .track")[0]
+        assert "Kinder Radio" in row and "Live" in row, row
+        (track,) = api(daemon, "GET", f"playlists/{playlist}")["tracks"]
+        assert track["kind"] == "stream" and track["stream_url"] == radio.url
+        assert page.text("#stream-status") == ""
+        page.shot("stream")
+        # The browser logs the refused address's answer (502); nothing else went wrong.
+        assert [e for e in page.errors() if "/streams" not in e["message"] or "502" not in e["message"]] == []
+    finally:
+        radio.close()
+
+
 def test_parent_edits_rename_reorder_delete(daemon, library, media, browser):
     playlist = create_playlist(daemon, "Editing")
     for name in ("rain", "wind"):

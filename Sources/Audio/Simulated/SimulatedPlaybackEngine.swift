@@ -96,6 +96,12 @@ import Synchronization
         state.withLock { state in state.next.flatMap { $0.after == state.item?.track.id ? $0.item?.track.id : nil } }
     }
 
+    /// Sends a report as a real engine would from its thread (tests: a stream's title).
+    public func report(_ report: PlaybackReport) {
+        let handler = state.withLock { $0.report }
+        handler?(report)
+    }
+
     /// The tracks loaded (started afresh) lately, in order.
     public var loadedTracks: [TrackID] { state.withLock { $0.loads } }
 

@@ -85,8 +85,9 @@ export function nowPlaying(root) {
   function showPlayer(p) {
     const track = p?.active_track;
     idle.hidden = Boolean(track);
-    title.textContent = track ? track.title : t("nothing_playing");
-    artist.textContent = track ? [track.artist, track.album].filter(Boolean).join(" · ") : "";
+    // A live stream shows what it plays now above the station's name.
+    title.textContent = track ? (p.stream_title || track.title) : t("nothing_playing");
+    artist.textContent = track ? (p.stream_title ? track.title : [track.artist, track.album].filter(Boolean).join(" · ")) : "";
     where.textContent = track ? `${p.active_playlist_title ?? ""} · ${t("track_of", { index: p.track_index + 1, count: p.track_count })}` : "";
     if (track?.id !== coverTrack) {
       coverTrack = track?.id ?? null;
@@ -100,7 +101,7 @@ export function nowPlaying(root) {
     play.disabled = !track && !p?.active_playlist_id;
     prev.disabled = !p?.can_prev;
     next.disabled = !p?.can_next;
-    seek.disabled = !track;
+    seek.disabled = !track || p.source === "stream";
     const max = p?.max_volume ?? 100;
     volume.max = max;
     if (document.activeElement !== volume) volume.value = Math.min(p?.volume ?? 0, max);
@@ -125,7 +126,7 @@ export function nowPlaying(root) {
   let frame = 0;
   function tick() {
     const p = currentPosition();
-    total.textContent = duration(p.duration_ms);
+    total.textContent = store.player?.source === "stream" ? t("stream_live") : duration(p.duration_ms);
     if (!seeking) {
       elapsed.textContent = duration(p.position_ms);
       seek.value = p.duration_ms ? Math.round((p.position_ms / p.duration_ms) * 1000) : 0;

@@ -6,6 +6,7 @@ import { store, subscribe, watchPlaylist } from "../store.js";
 import { api, get, post, patch, del } from "../api.js";
 import { h, icon, replace, toast, confirmAction, promptText, ask } from "../dom.js";
 import { uploadPanel } from "./uploads.js";
+import { streamPanel } from "./streams.js";
 import { tagPanel } from "./tags.js";
 
 const fail = (error) => toast(error.message, "error");
@@ -75,6 +76,7 @@ export function playlistDetail(root, id, { parent }) {
   if (parent) {
     panels.push(tagPanel(section, id));
     panels.push(uploadPanel(section, id));
+    panels.push(streamPanel(section, id));
   }
   let current = null;
 
@@ -100,7 +102,7 @@ export function playlistDetail(root, id, { parent }) {
       h("button", { type: "button", class: "track-play", "aria-label": t("play_track", { title: track.title }), onclick: () => start(index) },
         h("span", { class: "track-number" }, String(track.track_number)),
         h("span", { class: "grow track-name" }, h("strong", {}, track.title), track.artist ? h("span", { class: "hint" }, track.artist) : null),
-        h("span", { class: "time" }, duration(track.duration_ms))),
+        h("span", { class: track.kind === "stream" ? "time live" : "time" }, track.kind === "stream" ? t("stream_live") : duration(track.duration_ms))),
       parent && h("span", { class: "track-tools" },
         h("button", { type: "button", class: "small", disabled: index === 0, "aria-label": t("move_up", { title: track.title }), onclick: () => moveWithin(track.id, index - 1) }, "↑"),
         h("button", { type: "button", class: "small", disabled: index === count - 1, "aria-label": t("move_down", { title: track.title }), onclick: () => moveWithin(track.id, index + 1) }, "↓"),

@@ -1,0 +1,144 @@
+@_spi(Simulation) import Audio
+import Foundation
+import GRDB
+import MediaLibrary
+@_spi(Simulation) import MusicBoxCore
+import Testing
+
+@Suite("Live streams: addresses, ICY metadata, reconnecting, and the player's live rules")
+struct StreamTests {
+    @Test("a stream address is an http(s) URL with a host, printable, at most 2048 bytes")
+    func addresses() throws {
+        #expect(try StreamURL.check("  HTTPS://Radio.Example.ORG:8443/live?x=1 ") == "https://radio.example.org:8443/live?x=1")
+        #expect(try StreamURL.check("http://10.0.0.2/stream.mp3") == "http://10.0.0.2/stream.mp3")
+        for bad in ["", "ftp://a/b", "file:///etc/passwd", "javascript:alert(1)", "http://", "http:///x", "http://a b/",
+                    "http://ä.example/", "http://a/\u{7}", "radio.example.org/live", "http://a:99999/",
+                    "http://a/" + String(repeating: "x", count: 2048)] {
+            #expect(throws: BoxError.self, "\(bad.prefix(40))") { try StreamURL.check(bad) }
+        }
+        do {
+            _ = try StreamURL.check("gopher://x/")
+        } catch {
+            #expect(error.code == .validationError && error.details["field"] == "url")
+        }
+        #expect(StreamConnection.shown("http://user:secret@radio/x") == "http://user:***@radio/x")
+        #expect(StreamConnection.shown("http://radio/x") == "http://radio/x")
+    }
+
+    @Test("ICY metadata: the title between StreamTitle=' and ';, UTF-8 or Latin-1, cleaned; the station's name")
+    func icy() {
+        let block = { (text: String) in Array(text.utf8) + [0, 0, 0] }
+        #expect(ICYMetadata.streamTitle(block("StreamTitle='Artist - Song';StreamUrl='';")) == "Artist - Song")
+        #expect(ICYMetadata.streamTitle(block("StreamTitle='Rock 'n' Roll';")) == "Rock 'n' Roll")
+        #expect(ICYMetadata.streamTitle(block("StreamTitle='Ärger – Lied';")) == "Ärger – Lied")
+        // Latin-1 (an older server): "Ärger" as 0xC4.
+        #expect(ICYMetadata.streamTitle(Array("StreamTitle='".utf8) + [0xC4] + Array("rger';".utf8)) == "Ärger")
+        #expect(ICYMetadata.streamTitle(block("StreamTitle='';")) == nil)
+        #expect(ICYMetadata.streamTitle(block("StreamUrl='x';")) == nil)
+        #expect(ICYMetadata.streamTitle(block("StreamTitle='Line\u{202E}break\nnext';")) == "Linebreak next")
+        #expect(ICYMetadata.streamTitle(block("StreamTitle='" + String(repeating: "a", count: 500) + "';"))?.count == TextRules.maxTitleLength)
+        #expect(ICYMetadata.stationName(Array("icy-br:128\nicy-name: Kinder Radio \nicy-genre: kids\n".utf8)) == "Kinder Radio")
+        #expect(ICYMetadata.stationName(Array("icy-genre: kids\n".utf8)) == nil)
+    }
+
+    @Test("a stream never heard gets two tries; one that dropped is retried 0.5, 1, 2, 4, 8, 8 s apart until it has been gone too long")
+    func retry() {
+        let start = ContinuousClock.now
+        var never = StreamRetry(policy: .init())
+        #expect(never.failed(at: start) == .retry(at: start + .milliseconds(500)))
+        #expect(never.failed(at: start + .seconds(1)) == .giveUp)
+
+        var dropped = StreamRetry(policy: .init(giveUpAfter: .seconds(30)))
+        dropped.heardAudio()
+        var now = start
+        var waits: [Duration] = []
+        while case .retry(let at) = dropped.failed(at: now) {
+            waits.append(at - now)
+            now = at
+        }
+        #expect(waits == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
+        #expect(now - start >= .seconds(30) - .seconds(8))
+        // Audio again: the next drop starts the backoff afresh.
+        dropped.heardAudio()
+        #expect(dropped.failed(at: now) == .retry(at: now + .milliseconds(500)))
+    }
+
+    @Test("a stream row has no file: it loads as a stream, has no audio file, and deleting it removes nothing")
+    func storage() throws {
+        let dir = try TemporaryDirectory()
+        let database = try LibraryDatabase(path: dir.file("box.sqlite").path)
+        let media = try MediaFolder(directory: dir.url.appendingPathComponent("media"))
+        let store = GRDBLibraryStore(database: database, media: media)
+        let playlist = try store.write { try $0.createPlaylist(title: "Radio", description: "", now: 1) }
+        let stream = NewStream(url: "https://radio.example/live.mp3", title: "Radio One")
+        let detail = try store.write { try $0.addStream(stream, to: playlist.id, now: 2) }
+        #expect(detail.tracks.count == 1)
+        let track = detail.tracks[0]
+        #expect(track.source == .stream(url: "https://radio.example/live.mp3") && track.durationMs == 0 && track.title == "Radio One")
+        #expect(try store.loadLibrary().first?.tracks.first?.source == .stream(url: "https://radio.example/live.mp3"))
+        #expect(store.mediaPath(for: track.id) == nil)
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(track)) as? [String: Any])
+        #expect(json["kind"] as? String == "stream" && json["stream_url"] as? String == "https://radio.example/live.mp3")
+        try store.reconcileMediaFolder()
+        let after = try store.write { try $0.deleteTracks([track.id], from: playlist.id, now: 3) }
+        #expect(after.tracks.isEmpty)
+        // Only the two kinds exist.
+        #expect(throws: (any Error).self) {
+            try database.pool.write { db in try db.execute(sql: "UPDATE tracks SET kind = 'podcast'") ; try db.execute(
+                sql: "INSERT INTO tracks (id, playlist_id, track_number, title, duration_ms, file_name, original_filename, file_size, sha256, created_at, kind) VALUES ('a', ?, 1, 't', 0, 'x', 'x', 0, '', 1, 'other')",
+                arguments: [playlist.id.description]) }
+        }
+    }
+
+    @Test("the player joins a stream live: no end, pause holds no place, play reconnects, no seeking, lift keeps no position; titles shown")
+    func playerRules() async throws {
+        var playlist: PlaylistDetail!
+        let harness = try StateHarness(speed: 100) { store in
+            let summary = try store.write { try $0.createPlaylist(title: "Radio", description: "", now: 1) }
+            playlist = try store.write { try $0.addStream(NewStream(url: "http://radio.example/a", title: "Station"), to: summary.id, now: 2) }
+        }
+        let manager = harness.manager
+        let stream = playlist.tracks[0]
+        let tag = TagID("04a1b2c3d4")!
+        _ = try await manager.perform(LinkTag(tag: tag, playlistID: playlist.summary.id))
+        #expect(await manager.tag(.placed(tag)).action == .started)
+        let playing = await manager.playerState
+        #expect(playing.status == .playing && playing.source == "stream" && playing.durationMs == 0)
+        // At 100× a 0 ms track would end at once; a stream plays on.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await manager.playerState.status == .playing)
+        #expect(harness.engine.position() > 1000)
+
+        harness.engine.report(.streamTitle(stream.id, "Song One"))
+        try await waitUntil { await manager.playerState.streamTitle == "Song One" }
+        let titled = harness.recorder.sequenced.filter { $0.type == .player }.last!
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(titled.payload)) as? [String: Any])
+        #expect(json["stream_title"] as? String == "Song One" && json["source"] as? String == "stream")
+        // A title of a stream no longer playing is ignored.
+        harness.engine.report(.streamTitle(TrackID(), "Elsewhere"))
+
+        await #expect(throws: BoxError.self) { try await manager.perform(Seek(positionMs: 1000)) }
+
+        #expect(await manager.tag(.removed(tag)).action == .paused)
+        let paused = await manager.playerState
+        #expect(paused.status == .paused && paused.positionMs == 0 && paused.streamTitle == nil)
+        manager.flushResumePoints()
+        let saved = try harness.store.resumePoint(for: playlist.summary.id)
+        #expect(saved?.trackID == stream.id && saved?.positionMs == 0)
+
+        let loadsBefore = harness.engine.loadedTracks.count
+        _ = try await manager.perform(Play())
+        #expect(await manager.playerState.status == .playing)
+        // Joined live again: loaded afresh at 0, not resumed where the engine held.
+        #expect(harness.engine.loadedTracks.count == loadsBefore + 1)
+        #expect(harness.engine.position() < 5000)
+    }
+
+    private func waitUntil(_ condition: () async -> Bool) async throws {
+        for _ in 0..<200 {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("condition not met within 1 s")
+    }
+}
