@@ -39,7 +39,7 @@ class Icecast:
             out.write(f"""<icecast>
   <location>test</location><admin>test@localhost</admin>
   <limits><clients>100</clients><sources>4</sources><queue-size>524288</queue-size>
-    <burst-size>16384</burst-size><source-timeout>10</source-timeout></limits>
+    <burst-size>65536</burst-size><source-timeout>10</source-timeout></limits>
   <authentication><source-password>{SOURCE_PASSWORD}</source-password>
     <admin-user>admin</admin-user><admin-password>{ADMIN_PASSWORD}</admin-password></authentication>
   <hostname>127.0.0.1</hostname>

@@ -52,9 +52,13 @@ public final class StreamConnection: @unchecked Sendable {
             format.pointee.interrupt_callback = AVIOInterruptCB(
                 callback: musicboxStreamInterrupt, opaque: Unmanaged.passUnretained(self).toOpaque()
             )
-            // Enough to know an MP3, AAC or Opus stream: a tap is heard sooner.
-            format.pointee.probesize = 32 * 1024
-            format.pointee.max_analyze_duration = 500_000
+            // A stream arrives in real time beyond the server's burst: whatever FFmpeg waits for
+            // before the first frame is waited for by the child. 16 KiB tell MP3, AAC and Ogg apart
+            // (an MP3 reaches a sure score only after ~128 KiB, 8 s of a 128 kb/s station; the best
+            // guess at 16 KiB is right), and 0.3 s of audio give every codec's parameters.
+            // (`probesize` is left alone: lowering it makes find_stream_info read much longer.)
+            format.pointee.format_probesize = 16 * 1024
+            format.pointee.max_analyze_duration = 300_000
         }
         let micros = { (duration: Duration) in String(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000) }
         av_dict_set(&options, "rw_timeout", micros(limits.readTimeout), 0)

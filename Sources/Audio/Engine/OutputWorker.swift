@@ -53,6 +53,9 @@ final class OutputWorker {
     private var written: Int64 = 0
     /// During a fade-in: the 1-based frame of the ramp the next sample starts at (0: none).
     private var fadeInFrom = 0
+    /// This generation has written an audible frame (a decoder's first frames may be silence:
+    /// an MP3's priming, a stream joined between songs).
+    private var heardSinceBegin = false
     private var format: PCMFormat { configuration.format }
     private var fadeFrames: Int { Int(format.frames(forMilliseconds: Int64(configuration.fadeMs))) }
 
@@ -194,13 +197,14 @@ final class OutputWorker {
         if written > 0 { sink.fadeOut(frames: fadeFrames) } else { sink.drop() }
         written = 0
         fadeInFrom = 0
+        heardSinceBegin = false
         generation = next
         control.change(wakingDecoder: false) { $0.ledger.reset() }
     }
 
     private func write(_ samples: [Int16], to sink: any PCMSink) {
         // The first audible frame of a load (tap-to-sound is measured up to here).
-        let firstSound = written == 0 && samples.contains { $0 != 0 }
+        let firstSound = !heardSinceBegin && samples.contains { $0 != 0 }
         do {
             try sink.write(samples)
         } catch {
@@ -208,6 +212,7 @@ final class OutputWorker {
             return
         }
         if firstSound {
+            heardSinceBegin = true
             var now = timespec()
             clock_gettime(CLOCK_MONOTONIC, &now)
             logger.debug("first sound", metadata: ["monotonic_ns": "\(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))"])
