@@ -93,7 +93,7 @@ struct StreamTests {
     @Test("the player joins a stream live: no end, pause holds no place, play reconnects, no seeking, lift keeps no position; titles shown")
     func playerRules() async throws {
         var playlist: PlaylistDetail!
-        let harness = try StateHarness(speed: 100) { store in
+        let harness = try StateHarness { store in
             let summary = try store.write { try $0.createPlaylist(title: "Radio", description: "", now: 1) }
             playlist = try store.write { try $0.addStream(NewStream(url: "http://radio.example/a", title: "Station"), to: summary.id, now: 2) }
         }
@@ -104,10 +104,10 @@ struct StreamTests {
         #expect(await manager.tag(.placed(tag)).action == .started)
         let playing = await manager.playerState
         #expect(playing.status == .playing && playing.source == "stream" && playing.durationMs == 0)
-        // At 100× a 0 ms track would end at once; a stream plays on.
+        // A file of 0 ms would end at once; a stream plays on, its position the time listened.
         try await Task.sleep(for: .milliseconds(100))
         #expect(await manager.playerState.status == .playing)
-        #expect(harness.engine.position() > 1000)
+        #expect(harness.engine.position() >= 100)
 
         harness.engine.report(.streamTitle(stream.id, "Song One"))
         try await waitUntil { await manager.playerState.streamTitle == "Song One" }
@@ -129,9 +129,8 @@ struct StreamTests {
         let loadsBefore = harness.engine.loadedTracks.count
         _ = try await manager.perform(Play())
         #expect(await manager.playerState.status == .playing)
-        // Joined live again: loaded afresh at 0, not resumed where the engine held.
+        // Joined live again: loaded afresh (a resume of where the engine held would load nothing).
         #expect(harness.engine.loadedTracks.count == loadsBefore + 1)
-        #expect(harness.engine.position() < 5000)
     }
 
     private func waitUntil(_ condition: () async -> Bool) async throws {
