@@ -89,6 +89,7 @@ public enum ConfigSchema {
         "controls": "Buttons and a rotary encoder on GPIO (libgpiod). hardware/ has pin maps of common builds.",
         "power": "Switching the whole box off from a button or the web UI.",
         "uploads": "Songs parents upload from a browser or import from a folder.",
+        "links": "Songs parents add from a link (a page or a media address), fetched by yt-dlp in a child process.",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
@@ -335,6 +336,26 @@ public enum ConfigSchema {
             key: "power.request_file", kind: .text(allowEmpty: true),
             documentation: "The file musicboxd creates to have the system switched off; systemd's musicboxd-shutdown.path watches it. Empty: $RUNTIME_DIRECTORY/poweroff when run by systemd, else switching off from the box is not set up.",
             read: { .string($0.power.requestFile) }, write: { $0.power.requestFile = $1.text }
+        ),
+        ConfigSetting(
+            key: "links.ytdlp", kind: .text(allowEmpty: false),
+            documentation: "yt-dlp, by path or by a name on PATH (Debian: apt install yt-dlp; or pip). Without it, songs from links are refused and health says so. Files larger than uploads.max_file_mb are not fetched.",
+            read: { .string($0.links.ytdlp) }, write: { $0.links.ytdlp = $1.text }
+        ),
+        ConfigSetting(
+            key: "links.concurrent_tasks", kind: .integer(1...8),
+            documentation: "Links fetched at once; another one asked for meanwhile is refused (429) until one finishes.",
+            read: { .integer($0.links.concurrentTasks) }, write: { $0.links.concurrentTasks = $1.integer }
+        ),
+        ConfigSetting(
+            key: "links.max_duration_minutes", kind: .integer(1...1440),
+            documentation: "Longest song accepted from a link, in minutes (checked on the downloaded file).",
+            read: { .integer($0.links.maxDurationMinutes) }, write: { $0.links.maxDurationMinutes = $1.integer }
+        ),
+        ConfigSetting(
+            key: "links.timeout_minutes", kind: .integer(1...600),
+            documentation: "A link not fetched after this many minutes is stopped and reported failed.",
+            read: { .integer($0.links.timeoutMinutes) }, write: { $0.links.timeoutMinutes = $1.integer }
         ),
         ConfigSetting(
             key: "uploads.max_file_mb", kind: .integer(1...16384),

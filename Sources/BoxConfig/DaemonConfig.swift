@@ -91,6 +91,15 @@ public struct DaemonConfig: Sendable, Equatable {
         public var volumeStep = 5
     }
 
+    /// Songs from links, fetched by yt-dlp.
+    public struct Links: Sendable, Equatable {
+        /// A path, or a name looked up on PATH.
+        public var ytdlp = "yt-dlp"
+        public var concurrentTasks = 2
+        public var maxDurationMinutes = 180
+        public var timeoutMinutes = 30
+    }
+
     public struct Uploads: Sendable, Equatable {
         public var maxFileMB = 1024
         /// Comma-separated file extensions.
@@ -127,6 +136,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controls = Controls()
     public var audio = Audio()
     public var streams = Streams()
+    public var links = Links()
     public var power = Power()
     public var uploads = Uploads()
     public var realtime = Realtime()

@@ -12,6 +12,8 @@ public struct DataLayout: Sendable {
     public var mediaDirectory: URL { root.appendingPathComponent("media", isDirectory: true) }
     /// Upload temp files: beside `media` on the same file system, so finished uploads move in by rename.
     public var uploadsDirectory: URL { root.appendingPathComponent("uploads", isDirectory: true) }
+    /// Songs from links while yt-dlp fetches them, and the journal of link tasks: beside `media` too.
+    public var linksDirectory: URL { root.appendingPathComponent("links", isDirectory: true) }
 
     /// Creates the folder if needed and checks that the daemon may write in it.
     func prepare() throws {

@@ -104,7 +104,11 @@ public final class MusicBoxDaemon: Sendable {
         parental.writeThrough(state)
         timeline.mark(.libraryLoaded)
         let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
-        let health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
+        var health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
+        let ytdlp = config.links.ytdlp
+        health.linksProblem = {
+            LinkImportService.locate(ytdlp) == nil ? "yt-dlp (\(ytdlp)) is not installed: songs from links are refused (apt install yt-dlp)." : nil
+        }
         let operations = OperationReporter(state: state, namespace: io.sockets, logger: realtimeLogger)
         let power = PowerOff(
             requestFile: PowerOff.requestFile(configured: config.power.requestFile, environment: ProcessInfo.processInfo.environment),
@@ -120,6 +124,16 @@ public final class MusicBoxDaemon: Sendable {
             staging: StagingArea(directory: layout.uploadsDirectory), limits: Self.uploadLimits(config.uploads),
             state: state, library: store, probe: FFmpegAudioProbe(), logger: logger.with(label: "musicboxd.uploads")
         )
+        var linkLimits = LinkImportService.Limits()
+        linkLimits.executable = config.links.ytdlp
+        linkLimits.concurrentTasks = config.links.concurrentTasks
+        linkLimits.maxBytes = Int64(config.uploads.maxFileMB) << 20
+        linkLimits.maxDurationMs = Int64(config.links.maxDurationMinutes) * 60_000
+        linkLimits.timeout = .seconds(config.links.timeoutMinutes * 60)
+        let links = try LinkImportService(
+            directory: layout.linksDirectory, limits: linkLimits, state: state, probe: FFmpegAudioProbe(),
+            logger: logger.with(label: "musicboxd.links")
+        )
         var dependencies = APIDependencies(
             state: state, library: store,
             system: SystemFacts(
@@ -134,6 +148,7 @@ public final class MusicBoxDaemon: Sendable {
         dependencies.logger = httpLogger
         dependencies.buttons = ControlService.buttonMap(config.controls)
         dependencies.streamProbe = StreamProbe.prober(limits: Self.streamLimits(config))
+        dependencies.links = links
         dependencies.engine = engine
         dependencies.power = power
         dependencies.hosts = hosts
@@ -168,7 +183,7 @@ public final class MusicBoxDaemon: Sendable {
                 gateway, TagService(reader: reader, state: state, timeline: timeline),
                 ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, power: power, logger: logger.with(label: "musicboxd.controls")),
                 ReadySound(health: health, state: state, hardwareMode: config.hardware.mode, logger: logger.with(label: "musicboxd.feedback")),
-                uploads, app, SocketIOService(server: io),
+                uploads, links, app, SocketIOService(server: io),
                 SystemdService(
                     environment: ProcessInfo.processInfo.environment, state: state, health: health, timeline: timeline,
                     waitUntilListening: { [boundPort] in try await boundPort.wait() }, logger: logger.with(label: "musicboxd.systemd")

@@ -33,6 +33,8 @@ public struct APIDependencies: Sendable {
     public var logger = Logger(label: "musicboxd.http")
     /// The names the box answers to (`Host`); others are refused.
     public var hosts = HostAllowlist(configured: [])
+    /// Songs from links (`nil`: refused with `unavailable`).
+    public var links: LinkImportService?
     /// Listens to a stream before it is added (`nil`: streams cannot be added: 503).
     public var streamProbe: StreamProber?
     /// Serve `/api/dev/*` (simulated hardware only, and only when the configuration asks).

@@ -23,6 +23,7 @@ public enum APIRouter {
         AuthRoutes(dependencies: dependencies).register(on: routes)
         PlaylistRoutes(dependencies: dependencies).register(on: routes)
         TrackRoutes(dependencies: dependencies).register(on: routes)
+        LinkRoutes(dependencies: dependencies).register(on: routes)
         PlayerRoutes(dependencies: dependencies).register(on: routes)
         SharedCommandRoutes(dependencies: dependencies).register(on: routes)
         SettingsRoutes(dependencies: dependencies).register(on: routes)

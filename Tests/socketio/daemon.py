@@ -6,6 +6,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -32,6 +33,10 @@ class Daemon:
             self.env["MUSICBOXD_AUDIO_FEEDBACK_SOUNDS"] = "off"
         # The simulated hardware's /api/dev/* routes (only ever served with --hardware sim).
         self.env["MUSICBOXD_SERVER_DEV_ROUTES"] = "on"
+        # Songs from links: the yt-dlp of the test virtualenv (PyPI's; Debian's bookworm one is from 2023).
+        ytdlp = os.path.join(os.path.dirname(sys.executable), "yt-dlp")
+        if os.path.exists(ytdlp):
+            self.env["MUSICBOXD_LINKS_YTDLP"] = ytdlp
         self.env.update(env_extra or {})
         self.start()
 

@@ -101,11 +101,7 @@ public final class StreamConnection: @unchecked Sendable {
     }
 
     /// A URL as messages and logs show it: without a password, if it has one.
-    public static func shown(_ url: String) -> String {
-        guard var parts = URLComponents(string: url), parts.password != nil else { return url }
-        parts.password = "***"
-        return parts.string ?? url
-    }
+    public static func shown(_ url: String) -> String { StreamURL.shown(url) }
 
     private static func text(of status: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)

@@ -14,6 +14,10 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case hardwareUnavailable = "hardware_unavailable"
     /// A live stream (web radio) cannot be reached, is not audio, or dropped and did not come back.
     case streamUnavailable = "stream_unavailable"
+    /// A song from a link could not be fetched (the site refused, a 404, too large or too long).
+    case downloadFailed = "download_failed"
+    /// A tool the box needs for this is not installed (yt-dlp for songs from links).
+    case unavailable
     case storageError = "storage_error"
     case internalError = "internal_error"
     // Refusals of the connection layer, before any route sees the request (HTTPRefusal's codes).

@@ -10,6 +10,9 @@ public enum Room: Sendable, Hashable, CustomStringConvertible {
     /// (`join:playlists {deltas: true}`): they get `state:playlist_updated` instead of the whole
     /// `state:playlists` collection. Not a room clients name: joining `playlists` puts them here.
     case playlistDeltas
+    /// One client alone: every socket is in the room named by its id, as in Socket.IO (a link
+    /// task's events reach the parent that asked for it wherever they are in the web UI).
+    case socket(String)
 
     /// The Socket.IO room name: `playlists`, `playlist:{id}`, `nfc`.
     public var description: String {
@@ -18,11 +21,17 @@ public enum Room: Sendable, Hashable, CustomStringConvertible {
         case .playlist(let id): "playlist:\(id)"
         case .nfc: "nfc"
         case .playlistDeltas: "playlists#deltas"
+        case .socket(let id): id
         }
     }
 
     /// Whether clients name it (join, leave, sync); internal rooms are not reported back to them.
-    public var isPublic: Bool { self != .playlistDeltas }
+    public var isPublic: Bool {
+        switch self {
+        case .playlistDeltas, .socket: false
+        default: true
+        }
+    }
 
     /// Parses a room name as clients write it; `nil` for anything else.
     public init?(name: String) {

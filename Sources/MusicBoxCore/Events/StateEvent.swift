@@ -21,6 +21,10 @@ public enum StateEventType: String, Sendable, CaseIterable {
     case uploadProgress = "upload:progress"
     case uploadComplete = "upload:complete"
     case uploadError = "upload:error"
+    /// Songs from a link (the reference contract's §7).
+    case linkProgress = "youtube:progress"
+    case linkComplete = "youtube:complete"
+    case linkError = "youtube:error"
 
     /// Sent with the current `server_seq`, never logged or replayed.
     public var isEphemeral: Bool {
@@ -31,7 +35,7 @@ public enum StateEventType: String, Sendable, CaseIterable {
     /// `state:*` envelope.
     public var isBare: Bool {
         switch self {
-        case .nfcStatus, .nfcAssociationState, .uploadProgress, .uploadComplete, .uploadError: true
+        case .nfcStatus, .nfcAssociationState, .uploadProgress, .uploadComplete, .uploadError, .linkProgress, .linkComplete, .linkError: true
         default: false
         }
     }
@@ -53,6 +57,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
     case nfcStatus(AssociationStatus)
     case nfcAssociationState(AssociationStatus)
     case upload(UploadNotice)
+    case link(LinkNotice)
 
     public var type: StateEventType {
         switch self {
@@ -70,6 +75,9 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .upload(.progress): .uploadProgress
         case .upload(.complete): .uploadComplete
         case .upload(.failed): .uploadError
+        case .link(.progress): .linkProgress
+        case .link(.complete): .linkComplete
+        case .link(.failed): .linkError
         }
     }
 
@@ -93,6 +101,7 @@ public enum EventPayload: Sendable, Equatable, Encodable {
         case .upload(.progress(let progress)): try progress.encode(to: encoder)
         case .upload(.complete(let completion)): try completion.encode(to: encoder)
         case .upload(.failed(let failure)): try failure.encode(to: encoder)
+        case .link(let notice): try notice.encode(to: encoder)
         }
     }
 }

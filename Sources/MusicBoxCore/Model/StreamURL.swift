@@ -28,6 +28,13 @@ public enum StreamURL {
         guard let url = parts.string else { throw .validation(field: field, "\(field) is not a web address.") }
         return url
     }
+
+    /// A URL as messages and logs show it: without a password, if it has one.
+    public static func shown(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), parts.password != nil else { return url }
+        parts.password = "***"
+        return parts.string ?? url
+    }
 }
 
 /// A live stream to add to a playlist, once its address is checked and it was heard to be audio.

@@ -20,9 +20,9 @@ extension StateManager {
         case .playlist(let id):
             guard let detail = library.playlist(id) else { return nil }
             return [event(.playlist(detail), playlist: id)]
-        case .nfc, .playlistDeltas:
+        case .nfc, .playlistDeltas, .socket:
             // An association session's state comes with its own events; deltas ride on the
-            // `playlists` snapshot.
+            // `playlists` snapshot; a socket's own room has no state.
             return []
         }
     }

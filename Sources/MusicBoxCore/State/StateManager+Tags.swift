@@ -52,6 +52,16 @@ extension StateManager {
         ))
     }
 
+    /// A link task's event, to the playlist's room and the socket that asked for it.
+    public func announce(_ notice: LinkNotice) {
+        var rooms: [Room] = [.playlist(notice.task.playlistID)]
+        if let requester = notice.task.requester { rooms.append(.socket(requester)) }
+        publisher.publish(StateEvent(
+            payload: .link(notice), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,
+            eventID: eventIDs.next(), rooms: rooms
+        ))
+    }
+
     /// Whether the playlist exists now (uploads check before accepting more bytes for it).
     public func hasPlaylist(_ id: PlaylistID) -> Bool { library.contains(id) }
 

@@ -33,6 +33,9 @@ extension APIOperation {
     static let reorderTracks = APIOperation("playlist.reorder", .parent, .post, "api/playlists/:id/reorder")
     static let deleteTracks = APIOperation("tracks.delete", .parent, .delete, "api/playlists/:id/tracks")
     static let addStream = APIOperation("stream.add", .parent, .post, "api/playlists/:id/streams")
+    static let addLink = APIOperation("link.add", .parent, .post, "api/playlists/:id/links")
+    static let listLinks = APIOperation("link.list", .parent, .get, "api/playlists/:id/links")
+    static let cancelLink = APIOperation("link.cancel", .parent, .delete, "api/playlists/:id/links/:task_id")
     static let updateTrack = APIOperation("track.update", .parent, .patch, "api/playlists/:id/tracks/:track_id")
     static let trackCover = APIOperation("track.cover", .open, .get, "api/tracks/:track_id/cover")
     static let trackAudio = APIOperation("track.audio", .open, .get, "api/tracks/:track_id/audio")
@@ -102,7 +105,7 @@ public enum OperationTable {
         .health, .systemInfo, .systemLogs, .trySound, .shutdown,
         .authStatus, .login, .logout, .setPIN, .removePIN, .listTokens, .revokeToken,
         .listPlaylists, .createPlaylist, .getPlaylist, .replacePlaylist, .updatePlaylist, .deletePlaylist, .startPlaylist,
-        .moveTrack, .reorderTracks, .deleteTracks, .updateTrack, .addStream, .trackCover, .trackAudio, .playlistCover,
+        .moveTrack, .reorderTracks, .deleteTracks, .updateTrack, .addStream, .addLink, .listLinks, .cancelLink, .trackCover, .trackAudio, .playlistCover,
         .startUpload, .putChunk, .uploadStatus, .finalizeUpload, .cancelUpload, .listUploads, .cancelAllUploads,
         .playerStatus, .play, .pause, .toggle, .stop, .next, .previous, .seek, .volume, .repeatMode, .shuffle, .sleep,
         .getSettings, .replaceSettings, .updateSettings,

@@ -105,6 +105,8 @@ extension ErrorCode {
         case .hardwareUnavailable: .serviceUnavailable
         // The stream's server (another server the box reaches for the parent) did not answer well.
         case .streamUnavailable: .badGateway
+        case .downloadFailed: .badGateway
+        case .unavailable: .serviceUnavailable
         case .storageError, .internalError: .internalServerError
         case .requestTimeout: .requestTimeout
         case .uriTooLong: .uriTooLong

@@ -23,12 +23,16 @@ public struct HealthReport: Sendable, Equatable, Encodable {
     /// Components whose failure makes the box unhealthy rather than degraded.
     static let essential: Set<String> = ["database", "storage"]
 
+    /// Components that are extras: shown, with their problem, but the box is healthy without
+    /// them (music plays; only that feature is refused).
+    static let optional: Set<String> = ["links"]
+
     init(components: [String: ComponentHealth], timestamp: EpochMillis, audio: OutputStatistics? = nil, problems: [String: String] = [:]) {
         self.components = components
         self.timestamp = timestamp
         self.audio = audio
         self.problems = problems
-        let failing = components.filter { !$0.value.isWorking }.keys
+        let failing = components.filter { !$0.value.isWorking && !Self.optional.contains($0.key) }.keys
         status = failing.isEmpty ? .healthy : failing.contains(where: Self.essential.contains) ? .unhealthy : .degraded
     }
 
@@ -44,6 +48,8 @@ public struct HealthProbe: Sendable {
     var controls: any ControlInput
     var hardwareMode: HardwareMode
     var dataDirectory: String
+    /// Songs from links: why they cannot be fetched now (`nil`: they can). Unset: not shown.
+    public var linksProblem: (@Sendable () -> String?)?
     /// Below this much free space the storage counts as failing: uploads and resume points could not be saved.
     var minimumFreeBytes: Int64 = 16 * 1024 * 1024
 
@@ -76,6 +82,11 @@ public struct HealthProbe: Sendable {
         if let problem = controls.problem, controls.health == .unavailable { problems["gpio"] = problem }
         if let problem = tags.problem, tags.health == .unavailable { problems["nfc"] = problem }
         if let problem = engine.problem, engine.health == .unavailable { problems["audio"] = problem }
+        if let linksProblem {
+            let problem = linksProblem()
+            components["links"] = problem == nil ? .available : .unavailable
+            problems["links"] = problem
+        }
         return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics, problems: problems)
     }
 }
