@@ -391,6 +391,29 @@ def test_add_a_radio_station_by_its_address(daemon, library, browser):
         radio.close()
 
 
+def test_add_a_song_from_a_link_and_watch_it_arrive(daemon, library, browser):
+    """A parent pastes a page's address: the task shows its progress and then "Added", and the
+    song appears in the playlist (yt-dlp in the box, a local web server)."""
+    from test_links import SongServer
+    songs = SongServer(seconds=8, chunk=16_384, pause=0.05)
+    try:
+        playlist = create_playlist(daemon, "From links")
+        page = browser(LAPTOP)
+        page.open(daemon.url, parent=True)
+        page.go(f"#/playlist/{playlist}")
+        page.until(lambda d: page.all("#link-url"))
+        page.css("#link-url").send_keys(f"{songs.url}/page.html")
+        page.css("#link-add").click()
+        page.until(lambda d: page.all("#link-list .link-completed"), timeout=30)
+        page.until(lambda d: len(page.all("#track-list .track")) == 1, timeout=10)
+        assert "Linked Song" in page.texts("#track-list .track")[0]
+        assert "Added" in page.text("#link-list")
+        page.shot("link")
+        assert page.errors() == []
+    finally:
+        songs.close()
+
+
 def test_parent_edits_rename_reorder_delete(daemon, library, media, browser):
     playlist = create_playlist(daemon, "Editing")
     for name in ("rain", "wind"):

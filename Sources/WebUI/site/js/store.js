@@ -160,7 +160,7 @@ socket.on("nfc:tag", (envelope) => {
   store.lastTag = envelope.data ?? envelope;
   notify("tag", store.lastTag);
 });
-for (const name of ["upload:progress", "upload:complete", "upload:error"]) {
+for (const name of ["upload:progress", "upload:complete", "upload:error", "youtube:progress", "youtube:complete", "youtube:error"]) {
   socket.on(name, (event) => notify(name, event));
 }
 

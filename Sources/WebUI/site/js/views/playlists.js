@@ -7,6 +7,7 @@ import { api, get, post, patch, del } from "../api.js";
 import { h, icon, replace, toast, confirmAction, promptText, ask } from "../dom.js";
 import { uploadPanel } from "./uploads.js";
 import { streamPanel } from "./streams.js";
+import { linkPanel } from "./links.js";
 import { tagPanel } from "./tags.js";
 
 const fail = (error) => toast(error.message, "error");
@@ -76,6 +77,7 @@ export function playlistDetail(root, id, { parent }) {
   if (parent) {
     panels.push(tagPanel(section, id));
     panels.push(uploadPanel(section, id));
+    panels.push(linkPanel(section, id));
     panels.push(streamPanel(section, id));
   }
   let current = null;
