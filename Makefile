@@ -40,7 +40,7 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps test-deps print-deps ffmpeg pydeps build deb run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-stream bench-pause bench-upload fuzz sample-config clean
+.PHONY: all deps test-deps print-deps ffmpeg pydeps build deb run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-stream bench-links bench-pause bench-upload fuzz sample-config clean
 
 all: build
 
@@ -206,6 +206,10 @@ bench-audio: pydeps
 	$(VENV)/bin/python Benchmarks/audio_cost.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
 
 ## Tap-to-sound: emulated PN532 answer -> first audible frame written to ALSA, 50 taps (release build).
+bench-links: pydeps
+	$(SWIFT) build -c release --product musicboxd
+	$(VENV)/bin/python Benchmarks/link_import.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd
+
 bench-stream: pydeps
 	$(SWIFT) build -c release --product musicboxd
 	$(VENV)/bin/python Benchmarks/stream_tap.py --binary $$($(SWIFT) build -c release --show-bin-path)/musicboxd --memory-minutes 10

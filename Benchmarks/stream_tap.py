@@ -124,6 +124,7 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "musicboxd"))
     parser.add_argument("--taps", type=int, default=20, help="taps of each tag")
     parser.add_argument("--memory-minutes", type=float, default=0)
+    parser.add_argument("--only-memory", action="store_true", help="skip the taps")
     args = parser.parse_args()
 
     audio = PacedAudio()
@@ -167,7 +168,7 @@ def main():
             time.sleep(0.1)
         state = lambda: requests.get(f"{url}/api/player/status", timeout=5).json()["data"]
         times = {FILE_TAG: [], STREAM_TAG: [], QUICK_TAG: []}
-        for _ in range(args.taps):
+        for _ in range(0 if args.only_memory else args.taps):
             for tag in (FILE_TAG, STREAM_TAG, QUICK_TAG):
                 before = len(daemon.sounds)
                 reader.place(tag)
@@ -181,20 +182,20 @@ def main():
                 while state()["state"] != "paused" and time.time() < deadline:
                     time.sleep(0.02)
                 time.sleep(0.3)
-        file_times, stream_times = times[FILE_TAG], times[STREAM_TAG]
-        print(f"{args.taps} taps each; tag answered -> first audible frame written to ALSA")
-        print(f"  file (resuming mid-file): p50 {statistics.median(file_times):6.1f} ms  p95 {percentile(file_times, 0.95):6.1f} ms")
-        print(f"  stream (connecting to Icecast on loopback): p50 {statistics.median(stream_times):6.1f} ms  "
-              f"p95 {percentile(stream_times, 0.95):6.1f} ms  (target < 300 ms)")
-        print(f"  stream / file: {statistics.median(stream_times) / statistics.median(file_times):.2f}x at p50, "
-              f"{percentile(stream_times, 0.95) / percentile(file_times, 0.95):.2f}x at p95")
-        quick_times = times[QUICK_TAG]
-        print(f"  stream from a station that answers at once (Python, 64 KiB burst): p50 {statistics.median(quick_times):6.1f} ms  "
-              f"p95 {percentile(quick_times, 0.95):6.1f} ms; / file {statistics.median(quick_times) / statistics.median(file_times):.2f}x at p50")
-        first, full = server_floor(radio.url)
-        print(f"  the station's own floor (a plain socket): first byte p50 {statistics.median(first):6.1f} ms, "
-              f"16 000 bytes p50 {statistics.median(full):6.1f} ms p95 {percentile(full, 0.95):6.1f} ms; "
-              f"stream tap / that: {statistics.median(stream_times) / statistics.median(full):.2f}x at p50")
+        file_times, stream_times, quick_times = times[FILE_TAG], times[STREAM_TAG], times[QUICK_TAG]
+        if not args.only_memory:
+            print(f"{args.taps} taps each; tag answered -> first audible frame written to ALSA")
+            print(f"  file (resuming mid-file): p50 {statistics.median(file_times):6.1f} ms  p95 {percentile(file_times, 0.95):6.1f} ms")
+            print(f"  stream (connecting to Icecast on loopback): p50 {statistics.median(stream_times):6.1f} ms  "
+                  f"p95 {percentile(stream_times, 0.95):6.1f} ms  (target < 300 ms)")
+            print(f"  stream / file: {statistics.median(stream_times) / statistics.median(file_times):.2f}x at p50, "
+                  f"{percentile(stream_times, 0.95) / percentile(file_times, 0.95):.2f}x at p95")
+            print(f"  stream from a station that answers at once (Python, 64 KiB burst): p50 {statistics.median(quick_times):6.1f} ms  "
+                  f"p95 {percentile(quick_times, 0.95):6.1f} ms; / file {statistics.median(quick_times) / statistics.median(file_times):.2f}x at p50")
+            first, full = server_floor(radio.url)
+            print(f"  the station's own floor (a plain socket): first byte p50 {statistics.median(first):6.1f} ms, "
+                  f"16 000 bytes p50 {statistics.median(full):6.1f} ms p95 {percentile(full, 0.95):6.1f} ms; "
+                  f"stream tap / that: {statistics.median(stream_times) / statistics.median(full):.2f}x at p50")
 
         if args.memory_minutes:
             reader.place(STREAM_TAG)
@@ -209,6 +210,7 @@ def main():
             print(f"streaming {args.memory_minutes:g} min ({playing['state']}, position {playing['position_ms'] / 1000:.0f} s): "
                   f"RSS first {samples[0]:.1f} MiB, last {samples[-1]:.1f} MiB, max {max(samples):.1f} MiB "
                   f"(growth {samples[-1] - samples[0]:+.1f} MiB; second half {samples[-1] - samples[len(samples) // 2]:+.1f} MiB)")
+            print("  each minute:", " ".join(f"{value:.1f}" for value in samples[::4]))
     finally:
         daemon.stop()
         reader.close()
