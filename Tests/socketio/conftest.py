@@ -76,7 +76,8 @@ def transports(request):
 # starts on its share of the list and idle ones take tests from the busy. The longest files go
 # first, so what is left at the end is short tests that spread well.
 LONGEST_FIRST = ["test_power_cuts.py", "test_web_ui.py", "test_daemon_nfc.py", "test_daemon_audio.py", "test_http_limits.py",
-                 "test_openapi_fuzz.py", "test_daemon_realtime.py", "test_feedback_sounds.py", "test_uploads.py"]
+                 "test_openapi_fuzz.py", "test_streams.py", "test_daemon_realtime.py", "test_feedback_sounds.py", "test_uploads.py",
+                 "test_links.py"]
 # Files whose timing assertions do not hold beside other work (the official Engine.IO suite
 # checks a ping timeout of a few hundred milliseconds): marked `solo`, run alone (Makefile).
 SOLO = {"test_official_suites.py"}

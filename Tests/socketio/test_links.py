@@ -141,6 +141,9 @@ def test_a_cancelled_link_leaves_nothing_and_a_missing_one_is_an_error():
         assert {e["message"] for e in events(client, "youtube:error")} == {"Cancelled."}
         assert wait_for(lambda: leftovers(daemon) == [], timeout=5), leftovers(daemon)
         time.sleep(0.5)
+        # SIGTERM ends them (the daemon ignores it for itself; its children must not).
+        children = lambda: subprocess.run(["pgrep", "-f", "--", f"{daemon.data}/links/"], capture_output=True, text=True).stdout
+        assert wait_for(lambda: children() == "", timeout=1.5), children()
         assert leftovers(daemon) == [] and events(client, "youtube:complete") == []
         assert requests.get(f"{daemon.url}/api/playlists/{playlist}", timeout=5).json()["data"]["tracks"] == []
         assert os.listdir(os.path.join(daemon.data, "media")) == []

@@ -140,6 +140,8 @@ public actor LinkImportService: Service {
     }
 
     private func run(_ id: String, _ process: LinkProcess) async {
+        // Cancelled before it began: nothing to run.
+        guard tasks[id]?.isFinished == false else { return }
         await update(id) { task in
             task.status = .downloading
             task.currentStep = "Downloading"

@@ -14,7 +14,9 @@ final class LinkProcess: Sendable {
     }
 
     private struct State {
-        var process: Process?
+        /// The child's pid while it has not been reaped (signals go to it only then: a pid
+        /// reaped may be another process's by now).
+        var pid: pid_t?
         var cancelled = false
         var timedOut = false
         var file: String?
@@ -47,42 +49,47 @@ final class LinkProcess: Sendable {
     }
 
     func cancel() {
-        let process = state.withLock { state -> Process? in
-            state.cancelled = true
-            return state.process
+        state.withLock { $0.cancelled = true }
+        stop()
+    }
+
+    /// SIGTERM now, SIGKILL 2 s later if it is still there.
+    private func stop() {
+        guard signal(SIGTERM) else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { _ = self.signal(SIGKILL) }
+    }
+
+    private func signal(_ number: Int32) -> Bool {
+        state.withLock { state in
+            guard let pid = state.pid else { return false }
+            // The whole group: yt-dlp and anything it started.
+            return kill(-pid, number) == 0
         }
-        if let process { Self.stop(process) }
     }
 
     private func runBlocking(timeout: Duration) -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONUNBUFFERED"] = "1"
         environment["LC_ALL"] = "C.UTF-8"
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let started: Bool = state.withLock { state in
-            guard !state.cancelled else { return false }
+        let spawned: Result<ChildProcess, any Error> = state.withLock { state in
+            guard !state.cancelled else { return .failure(CancellationError()) }
             do {
-                try process.run()
+                let child = try ChildProcess.spawn(executable, arguments, environment: environment)
+                state.pid = child.pid
+                return .success(child)
             } catch {
-                state.stderr = Data("ERROR: yt-dlp cannot be started: \(error.localizedDescription)".utf8)
-                return false
+                return .failure(error)
             }
-            state.process = process
-            return true
         }
-        guard started else { return state.withLock { $0.cancelled } ? .cancelled : .failed(stderr: String(decoding: state.withLock { $0.stderr }, as: UTF8.self)) }
+        let child: ChildProcess
+        switch spawned {
+        case .success(let started): child = started
+        case .failure(let error as CancellationError): _ = error; return .cancelled
+        case .failure(let error): return .failed(stderr: "ERROR: yt-dlp cannot be started: \(error)")
+        }
 
         let errorReader = Thread {
-            while true {
-                let chunk = errors.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
+            ChildProcess.drain(child.errors) { chunk in
                 self.state.withLock { state in
                     state.stderr.append(chunk)
                     if state.stderr.count > 65_536 { state.stderr = state.stderr.suffix(65_536) }
@@ -91,16 +98,13 @@ final class LinkProcess: Sendable {
         }
         errorReader.start()
         let deadline = DispatchTime.now() + .milliseconds(Int(timeout.components.seconds * 1000))
-        let watchdog = DispatchWorkItem { [weak process] in
-            guard let process, process.isRunning else { return }
+        let watchdog = DispatchWorkItem {
             self.state.withLock { $0.timedOut = true }
-            Self.stop(process)
+            self.stop()
         }
         DispatchQueue.global().asyncAfter(deadline: deadline, execute: watchdog)
         var pending = Data()
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
+        ChildProcess.drain(child.output) { chunk in
             pending.append(chunk)
             while let newline = pending.firstIndex(of: 0x0A) {
                 let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
@@ -108,13 +112,14 @@ final class LinkProcess: Sendable {
                 heard(line)
             }
         }
-        process.waitUntilExit()
+        let status = child.wait()
+        state.withLock { $0.pid = nil }
         watchdog.cancel()
         while errorReader.isExecuting { usleep(1000) }
         return state.withLock { state in
             if state.cancelled { return .cancelled }
             if state.timedOut { return .timedOut }
-            guard process.terminationStatus == 0 else { return .failed(stderr: String(decoding: state.stderr, as: UTF8.self)) }
+            guard status == 0 else { return .failed(stderr: String(decoding: state.stderr, as: UTF8.self)) }
             return .finished(file: state.file, title: state.title)
         }
     }
@@ -128,12 +133,4 @@ final class LinkProcess: Sendable {
         }
     }
 
-    private static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
-            if process.isRunning { kill(pid, SIGKILL) }
-        }
-    }
 }
