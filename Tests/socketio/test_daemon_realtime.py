@@ -256,7 +256,7 @@ def test_ping_current_state_and_health(daemon, transports):
         health = client.client.call("health_check", {}, timeout=5)
         assert health["status"] == "healthy"
         assert health["components"] == {"database": "connected", "storage": "available", "audio": "simulated",
-                                         "nfc": "simulated", "gpio": "simulated"}
+                                         "nfc": "simulated", "gpio": "simulated", "links": "available"}
         assert wait_for(lambda: client.received("health_status"))
     finally:
         client.close()
