@@ -252,3 +252,42 @@ def test_an_https_stream_plays_only_when_its_certificate_checks_out():
         untrusting.stop()
         good.close()
         wrong.close()
+
+
+def test_a_live_hls_stream_plays():
+    """HLS (an .m3u8 playlist of AAC segments that ffmpeg writes live, served over HTTP): FFmpeg's
+    HLS demuxer in our build fetches the playlist and its segments; the tone is heard."""
+    import http.server
+    import subprocess
+    import threading
+    work = tempfile.mkdtemp(prefix="musicboxd-hls-")
+    site = os.path.join(work, "site")
+    os.makedirs(site)
+    writer = subprocess.Popen(
+        ["ffmpeg", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=44100", "-ac", "2",
+         "-c:a", "aac", "-b:a", "96k", "-f", "hls", "-hls_time", "1", "-hls_list_size", "6", "-hls_flags", "delete_segments",
+         os.path.join(site, "live.m3u8")], stdin=subprocess.DEVNULL)
+    handler = lambda *args, **kwargs: http.server.SimpleHTTPRequestHandler(*args, directory=site, **kwargs)
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    daemon, capture = real_audio_daemon(work)
+    try:
+        assert wait_for(lambda: os.path.exists(os.path.join(site, "live.m3u8")) and len(os.listdir(site)) >= 4, timeout=15)
+        playlist = new_playlist(daemon, "HLS")
+        url = f"http://127.0.0.1:{server.server_address[1]}/live.m3u8"
+        added = add_stream(daemon, playlist, url, title="HLS FM")
+        assert added.status_code == 201, added.text
+        assert audio_ready(daemon)
+        requests.post(f"{daemon.url}/api/player/volume", json={"volume": 100}, timeout=5).raise_for_status()
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert wait_for(lambda: os.path.exists(capture) and os.path.getsize(capture) > 48_000 * 4 * 3, timeout=15)
+        heard = frequency(captured(capture, seconds=1.5))
+        assert abs(heard - 660) < 660 * 0.02, heard
+        assert requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "playing"
+    finally:
+        daemon.stop()
+        writer.terminate()
+        writer.wait()
+        server.shutdown()
