@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import MediaLibrary
 @_spi(Simulation) import MusicBoxCore
+import Uploads
 import Testing
 
 @Suite("Live streams: addresses, ICY metadata, reconnecting, and the player's live rules")
@@ -139,5 +140,52 @@ struct StreamTests {
             try await Task.sleep(for: .milliseconds(5))
         }
         Issue.record("condition not met within 1 s")
+    }
+}
+
+@Suite("Songs from links: how yt-dlp is run and read")
+struct LinkTests {
+    @Test("yt-dlp gets no user config, no playlists, a size cap, our file name and our progress template")
+    func arguments() {
+        let arguments = YTDLP.arguments(url: "https://example.org/watch?v=1", output: "/data/links", taskID: "t1", maxBytes: 1000, socketTimeoutS: 20)
+        #expect(arguments.contains("--ignore-config") && arguments.contains("--no-playlist") && arguments.contains("--no-cache-dir"))
+        #expect(arguments.firstIndex(of: "--max-filesize").map { arguments[$0 + 1] } == "1000")
+        #expect(arguments.firstIndex(of: "--output").map { arguments[$0 + 1] } == "/data/links/t1.%(ext)s")
+        // The URL comes after `--`: a link that starts with a dash is never read as an option.
+        #expect(Array(arguments.suffix(2)) == ["--", "https://example.org/watch?v=1"])
+    }
+
+    @Test("progress, file and title lines are read; anything else is not")
+    func lines() {
+        #expect(YTDLP.parse("MBXP 1024 4096 NA 3") == .progress(downloaded: 1024, total: 4096, etaSeconds: 3))
+        #expect(YTDLP.parse("MBXP 1024 NA 8192.5 NA") == .progress(downloaded: 1024, total: 8192, etaSeconds: nil))
+        #expect(YTDLP.parse("MBXP 1024 NA NA NA") == .progress(downloaded: 1024, total: nil, etaSeconds: nil))
+        #expect(YTDLP.parse("MBXP NA NA NA NA") == .other)
+        #expect(YTDLP.parse("MBXFILE /data/links/t1.m4a") == .file("/data/links/t1.m4a"))
+        #expect(YTDLP.parse("MBXTITLE A Song") == .title("A Song"))
+        #expect(YTDLP.parse("[download] 50% of 3MiB") == .other)
+    }
+
+    @Test("yt-dlp's last ERROR line becomes the message, with a reason")
+    func failures() {
+        let notFound = YTDLP.failure(stderr: "WARNING: x\nERROR: [generic] gone: Unable to download webpage: HTTP Error 404: Not Found\n")
+        #expect(notFound.code == .downloadFailed && notFound.details["reason"] == "not_found")
+        #expect(notFound.message == "Download failed: [generic] gone: Unable to download webpage: HTTP Error 404: Not Found")
+        #expect(YTDLP.failure(stderr: "ERROR: Unsupported URL: https://x/").details["reason"] == "unsupported_url")
+        #expect(YTDLP.failure(stderr: "").message == "Download failed: yt-dlp stopped without saying why.")
+        // Control characters in what a site says do not reach a parent's screen.
+        #expect(!YTDLP.failure(stderr: "ERROR: bad\u{1B}[31m red\u{202E}").message.contains("\u{1B}"))
+    }
+
+    @Test("a link task's events: every key of the contract present, the requester kept from clients")
+    func events() throws {
+        var task = LinkTask(playlistID: PlaylistID(), url: "https://x/y", requester: "socket-1", now: 5)
+        task.status = .downloading
+        task.progressPercent = 12.5
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(task.shown)) as? [String: Any])
+        #expect(Set(["task_id", "status", "progress_percent", "current_step", "estimated_time_remaining"]).isSubset(of: json.keys))
+        #expect(json["requester"] == nil && json["estimated_time_remaining"] is NSNull && json["status"] as? String == "downloading")
+        let stored = try JSONDecoder().decode(LinkTask.self, from: JSONEncoder().encode(task))
+        #expect(stored == task)
     }
 }
