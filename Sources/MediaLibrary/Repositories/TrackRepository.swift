@@ -31,12 +31,8 @@ public enum TrackRepository {
 
     /// Adds a track at the end of a playlist; touches the playlist's `updated_at`.
     public static func append(_ db: Database, _ new: NewTrack, to playlist: PlaylistID, now: EpochMillis) throws -> Track {
-        guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
-        let last = try Int.fetchOne(
-            db, sql: "SELECT MAX(track_number) FROM tracks WHERE playlist_id = ?", arguments: [playlist.description]
-        ) ?? 0
         let record = TrackRecord(
-            id: new.id.description, playlistID: playlist.description, trackNumber: last + 1, title: new.title,
+            id: new.id.description, playlistID: playlist.description, trackNumber: try nextNumber(db, in: playlist), title: new.title,
             artist: new.artist, album: new.album, durationMs: new.durationMs, fileName: new.storedFileName,
             originalFilename: new.originalFilename, fileSize: new.fileSize, sha256: new.sha256, createdAt: now,
             hasCover: new.artwork != nil, kind: "file", sourceURL: nil
@@ -52,14 +48,20 @@ public enum TrackRepository {
         return try record.track()
     }
 
-    /// Adds a live stream at the end of a playlist; touches the playlist's `updated_at`.
-    public static func appendStream(_ db: Database, _ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> Track {
+    /// The number the next track added at the end of `playlist` gets; throws `not_found` for a
+    /// playlist that does not exist.
+    private static func nextNumber(_ db: Database, in playlist: PlaylistID) throws -> Int {
         guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
         let last = try Int.fetchOne(
             db, sql: "SELECT MAX(track_number) FROM tracks WHERE playlist_id = ?", arguments: [playlist.description]
         ) ?? 0
+        return last + 1
+    }
+
+    /// Adds a live stream at the end of a playlist; touches the playlist's `updated_at`.
+    public static func appendStream(_ db: Database, _ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> Track {
         let record = TrackRecord(
-            id: new.id.description, playlistID: playlist.description, trackNumber: last + 1, title: new.title,
+            id: new.id.description, playlistID: playlist.description, trackNumber: try nextNumber(db, in: playlist), title: new.title,
             artist: nil, album: nil, durationMs: 0, fileName: TrackRecord.streamFileName(new.id), originalFilename: "",
             fileSize: 0, sha256: "", createdAt: now, hasCover: false, kind: "stream", sourceURL: new.url
         )
