@@ -353,6 +353,11 @@ public enum ConfigSchema {
             read: { .integer($0.links.maxDurationMinutes) }, write: { $0.links.maxDurationMinutes = $1.integer }
         ),
         ConfigSetting(
+            key: "links.feed_refresh_hours", kind: .integer(1...168),
+            documentation: "How often the podcasts playlists follow are read again for new episodes, in hours (a parent can also refresh one at once).",
+            read: { .integer($0.links.feedRefreshHours) }, write: { $0.links.feedRefreshHours = $1.integer }
+        ),
+        ConfigSetting(
             key: "links.timeout_minutes", kind: .integer(1...600),
             documentation: "A link not fetched after this many minutes is stopped and reported failed.",
             read: { .integer($0.links.timeoutMinutes) }, write: { $0.links.timeoutMinutes = $1.integer }

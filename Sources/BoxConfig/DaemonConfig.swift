@@ -98,6 +98,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var concurrentTasks = 2
         public var maxDurationMinutes = 180
         public var timeoutMinutes = 30
+        /// How often followed podcasts are read again.
+        public var feedRefreshHours = 6
     }
 
     public struct Uploads: Sendable, Equatable {

@@ -14,6 +14,8 @@ public struct DataLayout: Sendable {
     public var uploadsDirectory: URL { root.appendingPathComponent("uploads", isDirectory: true) }
     /// Songs from links while yt-dlp fetches them, and the journal of link tasks: beside `media` too.
     public var linksDirectory: URL { root.appendingPathComponent("links", isDirectory: true) }
+    /// Podcast episodes while yt-dlp downloads them.
+    public var feedsDirectory: URL { root.appendingPathComponent("feeds", isDirectory: true) }
 
     /// Creates the folder if needed and checks that the daemon may write in it.
     func prepare() throws {

@@ -134,6 +134,10 @@ public final class MusicBoxDaemon: Sendable {
             directory: layout.linksDirectory, limits: linkLimits, state: state, probe: FFmpegAudioProbe(),
             logger: logger.with(label: "musicboxd.links")
         )
+        let feeds = try FeedService(
+            directory: layout.feedsDirectory, limits: linkLimits, refreshInterval: .seconds(config.links.feedRefreshHours * 3600),
+            state: state, library: store, probe: FFmpegAudioProbe(), logger: logger.with(label: "musicboxd.feeds")
+        )
         var dependencies = APIDependencies(
             state: state, library: store,
             system: SystemFacts(
@@ -149,6 +153,7 @@ public final class MusicBoxDaemon: Sendable {
         dependencies.buttons = ControlService.buttonMap(config.controls)
         dependencies.streamProbe = StreamProbe.prober(limits: Self.streamLimits(config))
         dependencies.links = links
+        dependencies.feeds = feeds
         dependencies.engine = engine
         dependencies.power = power
         dependencies.hosts = hosts
@@ -183,7 +188,7 @@ public final class MusicBoxDaemon: Sendable {
                 gateway, TagService(reader: reader, state: state, timeline: timeline),
                 ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, power: power, logger: logger.with(label: "musicboxd.controls")),
                 ReadySound(health: health, state: state, hardwareMode: config.hardware.mode, logger: logger.with(label: "musicboxd.feedback")),
-                uploads, links, app, SocketIOService(server: io),
+                uploads, links, feeds, app, SocketIOService(server: io),
                 SystemdService(
                     environment: ProcessInfo.processInfo.environment, state: state, health: health, timeline: timeline,
                     waitUntilListening: { [boundPort] in try await boundPort.wait() }, logger: logger.with(label: "musicboxd.systemd")

@@ -46,6 +46,14 @@ public final class GRDBLibraryStore: LibraryStore {
         try await database.pool.read { db in try TrackRepository.tracks(db, in: playlist, withSHA256: sha256) }
     }
 
+    public func feed(for playlist: PlaylistID) async throws -> FeedState? {
+        try await database.pool.read { db in try FeedRepository.feed(db, playlist: playlist) }
+    }
+
+    public func followedFeeds() async throws -> [PlaylistID] {
+        try await database.pool.read { db in try FeedRepository.followed(db) }
+    }
+
     /// The path of a track's audio file, for the playback engine (`nil` when the track is gone).
     /// A synchronous read of the reader pool; the engine calls it from its decoder thread.
     public func mediaPath(for track: TrackID) -> String? {

@@ -36,6 +36,25 @@ struct GRDBLibraryTransaction: LibraryTransaction {
         return try PlaylistRepository.detail(db, id: playlist)!
     }
 
+    func followFeed(_ playlist: PlaylistID, url: String, keep: Int, now: EpochMillis) throws {
+        try FeedRepository.follow(db, playlist: playlist, url: url, keep: keep, now: now)
+    }
+
+    func unfollowFeed(_ playlist: PlaylistID) throws {
+        try FeedRepository.unfollow(db, playlist: playlist)
+    }
+
+    func recordFeedCheck(_ playlist: PlaylistID, episodes: [FeedEpisode]?, error: String?, now: EpochMillis) throws {
+        try FeedRepository.record(db, playlist: playlist, episodes: episodes, error: error, now: now)
+    }
+
+    func addEpisode(_ new: NewTrack, stagedFile: String, guid: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
+        _ = try addTrack(new, stagedFile: stagedFile, to: playlist, now: now)
+        try FeedRepository.linkEpisode(db, playlist: playlist, guid: guid, track: new.id)
+        try TrackRepository.reorder(db, playlist: playlist, order: try FeedRepository.newestFirst(db, playlist: playlist), now: now)
+        return try PlaylistRepository.detail(db, id: playlist)!
+    }
+
     func addStream(_ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail {
         _ = try TrackRepository.appendStream(db, new, to: playlist, now: now)
         return try PlaylistRepository.detail(db, id: playlist)!

@@ -35,6 +35,8 @@ public struct APIDependencies: Sendable {
     public var hosts = HostAllowlist(configured: [])
     /// Songs from links (`nil`: refused with `unavailable`).
     public var links: LinkImportService?
+    /// Podcasts (`nil`: refused with `unavailable`).
+    public var feeds: FeedService?
     /// Listens to a stream before it is added (`nil`: streams cannot be added: 503).
     public var streamProbe: StreamProber?
     /// Serve `/api/dev/*` (simulated hardware only, and only when the configuration asks).

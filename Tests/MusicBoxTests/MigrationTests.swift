@@ -14,7 +14,7 @@ struct MigrationTests {
         try database.pool.read { db in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
-            for table in ["playlists", "tracks", "tags", "resume", "settings", "artwork"] {
+            for table in ["playlists", "tracks", "tags", "resume", "settings", "artwork", "feeds", "feed_episodes"] {
                 #expect(try db.tableExists(table), "missing table \(table)")
             }
             let trackColumns = try db.columns(in: "tracks").map(\.name)
@@ -52,7 +52,7 @@ struct MigrationTests {
         #expect(try old.appliedMigrations() == Array(Schema.versions.dropLast()))
         let playlist = PlaylistID(), track = TrackID()
         try old.pool.write { db in
-            #expect(try !db.columns(in: "tracks").contains { $0.name == "kind" })
+            #expect(try !db.tableExists("feeds"))
             try db.execute(
                 sql: "INSERT INTO playlists (id, title, description, position, created_at, updated_at) VALUES (?, 'Bedtime', 'soft', 0, 10, 10)",
                 arguments: [playlist.description]
@@ -89,6 +89,9 @@ struct MigrationTests {
             // Streams go in beside the old files.
             let stream = try TrackRepository.appendStream(db, NewStream(url: "http://radio.example/a", title: "Radio"), to: playlist, now: 21)
             #expect(stream.source == .stream(url: "http://radio.example/a") && stream.trackNumber == 3)
+            // And the playlist can follow a podcast.
+            try FeedRepository.follow(db, playlist: playlist, url: "http://feeds.example/a.xml", keep: 2, now: 22)
+            #expect(try FeedRepository.feed(db, playlist: playlist)?.keep == 2)
         }
         #expect(try upgraded.integrityCheck() == ["ok"])
     }

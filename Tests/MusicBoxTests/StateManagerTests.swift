@@ -57,7 +57,7 @@ struct StateManagerTests {
     @Test("a storage failure is reported as storage_error without detail leaking")
     func storageFailure() async throws {
         let database = store.database
-        try await database.pool.write { db in try db.execute(sql: "DROP TABLE resume; DROP TABLE tags; DROP TABLE tracks; DROP TABLE playlists") }
+        try await database.pool.write { db in try db.execute(sql: "DROP TABLE feed_episodes; DROP TABLE feeds; DROP TABLE resume; DROP TABLE tags; DROP TABLE tracks; DROP TABLE playlists") }
         do {
             _ = try await manager.perform(CreatePlaylist(title: "A"))
             Issue.record("expected a storage error")

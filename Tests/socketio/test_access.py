@@ -107,7 +107,7 @@ class Box:
             "playlist.create": {"title": "Stranger's"}, "playlist.replace": {"title": "Renamed"}, "playlist.update": {"title": "Renamed"},
             "track.move": {"track_id": self.track, "target_playlist_id": self.other},
             "playlist.reorder": {"track_ids": [self.track]}, "tracks.delete": {"track_ids": [self.track]},
-            "track.update": {"title": "Renamed"}, "stream.add": {"url": "http://127.0.0.1:9/radio.mp3"}, "link.add": {"url": "http://127.0.0.1:9/song.mp3"}, "upload.start": {"filename": "x.mp3", "file_size": 1000},
+            "track.update": {"title": "Renamed"}, "stream.add": {"url": "http://127.0.0.1:9/radio.mp3"}, "link.add": {"url": "http://127.0.0.1:9/song.mp3"}, "feed.follow": {"url": "http://127.0.0.1:9/feed.xml"}, "upload.start": {"filename": "x.mp3", "file_size": 1000},
             "settings.replace": {"max_volume": 100, "quiet_hours_enabled": False, "playback_requires_token": False},
             "settings.update": {"max_volume": 100, "playback_requires_token": False},
             "nfc.link": {"tag_id": "0badc0de", "playlist_id": self.other, "force": True},

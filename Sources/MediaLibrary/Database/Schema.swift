@@ -6,7 +6,7 @@ import GRDB
 /// Each migration runs in its own transaction, with foreign keys checked at its end.
 public enum Schema {
     /// Migration identifiers in order. The last one is the current schema version.
-    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork", "v4_streams"]
+    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork", "v4_streams", "v5_feeds"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -86,6 +86,28 @@ public enum Schema {
             try db.alter(table: "tracks") { t in
                 t.add(column: "kind", .text).notNull().defaults(to: "file").check { ["file", "stream"].contains($0) }
                 t.add(column: "source_url", .text)
+            }
+        }
+        // v5: podcasts. A playlist may follow a feed; what the feed lists is kept beside it, each
+        // episode with the track it was downloaded into (unset when that track is deleted).
+        migrator.registerMigration("v5_feeds") { db in
+            try db.create(table: "feeds") { t in
+                t.primaryKey("playlist_id", .text).notNull().references("playlists", onDelete: .cascade)
+                t.column("url", .text).notNull()
+                t.column("keep", .integer).notNull().check { $0 >= 1 }
+                t.column("checked_at", .integer)
+                t.column("error", .text)
+                t.column("created_at", .integer).notNull()
+            }
+            try db.create(table: "feed_episodes") { t in
+                t.column("playlist_id", .text).notNull().references("feeds", column: "playlist_id", onDelete: .cascade)
+                t.column("guid", .text).notNull()
+                t.column("title", .text).notNull()
+                t.column("published_at", .integer)
+                t.column("duration_ms", .integer)
+                t.column("url", .text).notNull()
+                t.column("track_id", .text).indexed().references("tracks", onDelete: .setNull)
+                t.primaryKey(["playlist_id", "guid"])
             }
         }
         return migrator

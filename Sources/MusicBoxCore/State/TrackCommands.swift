@@ -126,3 +126,70 @@ public struct AddStream: BoxCommand {
         return added
     }
 }
+
+/// Makes a playlist follow a podcast feed, keeping the newest `keep` episodes downloaded.
+public struct FollowFeed: BoxCommand {
+    public static let keepRange = 1...50
+    public var playlistID: PlaylistID
+    public var url: String
+    public var keep: Int
+
+    public init(playlistID: PlaylistID, url: String, keep: Int) {
+        self.playlistID = playlistID
+        self.url = url
+        self.keep = keep
+    }
+
+    public func run(in context: inout CommandContext) throws {
+        let url = try StreamURL.check(url)
+        guard Self.keepRange.contains(keep) else {
+            throw BoxError.validation(field: "keep", "keep must be from \(Self.keepRange.lowerBound) to \(Self.keepRange.upperBound) episodes.")
+        }
+        try context.store.followFeed(playlistID, url: url, keep: keep, now: context.now)
+    }
+}
+
+public struct UnfollowFeed: BoxCommand {
+    public var playlistID: PlaylistID
+    public init(playlistID: PlaylistID) { self.playlistID = playlistID }
+    public func run(in context: inout CommandContext) throws { try context.store.unfollowFeed(playlistID) }
+}
+
+/// What a look at a followed feed found (its episodes), or why it failed (the old episodes stay).
+public struct RecordFeedCheck: BoxCommand {
+    public var playlistID: PlaylistID
+    public var episodes: [FeedEpisode]?
+    public var error: String?
+
+    public init(playlistID: PlaylistID, episodes: [FeedEpisode]?, error: String?) {
+        self.playlistID = playlistID
+        self.episodes = episodes
+        self.error = error
+    }
+
+    public func run(in context: inout CommandContext) throws {
+        try context.store.recordFeedCheck(playlistID, episodes: episodes, error: error, now: context.now)
+    }
+}
+
+/// Adds a downloaded episode (checked like an upload) to its playlist, newest first.
+public struct AddEpisode: BoxCommand {
+    public var playlistID: PlaylistID
+    public var guid: String
+    public var track: NewTrack
+    public var stagedFile: String
+
+    public init(playlistID: PlaylistID, guid: String, track: NewTrack, stagedFile: String) {
+        self.playlistID = playlistID
+        self.guid = guid
+        self.track = track
+        self.stagedFile = stagedFile
+    }
+
+    public func run(in context: inout CommandContext) throws -> Track {
+        let detail = try context.store.addEpisode(track, stagedFile: stagedFile, guid: guid, to: playlistID, now: context.now)
+        context.record(.playlistTracksChanged(detail))
+        guard let added = detail.tracks.first(where: { $0.id == track.id }) else { throw BoxError.trackNotFound(track.id) }
+        return added
+    }
+}

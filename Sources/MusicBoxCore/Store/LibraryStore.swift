@@ -15,6 +15,10 @@ public protocol LibraryStore: LibraryReading, Sendable {
     func audioFile(for track: TrackID) async throws -> TrackFile?
     /// Tracks of a playlist with the given content (SHA-256, lowercase hex), for duplicate warnings.
     func tracks(in playlist: PlaylistID, withSHA256 sha256: String) async throws -> [Track]
+    /// The podcast a playlist follows, with the episodes its feed listed (`nil`: none).
+    func feed(for playlist: PlaylistID) async throws -> FeedState?
+    /// Playlists that follow a podcast, oldest follow first.
+    func followedFeeds() async throws -> [PlaylistID]
 
     // MARK: State manager only
     /// Every playlist with its tracks, read once at start into the state manager's memory.
@@ -40,6 +44,15 @@ public protocol LibraryTransaction: LibraryReading {
     /// `stagedFile` (on the media folder's file system), is renamed into the media folder now; the
     /// folder is flushed before the transaction commits. Returns the playlist after.
     func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
+    /// Makes a playlist follow a podcast feed (another feed forgets the old one's episodes).
+    func followFeed(_ playlist: PlaylistID, url: String, keep: Int, now: EpochMillis) throws
+    /// Stops following; the episodes downloaded stay as tracks. Throws `not_found`.
+    func unfollowFeed(_ playlist: PlaylistID) throws
+    /// What a look at the feed found: its episodes (kept beside the old ones), or why it failed.
+    func recordFeedCheck(_ playlist: PlaylistID, episodes: [FeedEpisode]?, error: String?, now: EpochMillis) throws
+    /// Adds a downloaded episode as a track (as ``addTrack(_:stagedFile:to:now:)``), notes which
+    /// episode it is, and puts the playlist's episodes newest first. Returns the playlist after.
+    func addEpisode(_ new: NewTrack, stagedFile: String, guid: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
     /// Adds a live stream at the end of a playlist (a row without a file). Returns the playlist after.
     func addStream(_ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail
     func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws

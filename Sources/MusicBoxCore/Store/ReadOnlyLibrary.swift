@@ -11,6 +11,10 @@ struct ReadOnlyLibrary: LibraryTransaction {
     }
 
     func addTrack(_ new: NewTrack, stagedFile: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("addTrack") }
+    func followFeed(_ playlist: PlaylistID, url: String, keep: Int, now: EpochMillis) throws { throw refused("followFeed") }
+    func unfollowFeed(_ playlist: PlaylistID) throws { throw refused("unfollowFeed") }
+    func recordFeedCheck(_ playlist: PlaylistID, episodes: [FeedEpisode]?, error: String?, now: EpochMillis) throws { throw refused("recordFeedCheck") }
+    func addEpisode(_ new: NewTrack, stagedFile: String, guid: String, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("addEpisode") }
     func addStream(_ new: NewStream, to playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("addStream") }
     func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws { throw refused("setSetting") }
     func deleteTracks(_ tracks: [TrackID], from playlist: PlaylistID, now: EpochMillis) throws -> PlaylistDetail { throw refused("deleteTracks") }

@@ -35,6 +35,10 @@ extension APIOperation {
     static let addStream = APIOperation("stream.add", .parent, .post, "api/playlists/:id/streams")
     static let addLink = APIOperation("link.add", .parent, .post, "api/playlists/:id/links")
     static let listLinks = APIOperation("link.list", .parent, .get, "api/playlists/:id/links")
+    static let followFeed = APIOperation("feed.follow", .parent, .put, "api/playlists/:id/feed")
+    static let getFeed = APIOperation("feed.get", .open, .get, "api/playlists/:id/feed")
+    static let refreshFeed = APIOperation("feed.refresh", .parent, .post, "api/playlists/:id/feed/refresh")
+    static let unfollowFeed = APIOperation("feed.unfollow", .parent, .delete, "api/playlists/:id/feed")
     static let cancelLink = APIOperation("link.cancel", .parent, .delete, "api/playlists/:id/links/:task_id")
     static let updateTrack = APIOperation("track.update", .parent, .patch, "api/playlists/:id/tracks/:track_id")
     static let trackCover = APIOperation("track.cover", .open, .get, "api/tracks/:track_id/cover")
@@ -105,7 +109,7 @@ public enum OperationTable {
         .health, .systemInfo, .systemLogs, .trySound, .shutdown,
         .authStatus, .login, .logout, .setPIN, .removePIN, .listTokens, .revokeToken,
         .listPlaylists, .createPlaylist, .getPlaylist, .replacePlaylist, .updatePlaylist, .deletePlaylist, .startPlaylist,
-        .moveTrack, .reorderTracks, .deleteTracks, .updateTrack, .addStream, .addLink, .listLinks, .cancelLink, .trackCover, .trackAudio, .playlistCover,
+        .moveTrack, .reorderTracks, .deleteTracks, .updateTrack, .addStream, .addLink, .listLinks, .cancelLink, .followFeed, .getFeed, .refreshFeed, .unfollowFeed, .trackCover, .trackAudio, .playlistCover,
         .startUpload, .putChunk, .uploadStatus, .finalizeUpload, .cancelUpload, .listUploads, .cancelAllUploads,
         .playerStatus, .play, .pause, .toggle, .stop, .next, .previous, .seek, .volume, .repeatMode, .shuffle, .sleep,
         .getSettings, .replaceSettings, .updateSettings,

@@ -15,6 +15,52 @@ struct LinkRoutes<Context: RequestContext> {
         routes.add(.addLink, use: add)
         routes.add(.listLinks, use: list)
         routes.add(.cancelLink, use: cancel)
+        routes.add(.followFeed, use: follow)
+        routes.add(.getFeed, use: feed)
+        routes.add(.refreshFeed, use: refresh)
+        routes.add(.unfollowFeed, use: unfollow)
+    }
+
+    // MARK: Podcasts
+
+    struct FollowBody: Decodable {
+        var url: String
+        var keep: Int?
+    }
+
+    /// The playlist follows a podcast: the feed is read at once (a wrong address is refused
+    /// here), the newest `keep` (3) episodes download in the background.
+    @Sendable func follow(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        let input = try await body.decode(FollowBody.self, from: request)
+        let feed = try await feeds().follow(playlistID: playlist, url: input.url, keep: input.keep ?? 3)
+        return try JSONResponse.success(feed, message: "Following the podcast")
+    }
+
+    @Sendable func feed(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        guard let feed = try await dependencies.library.feed(for: playlist) else {
+            throw BoxError(.notFound, "The playlist follows no podcast.", details: ["playlist_id": playlist.description])
+        }
+        return try JSONResponse.success(feed, message: "\(feed.episodes.count) episode(s)")
+    }
+
+    @Sendable func refresh(_ request: Request, context: Context) async throws -> Response {
+        let feed = try await feeds().refresh(playlistID: try PathID.playlist(context))
+        return try JSONResponse.success(feed, message: feed.error == nil ? "Podcast read again" : "The podcast could not be read")
+    }
+
+    @Sendable func unfollow(_ request: Request, context: Context) async throws -> Response {
+        let playlist = try PathID.playlist(context)
+        try await feeds().unfollow(playlistID: playlist)
+        return try JSONResponse.success(["playlist_id": playlist.description], message: "No longer following the podcast")
+    }
+
+    private func feeds() throws(BoxError) -> FeedService {
+        guard let feeds = dependencies.feeds else {
+            throw BoxError(.unavailable, "Podcasts are not set up on this box.", details: ["reason": "feeds_not_set_up"])
+        }
+        return feeds
     }
 
     struct AddBody: Decodable {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A child process started with `posix_spawn`, in a process group of its own, with every signal
 /// at its default and none blocked. Foundation's `Process` passes on the daemon's signal state:
@@ -71,5 +72,41 @@ struct ChildProcess: Sendable {
             body(Data(buffer[0..<count]))
         }
         close(fd)
+    }
+}
+
+extension ChildProcess {
+    /// Runs `executable` to its end on the calling thread and returns its exit status, standard
+    /// output (at most `maxOutput` bytes: more is a failure) and the last 64 KiB of its standard
+    /// error. Ended (SIGKILL to its group) after `timeout`.
+    static func capture(_ executable: String, _ arguments: [String], timeout: Duration, maxOutput: Int) -> (status: Int32, output: Data, errors: String) {
+        let child: ChildProcess
+        do {
+            child = try spawn(executable, arguments, environment: ProcessInfo.processInfo.environment.merging(["LC_ALL": "C.UTF-8"]) { $1 })
+        } catch {
+            return (-1, Data(), "ERROR: \(executable) cannot be started: \(error)")
+        }
+        let errors = Mutex(Data())
+        let reader = Thread {
+            drain(child.errors) { chunk in errors.withLock { $0.append(chunk); if $0.count > 65_536 { $0 = $0.suffix(65_536) } } }
+        }
+        reader.start()
+        let watchdog = DispatchWorkItem { _ = child.signal(SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: watchdog)
+        var output = Data()
+        var tooLong = false
+        drain(child.output) { chunk in
+            if output.count + chunk.count > maxOutput {
+                if !tooLong { _ = child.signal(SIGKILL) }
+                tooLong = true
+            } else {
+                output.append(chunk)
+            }
+        }
+        let status = child.wait()
+        watchdog.cancel()
+        while reader.isExecuting { usleep(1000) }
+        let text = String(decoding: errors.withLock { $0 }, as: UTF8.self)
+        return (tooLong ? -1 : status, output, tooLong ? "ERROR: the answer is larger than \(maxOutput >> 20) MB" : text)
     }
 }

@@ -266,7 +266,7 @@ public actor LinkImportService: Service {
         }
     }
 
-    private static func hashAndSync(_ path: String) throws(BoxError) -> (String, Int64) {
+    static func hashAndSync(_ path: String) throws(BoxError) -> (String, Int64) {
         guard let handle = FileHandle(forUpdatingAtPath: path) else {
             throw BoxError(.storageError, "The downloaded file cannot be read.")
         }

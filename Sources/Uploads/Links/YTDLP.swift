@@ -63,3 +63,51 @@ public enum YTDLP {
         return BoxError(.downloadFailed, "Download failed: \(text)", details: ["reason": reason])
     }
 }
+
+extension YTDLP {
+    /// Reading a feed: its entries only (`--flat-playlist`), as one JSON document.
+    public static func listArguments(url: String, socketTimeoutS: Int) -> [String] {
+        ["--ignore-config", "--no-cache-dir", "--flat-playlist", "--dump-single-json", "--no-warnings", "--no-colors",
+         "--socket-timeout", String(socketTimeoutS), "--", url]
+    }
+
+    /// The episodes of yt-dlp's flat listing of a feed, as it lists them. yt-dlp's generic
+    /// extractor reads RSS: each `enclosure` becomes an entry whose URL carries the item's
+    /// `guid` in a `#__youtubedl_smuggle` fragment (taken off here, kept as the episode's id).
+    public static func episodes(fromListing data: Data) throws(BoxError) -> (title: String?, episodes: [FeedEpisode]) {
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw BoxError(.downloadFailed, "The address did not give a podcast feed.", details: ["reason": "not_a_feed"])
+        }
+        guard let entries = root["entries"] as? [[String: Any]], !entries.isEmpty else {
+            throw BoxError(.downloadFailed, "The feed lists no episodes (or the address is not a podcast feed).", details: ["reason": "not_a_feed"])
+        }
+        var seen = Set<String>()
+        let episodes = entries.prefix(500).compactMap { entry -> FeedEpisode? in
+            guard let raw = entry["url"] as? String, let url = try? StreamURL.check(Self.withoutSmuggle(raw)) else { return nil }
+            let guid = Self.smuggledID(raw) ?? url
+            guard seen.insert(guid).inserted else { return nil }
+            let title = (entry["title"] as? String).flatMap { TextRules.cleaned($0)?.text } ?? URL(string: url)?.lastPathComponent ?? url
+            let published = (entry["timestamp"] as? Double).map { EpochMillis($0 * 1000) }
+            let duration = (entry["duration"] as? Double).map { Int64($0 * 1000) }
+            return FeedEpisode(guid: String(guid.prefix(500)), title: title, publishedAt: published, durationMs: duration, url: url)
+        }
+        guard !episodes.isEmpty else {
+            throw BoxError(.downloadFailed, "The feed lists no episode with an audio address.", details: ["reason": "not_a_feed"])
+        }
+        return ((root["title"] as? String).flatMap { TextRules.cleaned($0)?.text }, episodes)
+    }
+
+    static func withoutSmuggle(_ url: String) -> String {
+        guard let range = url.range(of: "#__youtubedl_smuggle=") else { return url }
+        return String(url[..<range.lowerBound])
+    }
+
+    static func smuggledID(_ url: String) -> String? {
+        guard let range = url.range(of: "#__youtubedl_smuggle=") else { return nil }
+        let encoded = String(url[range.upperBound...]).replacingOccurrences(of: "+", with: " ")
+        guard let json = encoded.removingPercentEncoding, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            return nil
+        }
+        return object["force_videoid"] as? String
+    }
+}

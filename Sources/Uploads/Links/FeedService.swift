@@ -1,0 +1,207 @@
+import Crypto
+import Foundation
+import Logging
+import MusicBoxCore
+import ServiceLifecycle
+
+/// Podcasts: a playlist follows a feed. yt-dlp reads the feed (its generic extractor knows RSS)
+/// and downloads the episodes; the box keeps the newest ``FeedState/keep`` of them downloaded,
+/// each checked and added like an upload, the playlist's episodes newest first.
+///
+/// - Following a feed reads it at once (a wrong address is said to the parent); the downloads
+///   then run in the background, one episode at a time.
+/// - Every ``refreshInterval`` (a setting) and on demand, each followed feed is read again: new
+///   episodes are listed and downloaded. A feed that fails keeps the episodes it had, and says
+///   why (`error`).
+/// - Nothing here runs on the state manager or an event loop: yt-dlp is a child process, files
+///   are checked on the blocking pool, and rows change only through commands.
+public actor FeedService: Service {
+    private let directory: URL
+    private let limits: LinkImportService.Limits
+    private let refreshInterval: Duration
+    private let state: StateManager
+    private let library: any LibraryStore
+    private let probe: any AudioProbe
+    private let io: BlockingIO
+    private let logger: Logger
+    /// Playlists whose feed is being read or downloaded now (one run per playlist at a time).
+    private var busy: Set<PlaylistID> = []
+
+    public init(directory: URL, limits: LinkImportService.Limits, refreshInterval: Duration, state: StateManager, library: any LibraryStore,
+                probe: any AudioProbe, io: BlockingIO = BlockingIO(), logger: Logger) throws {
+        self.directory = directory
+        self.limits = limits
+        self.refreshInterval = refreshInterval
+        self.state = state
+        self.library = library
+        self.probe = probe
+        self.io = io
+        self.logger = logger
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Downloads a previous run left half done.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    // MARK: Following
+
+    /// Reads the feed; when it lists episodes, the playlist follows it and the newest `keep`
+    /// start downloading. Returns the feed as stored.
+    public func follow(playlistID: PlaylistID, url: String, keep: Int) async throws(BoxError) -> FeedState {
+        let url = try StreamURL.check(url)
+        guard FollowFeed.keepRange.contains(keep) else {
+            throw BoxError.validation(field: "keep", "keep must be from \(FollowFeed.keepRange.lowerBound) to \(FollowFeed.keepRange.upperBound) episodes.")
+        }
+        guard await state.hasPlaylist(playlistID) else { throw BoxError.playlistNotFound(playlistID) }
+        let episodes = try await read(url)
+        _ = try await state.perform(FollowFeed(playlistID: playlistID, url: url, keep: keep))
+        _ = try await state.perform(RecordFeedCheck(playlistID: playlistID, episodes: episodes, error: nil))
+        logger.info("playlist \(playlistID) follows \(StreamURL.shown(url)): \(episodes.count) episode(s)")
+        startDownloads(playlistID)
+        return try await stored(playlistID)
+    }
+
+    public func unfollow(playlistID: PlaylistID) async throws(BoxError) {
+        _ = try await state.perform(UnfollowFeed(playlistID: playlistID))
+    }
+
+    /// Reads the feed again now; new episodes download in the background. A failure is stored
+    /// (the old episodes stay) and returned in the feed's `error`.
+    public func refresh(playlistID: PlaylistID) async throws(BoxError) -> FeedState {
+        let feed = try await stored(playlistID)
+        await look(feed)
+        startDownloads(playlistID)
+        return try await stored(playlistID)
+    }
+
+    private func stored(_ playlistID: PlaylistID) async throws(BoxError) -> FeedState {
+        let feed: FeedState?
+        do {
+            feed = try await library.feed(for: playlistID)
+        } catch {
+            throw BoxError(.storageError, "The podcast could not be read from the library.")
+        }
+        guard let feed else { throw BoxError(.notFound, "The playlist follows no podcast.", details: ["playlist_id": playlistID.description]) }
+        return feed
+    }
+
+    /// Reads a followed feed and records what it found or why it failed.
+    private func look(_ feed: FeedState) async {
+        do throws(BoxError) {
+            let episodes = try await read(feed.url)
+            _ = try await state.perform(RecordFeedCheck(playlistID: feed.playlistID, episodes: episodes, error: nil))
+        } catch {
+            logger.notice("podcast of playlist \(feed.playlistID): \(error.message) (its episodes stay)")
+            _ = try? await state.perform(RecordFeedCheck(playlistID: feed.playlistID, episodes: nil, error: error.message))
+        }
+    }
+
+    /// yt-dlp's listing of the feed, read on a thread of its own.
+    private func read(_ url: String) async throws(BoxError) -> [FeedEpisode] {
+        guard let executable = LinkImportService.locate(limits.executable) else {
+            throw BoxError(.unavailable, "Podcasts need yt-dlp, which is not installed on this box (apt install yt-dlp).",
+                           details: ["reason": "ytdlp_missing", "executable": limits.executable])
+        }
+        let arguments = YTDLP.listArguments(url: url, socketTimeoutS: limits.socketTimeoutS)
+        let timeout = Duration.seconds(60)
+        let (status, output, errors) = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: ChildProcess.capture(executable, arguments, timeout: timeout, maxOutput: 16 << 20))
+            }
+            thread.name = "musicboxd.feeds.ytdlp"
+            thread.start()
+        }
+        guard status == 0 else { throw YTDLP.failure(stderr: errors) }
+        return try YTDLP.episodes(fromListing: output).episodes
+    }
+
+    // MARK: Downloads
+
+    private func startDownloads(_ playlistID: PlaylistID) {
+        guard busy.insert(playlistID).inserted else { return }
+        Task { await self.downloadMissing(playlistID) }
+    }
+
+    /// Downloads the newest episodes not downloaded yet, one at a time, until `keep` are.
+    private func downloadMissing(_ playlistID: PlaylistID) async {
+        defer { busy.remove(playlistID) }
+        while let feed = try? await library.feed(for: playlistID), let next = feed.toDownload.first {
+            do throws(BoxError) {
+                try await download(next.episode, into: playlistID)
+            } catch {
+                logger.notice("podcast episode \(next.episode.title): \(error.message)")
+                _ = try? await state.perform(RecordFeedCheck(playlistID: playlistID, episodes: nil, error: "\(next.episode.title): \(error.message)"))
+                return
+            }
+        }
+    }
+
+    private func download(_ episode: FeedEpisode, into playlistID: PlaylistID) async throws(BoxError) {
+        guard let executable = LinkImportService.locate(limits.executable) else {
+            throw BoxError(.unavailable, "Podcasts need yt-dlp, which is not installed on this box.", details: ["reason": "ytdlp_missing"])
+        }
+        let name = UUID().uuidString.lowercased()
+        let arguments = YTDLP.arguments(url: episode.url, output: directory.path, taskID: name, maxBytes: limits.maxBytes,
+                                        socketTimeoutS: limits.socketTimeoutS)
+        let process = LinkProcess(executable: executable, arguments: arguments, onLine: { _ in })
+        let outcome = await process.run(timeout: limits.timeout)
+        defer { removeFiles(named: name) }
+        let file: String
+        switch outcome {
+        case .finished(let path?, _) where FileManager.default.fileExists(atPath: path): file = path
+        case .finished: throw BoxError(.downloadFailed, "Nothing was downloaded.", details: ["reason": "nothing_downloaded"])
+        case .failed(let stderr): throw YTDLP.failure(stderr: stderr)
+        case .timedOut: throw BoxError(.downloadFailed, "The download took too long.", details: ["reason": "timeout"])
+        case .cancelled: throw BoxError(.downloadFailed, "Cancelled.", details: ["reason": "cancelled"])
+        }
+        let probe = self.probe
+        let maxDuration = limits.maxDurationMs
+        let (sha256, probed, size) = try await io.run { () throws(BoxError) -> (String, ProbedAudio, Int64) in
+            let probed = try probe.probe(path: file)
+            guard probed.metadata.durationMs <= maxDuration else {
+                throw BoxError(.downloadFailed, "The episode is longer than \(maxDuration / 60_000) minutes.", details: ["reason": "too_long"])
+            }
+            let (sha256, size) = try LinkImportService.hashAndSync(file)
+            return (sha256, probed, size)
+        }
+        let trackID = TrackID()
+        let fileExtension = URL(fileURLWithPath: file).pathExtension.lowercased()
+        let new = NewTrack(
+            id: trackID, title: episode.title, artist: probed.metadata.artist, album: probed.metadata.album,
+            durationMs: probed.metadata.durationMs, storedFileName: MediaFileName.forTrack(trackID, fileExtension: fileExtension),
+            originalFilename: "\(episode.title).\(fileExtension)", fileSize: size, sha256: sha256, artwork: probed.artwork
+        )
+        let track = try await state.perform(AddEpisode(playlistID: playlistID, guid: episode.guid, track: new, stagedFile: file)).value
+        logger.info("podcast episode \(episode.title) added to playlist \(playlistID) as track \(track.id) (\(probed.metadata.durationMs) ms)")
+    }
+
+    private func removeFiles(named name: String) {
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where file.hasPrefix(name) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
+        }
+    }
+
+    // MARK: Service
+
+    /// Reads every followed feed every ``refreshInterval`` until the daemon stops.
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: self.refreshInterval)
+                    await self.refreshAll()
+                }
+            }
+        } catch is CancellationError {}
+    }
+
+    private func refreshAll() async {
+        guard let playlists = try? await library.followedFeeds() else { return }
+        for playlistID in playlists where !busy.contains(playlistID) {
+            guard let feed = try? await library.feed(for: playlistID) else { continue }
+            await look(feed)
+            startDownloads(playlistID)
+        }
+    }
+}
