@@ -414,6 +414,31 @@ def test_add_a_song_from_a_link_and_watch_it_arrive(daemon, library, browser):
         songs.close()
 
 
+def test_follow_a_podcast_and_see_its_episodes_arrive(daemon, library, browser):
+    from test_feeds import FeedServer
+    server = FeedServer()
+    server.publish([1, 2, 3])
+    try:
+        playlist = create_playlist(daemon, "Podcast")
+        page = browser(LAPTOP)
+        page.open(daemon.url, parent=True)
+        page.go(f"#/playlist/{playlist}")
+        page.until(lambda d: page.all("#feed-url"))
+        page.css("#feed-url").send_keys(f"{server.url}/feed.xml")
+        page.css("#feed-keep").clear()
+        page.css("#feed-keep").send_keys("2")
+        page.css("#feed-follow").click()
+        page.until(lambda d: len(page.all("#feed-episodes li")) == 3, timeout=30)
+        assert "3 episodes in the feed" in page.text("#feed-status")
+        page.until(lambda d: len(page.all("#track-list .track")) == 2, timeout=60)
+        assert "Episode 3" in page.texts("#track-list .track")[0]
+        page.until(lambda d: len(page.all("#feed-episodes .feed-downloaded")) == 2, timeout=10)
+        page.shot("podcast")
+        assert page.errors() == []
+    finally:
+        server.close()
+
+
 def test_parent_edits_rename_reorder_delete(daemon, library, media, browser):
     playlist = create_playlist(daemon, "Editing")
     for name in ("rain", "wind"):

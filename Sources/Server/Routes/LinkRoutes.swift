@@ -37,12 +37,12 @@ struct LinkRoutes<Context: RequestContext> {
         return try JSONResponse.success(feed, message: "Following the podcast")
     }
 
+    /// The podcast, or `data: null` for a playlist that follows none (404: no such playlist).
     @Sendable func feed(_ request: Request, context: Context) async throws -> Response {
         let playlist = try PathID.playlist(context)
-        guard let feed = try await dependencies.library.feed(for: playlist) else {
-            throw BoxError(.notFound, "The playlist follows no podcast.", details: ["playlist_id": playlist.description])
-        }
-        return try JSONResponse.success(feed, message: "\(feed.episodes.count) episode(s)")
+        guard try await dependencies.library.playlist(playlist) != nil else { throw BoxError.playlistNotFound(playlist) }
+        let feed = try await dependencies.library.feed(for: playlist)
+        return try JSONResponse.success(feed, message: feed.map { "\($0.episodes.count) episode(s)" } ?? "The playlist follows no podcast")
     }
 
     @Sendable func refresh(_ request: Request, context: Context) async throws -> Response {

@@ -46,4 +46,5 @@ export async function api(method, path, body, { raw = null, contentType = null, 
 export const get = (path) => api("GET", path);
 export const post = (path, body = {}) => api("POST", path, body);
 export const patch = (path, body) => api("PATCH", path, body);
+export const put = (path, body) => api("PUT", path, body);
 export const del = (path, body) => api("DELETE", path, body);

@@ -8,6 +8,7 @@ import { h, icon, replace, toast, confirmAction, promptText, ask } from "../dom.
 import { uploadPanel } from "./uploads.js";
 import { streamPanel } from "./streams.js";
 import { linkPanel } from "./links.js";
+import { feedPanel } from "./feeds.js";
 import { tagPanel } from "./tags.js";
 
 const fail = (error) => toast(error.message, "error");
@@ -79,6 +80,7 @@ export function playlistDetail(root, id, { parent }) {
     panels.push(uploadPanel(section, id));
     panels.push(linkPanel(section, id));
     panels.push(streamPanel(section, id));
+    panels.push(feedPanel(section, id));
   }
   let current = null;
 
