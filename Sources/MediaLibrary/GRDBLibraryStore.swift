@@ -71,6 +71,10 @@ public final class GRDBLibraryStore: LibraryStore {
         try database.pool.read { db in try SettingsRepository.value(db, key) }
     }
 
+    public func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? {
+        try database.pool.read { db in try FeedRepository.progress(db, playlist: playlist) }
+    }
+
     public func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? {
         try database.pool.read { db in try ResumeRepository.load(db, playlist: playlist) }
     }

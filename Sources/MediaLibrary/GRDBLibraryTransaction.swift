@@ -20,6 +20,14 @@ struct GRDBLibraryTransaction: LibraryTransaction {
         try ResumeRepository.load(db, playlist: playlist)
     }
 
+    func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? {
+        try FeedRepository.progress(db, playlist: playlist)
+    }
+
+    func saveEpisodeProgress(_ progress: EpisodeProgress) throws {
+        try FeedRepository.saveProgress(db, progress)
+    }
+
     // MARK: Writes
 
     func setSetting<Value>(_ key: SettingKey<Value>, to value: Value, now: EpochMillis) throws {

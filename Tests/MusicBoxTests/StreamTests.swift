@@ -189,3 +189,75 @@ struct LinkTests {
         #expect(stored == task)
     }
 }
+
+@Suite("Podcasts: each episode keeps its place; a tap plays the newest not heard to its end")
+struct PodcastTests {
+    /// A playlist following a feed with three downloaded episodes (newest first), and a plain one.
+    static func seed(_ store: GRDBLibraryStore) throws -> (podcast: PlaylistDetail, other: PlaylistDetail) {
+        try store.database.pool.write { db in
+            let podcast = try PlaylistRepository.create(db, title: "Stories", description: "", now: 1)
+            try FeedRepository.follow(db, playlist: podcast.id, url: "http://feeds.example/a.xml", keep: 3, now: 1)
+            let episodes = (1...3).map { FeedEpisode(guid: "ep-\($0)", title: "Episode \($0)", publishedAt: Int64($0) * 86_400_000, durationMs: 60_000, url: "http://x/\($0).mp3") }
+            try FeedRepository.record(db, playlist: podcast.id, episodes: episodes, error: nil, now: 2)
+            for episode in episodes {
+                let track = try TrackRepository.append(db, .sample(title: episode.title, durationMs: 60_000), to: podcast.id, now: 3)
+                try FeedRepository.linkEpisode(db, playlist: podcast.id, guid: episode.guid, track: track.id)
+            }
+            try TrackRepository.reorder(db, playlist: podcast.id, order: try FeedRepository.newestFirst(db, playlist: podcast.id), now: 4)
+            let other = try PlaylistRepository.create(db, title: "Songs", description: "", now: 5)
+            _ = try TrackRepository.append(db, .sample(title: "Song", durationMs: 60_000), to: other.id, now: 6)
+            return (try PlaylistRepository.detail(db, id: podcast.id)!, try PlaylistRepository.detail(db, id: other.id)!)
+        }
+    }
+
+    @Test("newest first; the tap plays the newest unfinished episode where it was left, whatever was played last; all heard: the newest from the start")
+    func places() async throws {
+        var seeded: (podcast: PlaylistDetail, other: PlaylistDetail)!
+        let harness = try StateHarness { seeded = try Self.seed($0) }
+        let (podcast, other) = seeded!
+        #expect(podcast.tracks.map(\.title) == ["Episode 3", "Episode 2", "Episode 1"])
+        let manager = harness.manager
+        let stories = TagID("04a1b2c3d4")!, songs = TagID("04a1b2c3d5")!
+        _ = try await manager.perform(LinkTag(tag: stories, playlistID: podcast.summary.id))
+        _ = try await manager.perform(LinkTag(tag: songs, playlistID: other.summary.id))
+
+        #expect(await manager.tag(.placed(stories)).action == .started)
+        #expect(await manager.playerState.activeTrack?.title == "Episode 3")
+        // Episode 3 heard to its end: on into episode 2, listened to 20 s.
+        harness.engine.endCurrentTrack()
+        try await waitFor { await manager.playerState.activeTrack?.title == "Episode 2" }
+        _ = try await manager.perform(Seek(positionMs: 20_000))
+        // Another playlist, then the podcast's tag again: episode 2 at 20 s, not episode 3.
+        #expect(await manager.tag(.placed(songs)).action == .started)
+        #expect(await manager.tag(.placed(stories)).action == .resumed)
+        let resumed = await manager.playerState
+        #expect(resumed.activeTrack?.title == "Episode 2" && resumed.positionMs >= 20_000 && resumed.positionMs < 21_000)
+        // Jump to episode 1 and leave it at 30 s: episode 2 keeps its own place.
+        _ = try await manager.perform(NextTrack())
+        _ = try await manager.perform(Seek(positionMs: 30_000))
+        _ = try await manager.perform(Pause())
+        manager.flushResumePoints()
+        let stored = try #require(try harness.store.episodeProgress(in: podcast.summary.id))
+        #expect(stored[podcast.tracks[0].id]?.finished == true)
+        #expect(stored[podcast.tracks[1].id].map { $0.positionMs >= 20_000 && $0.positionMs < 21_000 && !$0.finished } == true)
+        #expect(stored[podcast.tracks[2].id].map { $0.positionMs >= 30_000 && !$0.finished } == true)
+        #expect(try harness.store.episodeProgress(in: other.summary.id) == nil)
+
+        // The playlist was left in episode 1; the tap still goes to the newest unfinished one,
+        // episode 2, at its own place (a playlist's resume point would say episode 1 at 30 s).
+        _ = await manager.tag(.placed(songs))
+        #expect(await manager.playerState.activePlaylistID == other.summary.id)
+        #expect(await manager.tag(.placed(stories)).action == .resumed)
+        let again = await manager.playerState
+        #expect(again.activeTrack?.title == "Episode 2" && again.positionMs >= 20_000 && again.positionMs < 21_000)
+        // Every episode heard: the newest from its start.
+        harness.engine.endCurrentTrack()
+        try await waitFor { await manager.playerState.activeTrack?.title == "Episode 1" }
+        harness.engine.endCurrentTrack()
+        try await waitFor { await manager.playerState.status == .stopped }
+        _ = await manager.tag(.placed(songs))
+        #expect(await manager.tag(.placed(stories)).action == .started)
+        let over = await manager.playerState
+        #expect(over.activeTrack?.title == "Episode 3" && over.positionMs < 1000)
+    }
+}

@@ -107,6 +107,10 @@ public enum Schema {
                 t.column("duration_ms", .integer)
                 t.column("url", .text).notNull()
                 t.column("track_id", .text).indexed().references("tracks", onDelete: .setNull)
+                // Each episode keeps its own place, and whether it was heard to its end.
+                t.column("position_ms", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.column("finished", .boolean).notNull().defaults(to: false)
+                t.column("progress_at", .integer)
                 t.primaryKey(["playlist_id", "guid"])
             }
         }

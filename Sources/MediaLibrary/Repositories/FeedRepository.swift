@@ -82,6 +82,29 @@ public enum FeedRepository {
         return FeedState(playlistID: playlist, url: row["url"], keep: row["keep"], checkedAt: row["checked_at"], error: row["error"], episodes: episodes)
     }
 
+    /// The place of each downloaded episode, by track; `nil` when the playlist follows no podcast.
+    public static func progress(_ db: Database, playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM feeds WHERE playlist_id = ?", arguments: [playlist.description]) == true else { return nil }
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT track_id, position_ms, finished, progress_at FROM feed_episodes WHERE playlist_id = ? AND track_id IS NOT NULL",
+            arguments: [playlist.description]
+        )
+        var places: [TrackID: EpisodeProgress] = [:]
+        for row in rows {
+            guard let track = (row["track_id"] as String?).flatMap(TrackID.init) else { continue }
+            places[track] = EpisodeProgress(trackID: track, positionMs: row["position_ms"], finished: row["finished"], updatedAt: row["progress_at"] ?? 0)
+        }
+        return places
+    }
+
+    /// Nothing when the track is no episode.
+    public static func saveProgress(_ db: Database, _ progress: EpisodeProgress) throws {
+        try db.execute(
+            sql: "UPDATE feed_episodes SET position_ms = ?, finished = ?, progress_at = ? WHERE track_id = ?",
+            arguments: [max(0, progress.positionMs), progress.finished, progress.updatedAt, progress.trackID.description]
+        )
+    }
+
     public static func followed(_ db: Database) throws -> [PlaylistID] {
         try String.fetchAll(db, sql: "SELECT playlist_id FROM feeds ORDER BY created_at").compactMap(PlaylistID.init)
     }

@@ -90,3 +90,19 @@ public struct FeedEpisodeState: Sendable, Equatable, Encodable {
         try container.encode(trackID != nil, forKey: .downloaded)
     }
 }
+
+/// Where a listener is in one podcast episode (each episode keeps its own place), and whether
+/// it was heard to its end.
+public struct EpisodeProgress: Sendable, Equatable {
+    public var trackID: TrackID
+    public var positionMs: Int64
+    public var finished: Bool
+    public var updatedAt: EpochMillis
+
+    public init(trackID: TrackID, positionMs: Int64, finished: Bool, updatedAt: EpochMillis) {
+        self.trackID = trackID
+        self.positionMs = positionMs
+        self.finished = finished
+        self.updatedAt = updatedAt
+    }
+}

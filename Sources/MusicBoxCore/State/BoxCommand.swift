@@ -37,12 +37,15 @@ public struct CommandContext {
 
     /// The state manager's resume decisions this boot, consulted before the store.
     let resumeDecisions: [PlaylistID: ResumeDecision]
+    /// The state manager's latest places of podcast episodes this boot, consulted before the store.
+    let episodePlaces: [TrackID: EpisodeProgress]
 
     init(
         store: any LibraryTransaction, library: LibraryView, player: Player, engine: any PlaybackEngine, now: EpochMillis,
-        resumeDecisions: [PlaylistID: ResumeDecision] = [:]
+        resumeDecisions: [PlaylistID: ResumeDecision] = [:], episodePlaces: [TrackID: EpisodeProgress] = [:]
     ) {
         self.resumeDecisions = resumeDecisions
+        self.episodePlaces = episodePlaces
         self.store = store
         self.library = library
         self.player = player
@@ -57,6 +60,14 @@ public struct CommandContext {
     public func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? {
         if let decided = resumeDecisions[playlist] { return decided.point }
         return try store.resumePoint(for: playlist)
+    }
+
+    /// The place of each downloaded episode of the playlist's podcast, the manager's latest
+    /// over the stored one (`nil`: the playlist follows no podcast).
+    public func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? {
+        guard var places = try store.episodeProgress(in: playlist) else { return nil }
+        for track in places.keys { if let decided = episodePlaces[track] { places[track] = decided } }
+        return places
     }
 
     /// The player as `state:player` shows it now, with the engine's live position.

@@ -34,6 +34,8 @@ final class ResumeWriter: Sendable {
     private struct Queue {
         var decisions: [PlaylistID: ResumeDecision] = [:]
         var order: [PlaylistID] = []
+        /// Podcast episodes' places, the latest per episode.
+        var episodes: [TrackID: EpisodeProgress] = [:]
         var scheduled = false
     }
 
@@ -57,15 +59,25 @@ final class ResumeWriter: Sendable {
         if schedule { queue.async { self.drain() } }
     }
 
+    /// Queues an episode's place; returns at once.
+    func submit(_ progress: EpisodeProgress) {
+        let schedule = pending.withLock { queue -> Bool in
+            queue.episodes[progress.trackID] = progress
+            defer { queue.scheduled = true }
+            return !queue.scheduled
+        }
+        if schedule { queue.async { self.drain() } }
+    }
+
     /// Waits until everything submitted before the call is on disk (at shutdown, in tests).
     func flush() { queue.sync {} }
 
     private func drain() {
-        let batch = pending.withLock { queue -> [ResumeDecision] in
+        let (batch, episodes) = pending.withLock { queue -> ([ResumeDecision], [EpisodeProgress]) in
             defer { queue = Queue() }
-            return queue.order.compactMap { queue.decisions[$0] }
+            return (queue.order.compactMap { queue.decisions[$0] }, Array(queue.episodes.values))
         }
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty || !episodes.isEmpty else { return }
         do {
             try store.write { transaction in
                 for decision in batch {
@@ -74,6 +86,7 @@ final class ResumeWriter: Sendable {
                     case .clear(let playlist): try transaction.clearResumePoint(for: playlist)
                     }
                 }
+                for progress in episodes { try transaction.saveEpisodeProgress(progress) }
             }
         } catch {
             // The music goes on; the worst case is a resume from an older point.

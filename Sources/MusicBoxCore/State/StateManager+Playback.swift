@@ -102,6 +102,21 @@ extension StateManager {
         if let started = ResumeRule.start(from: old, to: new, now: clock.millis) { decide(started) }
     }
 
+    /// A podcast episode keeps its own place: where it was left when the listener left it
+    /// (another track, another playlist, a stop), heard to its end when it ended by itself.
+    /// (Its place while it plays comes with every resume point saved, see ``decide(_:)``.)
+    func keepEpisodePlace(from old: Player, at oldPositionMs: Int64, to new: Player, naturalEnd: Bool) {
+        guard let track = old.current, !track.source.isLive, old.status != .stopped || naturalEnd else { return }
+        let left = new.current?.id != track.id || new.playlist?.id != old.playlist?.id || new.status == .stopped
+        guard left || naturalEnd else { return }
+        remember(EpisodeProgress(trackID: track.id, positionMs: naturalEnd ? track.durationMs : oldPositionMs, finished: naturalEnd, updatedAt: clock.millis))
+    }
+
+    func remember(_ place: EpisodeProgress) {
+        episodePlaces[place.trackID] = place
+        resumeWriter.submit(place)
+    }
+
     func saveResumePoint(_ playlist: PlaylistID, track: TrackID, at positionMs: Int64) {
         decide(.save(ResumePoint(playlistID: playlist, trackID: track, positionMs: positionMs, updatedAt: clock.millis)))
     }
@@ -110,6 +125,10 @@ extension StateManager {
     func decide(_ decision: ResumeDecision) {
         resumeDecisions[decision.playlistID] = decision
         resumeWriter.submit(decision)
+        // The same place is the episode's own (a no-op on disk for a track that is no episode).
+        if let point = decision.point, let track = point.trackID, episodePlaces[track]?.positionMs != point.positionMs || episodePlaces[track]?.finished == true {
+            remember(EpisodeProgress(trackID: track, positionMs: point.positionMs, finished: false, updatedAt: point.updatedAt))
+        }
     }
 
     /// Every few seconds while playing: a power cut loses at most that much.

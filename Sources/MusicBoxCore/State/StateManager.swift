@@ -27,6 +27,8 @@ public actor StateManager {
     /// The latest resume decision per playlist this boot: what a tap resumes from, whether or not
     /// the writer has put it on disk yet.
     var resumeDecisions: [PlaylistID: ResumeDecision] = [:]
+    /// The latest place of each podcast episode this boot (written behind like resume points).
+    var episodePlaces: [TrackID: EpisodeProgress] = [:]
     /// The manager's own loops (engine reports, the clock checks), ended by ``shutdown()``.
     let loops = Mutex<[Task<Void, Never>]>([])
     let clock: WallClock
@@ -222,7 +224,8 @@ public actor StateManager {
         var newPlayer: Player
         func execute(_ store: any LibraryTransaction) throws -> (Command.Output, [Change], Player) {
             var context = CommandContext(
-                store: store, library: library, player: player, engine: engine, now: now, resumeDecisions: resumeDecisions
+                store: store, library: library, player: player, engine: engine, now: now, resumeDecisions: resumeDecisions,
+                episodePlaces: episodePlaces
             )
             let value = try command.run(in: &context)
             return (value, context.changes, context.player)
@@ -245,6 +248,7 @@ public actor StateManager {
         followLibrary(changes, player: &newPlayer)
         // Published when what clients see changed, not on internal bookkeeping (a new tag on the active playlist).
         let visibleChange = newPlayer.state(positionMs: newPlayer.positionMs) != player.state(positionMs: player.positionMs)
+        keepEpisodePlace(from: previous, at: previousPositionMs, to: newPlayer, naturalEnd: command is TrackFinished)
         keepResumePoint(from: previous, at: previousPositionMs, to: newPlayer, naturalEnd: command is TrackFinished)
         player = newPlayer
         if visibleChange { changes.append(.player(livePlayerState)) }

@@ -79,6 +79,8 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
 ///
 /// - the playlist already playing continues (a tag left lying, or put back, is no restart);
 /// - the playlist paused by lifting its tag continues where it paused;
+/// - a playlist that follows a podcast plays its newest episode not heard to the end, where
+///   that episode was left;
 /// - otherwise it starts at its resume point (track and position), unless that is older than
 ///   ``TagBehaviour/startOverAfterMs`` or its track is gone: then from the beginning. The
 ///   playlist that played before keeps its own resume point (the manager saves it on the switch).
@@ -104,6 +106,16 @@ public struct PlaceTag: PlayerCommand {
             case .stopped:
                 break
             }
+        }
+        // A podcast: the newest episode not heard to its end, where it was left (each keeps its
+        // own place, however long ago); all heard: the newest from its start.
+        if let places = try context.episodeProgress(in: summary.id) {
+            let index = detail.tracks.firstIndex { places[$0.id]?.finished != true } ?? 0
+            let track = detail.tracks[index]
+            let saved = places[track.id].map { $0.finished ? 0 : $0.positionMs } ?? 0
+            let position = track.durationMs > 0 && saved >= track.durationMs ? 0 : max(0, saved)
+            _ = try PlayPlaylist(playlistID: summary.id, trackIndex: index, positionMs: position).run(in: &context)
+            return TagOutcome(tagID: tag, present: true, action: position > 0 ? .resumed : .started, playlist: summary)
         }
         if let point = try context.resumePoint(for: summary.id),
            behaviour.startOverAfterMs == 0 || context.now - point.updatedAt < behaviour.startOverAfterMs,

@@ -36,6 +36,9 @@ public protocol LibraryReading {
     func setting<Value>(_ key: SettingKey<Value>) throws -> Value
     /// Where a playlist was left, if it was.
     func resumePoint(for playlist: PlaylistID) throws -> ResumePoint?
+    /// The place of each downloaded episode of the podcast a playlist follows, by track (`nil`:
+    /// the playlist follows no podcast).
+    func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]?
 }
 
 /// The writes of one ``LibraryStore/write(_:)`` transaction.
@@ -81,6 +84,8 @@ public protocol LibraryTransaction: LibraryReading {
     /// Remembers where a playlist was left (replacing what was remembered). Nothing when the
     /// playlist or the track is gone by now (a write behind the command that deleted it).
     func saveResumePoint(_ point: ResumePoint) throws
+    /// Remembers where the listener is in an episode (nothing when the track is no episode).
+    func saveEpisodeProgress(_ progress: EpisodeProgress) throws
     /// Forgets where a playlist was left: it starts over next time.
     func clearResumePoint(for playlist: PlaylistID) throws
     /// Runs `action` once this transaction has committed (not at all if it rolls back), before

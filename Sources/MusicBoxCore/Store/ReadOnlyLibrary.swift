@@ -5,6 +5,7 @@ struct ReadOnlyLibrary: LibraryTransaction {
 
     func setting<Value>(_ key: SettingKey<Value>) throws -> Value { try store.setting(key) }
     func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? { try store.resumePoint(for: playlist) }
+    func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? { try store.episodeProgress(in: playlist) }
 
     private func refused(_ what: String) -> BoxError {
         BoxError(.internalError, "A player command tried to write the library (\(what)).")
@@ -28,6 +29,7 @@ struct ReadOnlyLibrary: LibraryTransaction {
     func deletePlaylist(_ id: PlaylistID) throws { throw refused("deletePlaylist") }
     func saveResumePoint(_ point: ResumePoint) throws { throw refused("saveResumePoint") }
     func clearResumePoint(for playlist: PlaylistID) throws { throw refused("clearResumePoint") }
+    func saveEpisodeProgress(_ progress: EpisodeProgress) throws { throw refused("saveEpisodeProgress") }
     /// Nothing is written, so nothing waits for a commit.
     func afterCommit(_ action: @escaping () -> Void) { action() }
 }
