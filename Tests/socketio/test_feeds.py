@@ -75,18 +75,25 @@ def test_a_playlist_follows_a_podcast_keeps_the_newest_episodes_and_survives_a_b
         listed = requests.get(f"{daemon.url}/api/playlists/{playlist}/feed", timeout=5).json()["data"]["episodes"]
         assert [e["downloaded"] for e in listed] == [True, True, False]
 
-        # A new episode: listed after a refresh, downloaded, first in the playlist.
+        # A new episode: listed after a refresh, downloaded, first in the playlist; the oldest
+        # downloaded one beyond the two kept is removed (its file too).
+        media = lambda: sorted(os.listdir(os.path.join(daemon.data, "media")))
+        old_file = [name for name in media() if name.startswith(got[1]["id"])]
+        assert len(old_file) == 1
         server.publish([1, 2, 3, 4])
         refreshed = requests.post(f"{daemon.url}/api/playlists/{playlist}/feed/refresh", timeout=60).json()["data"]
         assert [e["guid"] for e in refreshed["episodes"]] == ["story-4", "story-3", "story-2", "story-1"]
-        assert wait_for(lambda: len(tracks(daemon, playlist)) == 3, timeout=60)
-        assert [t["title"][:9] for t in tracks(daemon, playlist)] == ["Episode 4", "Episode 3", "Episode 2"]
+        assert wait_for(lambda: [t["title"][:9] for t in tracks(daemon, playlist)] == ["Episode 4", "Episode 3"], timeout=60), \
+            [t["title"] for t in tracks(daemon, playlist)]
+        assert wait_for(lambda: old_file[0] not in media() and len(media()) == 2, timeout=5), media()
+        listed = requests.get(f"{daemon.url}/api/playlists/{playlist}/feed", timeout=5).json()["data"]["episodes"]
+        assert [e["downloaded"] for e in listed] == [True, True, False, False]
 
         # A broken feed: the refresh says why, every episode and track stays.
         server.publish(text="<html>this is not a feed")
         broken = requests.post(f"{daemon.url}/api/playlists/{playlist}/feed/refresh", timeout=60).json()["data"]
         assert broken["error"] and len(broken["episodes"]) == 4, broken
-        assert len(tracks(daemon, playlist)) == 3
+        assert len(tracks(daemon, playlist)) == 2
         os.remove(os.path.join(server.dir, "feed.xml"))
         gone = requests.post(f"{daemon.url}/api/playlists/{playlist}/feed/refresh", timeout=60).json()["data"]
         assert "404" in gone["error"] and len(gone["episodes"]) == 4, gone

@@ -123,7 +123,9 @@ public actor FeedService: Service {
         Task { await self.downloadMissing(playlistID) }
     }
 
-    /// Downloads the newest episodes not downloaded yet, one at a time, until `keep` are.
+    /// Downloads the newest episodes not downloaded yet, one at a time, until `keep` are; then
+    /// removes the downloaded ones older than those (the SD card does not fill up with a daily
+    /// podcast), except the one playing now.
     private func downloadMissing(_ playlistID: PlaylistID) async {
         defer { busy.remove(playlistID) }
         while let feed = try? await library.feed(for: playlistID), let next = feed.toDownload.first {
@@ -134,6 +136,16 @@ public actor FeedService: Service {
                 _ = try? await state.perform(RecordFeedCheck(playlistID: playlistID, episodes: nil, error: "\(next.episode.title): \(error.message)"))
                 return
             }
+        }
+        guard let feed = try? await library.feed(for: playlistID) else { return }
+        let playing = await state.playerState.activeTrack?.id
+        let old = feed.episodes.dropFirst(feed.keep).compactMap(\.trackID).filter { $0 != playing }
+        guard !old.isEmpty else { return }
+        do {
+            _ = try await state.perform(DeleteTracks(playlistID: playlistID, trackIDs: old))
+            logger.info("podcast of playlist \(playlistID): \(old.count) older episode(s) removed (keeping \(feed.keep))")
+        } catch {
+            logger.notice("podcast of playlist \(playlistID): older episodes not removed: \(error)")
         }
     }
 
