@@ -261,3 +261,27 @@ struct PodcastTests {
         #expect(over.activeTrack?.title == "Episode 3" && over.positionMs < 1000)
     }
 }
+
+@Suite("Podcasts: yt-dlp's listing of a feed")
+struct FeedListingTests {
+    @Test("entries become episodes: the guid from yt-dlp's smuggled fragment, dates and durations in ms, titles cleaned")
+    func listing() throws {
+        let json = """
+            {"_type": "playlist", "title": "Kids Stories", "entries": [
+              {"_type": "url_transparent", "url": "http://127.0.0.1:1/ep3.mp3#__youtubedl_smuggle=%7B%22force_videoid%22%3A+%22ep-3%22%7D",
+               "title": "Episode 3:\\u202e The Moon", "timestamp": 1796198400, "duration": 6},
+              {"_type": "url_transparent", "url": "http://127.0.0.1:1/ep2.mp3", "title": null, "timestamp": null, "duration": 4.5},
+              {"_type": "url_transparent", "url": "http://127.0.0.1:1/ep2.mp3", "title": "the same again"},
+              {"_type": "url_transparent", "url": "file:///etc/passwd", "title": "not for us"}
+            ]}
+            """
+        let (title, episodes) = try YTDLP.episodes(fromListing: Data(json.utf8))
+        #expect(title == "Kids Stories")
+        #expect(episodes.count == 2)
+        #expect(episodes[0] == FeedEpisode(guid: "ep-3", title: "Episode 3: The Moon", publishedAt: 1_796_198_400_000, durationMs: 6000,
+                                           url: "http://127.0.0.1:1/ep3.mp3"))
+        #expect(episodes[1].guid == "http://127.0.0.1:1/ep2.mp3" && episodes[1].title == "ep2.mp3" && episodes[1].durationMs == 4500)
+        #expect(throws: BoxError.self) { try YTDLP.episodes(fromListing: Data(#"{"_type": "video", "url": "x"}"#.utf8)) }
+        #expect(throws: BoxError.self) { try YTDLP.episodes(fromListing: Data("not json".utf8)) }
+    }
+}
