@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(ROOT, "Benchmarks"))
 from icecast import Icecast  # noqa: E402
 from paced_audio import PacedAudio  # noqa: E402
 from pn532_emulator import PN532Emulator  # noqa: E402
-from tap_to_sound import Daemon, upload_directly  # noqa: E402
+from tap_to_sound import Daemon, setup, upload_directly  # noqa: E402
 
 FILE_TAG, STREAM_TAG, QUICK_TAG = "04a1b2c3d4e5f6", "04b1b2c3d4e5f7", "04c1b2c3d4e5f8"
 
@@ -140,16 +140,7 @@ def main():
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2)
     quick = QuickStation(work)
-    data = os.path.join(work, "data")
-    song = os.path.join(work, "song.flac")
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "anoisesrc=color=pink:duration=600:sample_rate=44100:amplitude=0.3", "-ac", "2", song], check=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MUSICBOXD_")}
-    env.update(audio.env)
-    env.update({"MUSICBOXD_AUDIO_DEVICE": "paced", "MUSICBOXD_NFC_DEVICE": f"pn532_uart:{reader.path}",
-                "MUSICBOXD_NFC_REMOVAL_GRACE_MS": "0", "LIBNFC_AUTO_SCAN": "false"})
-    command = [args.binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", data, "--hardware", "real",
-               "--log-level", "debug"]
+    data, song, command, env = setup(work, args.binary, audio, reader)
     daemon = Daemon(command, env)
     try:
         files = requests.post(f"{daemon.url}/api/playlists", json={"title": "Noise file"}, timeout=5).json()["data"]["id"]

@@ -59,13 +59,10 @@ def slow_disk_env(ms):
     return {"LD_PRELOAD": shim, "SLOW_FSYNC_MS": str(ms)}
 
 
-def run(binary, taps, extra_env):
-    """One daemon, one library, `taps` taps; returns (p50, p95) in ms."""
-    if extra_env:
-        print(f"\n--- with {extra_env}")
-    audio = PacedAudio()
-    work = tempfile.mkdtemp(prefix="musicboxd-tap-bench-")
-    reader = PN532Emulator(os.path.join(work, "pn532"))
+def setup(work, binary, audio, reader):
+    """The daemon's data folder, a 10-minute noise file to play, and the command and environment
+    of a release daemon on the paced sound device and the emulated reader (debug log: the
+    `first sound` lines)."""
     data = os.path.join(work, "data")
     song = os.path.join(work, "song.flac")
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
@@ -74,9 +71,20 @@ def run(binary, taps, extra_env):
     env.update(audio.env)
     env.update({"MUSICBOXD_AUDIO_DEVICE": "paced", "MUSICBOXD_NFC_DEVICE": f"pn532_uart:{reader.path}",
                 "MUSICBOXD_NFC_REMOVAL_GRACE_MS": "0", "LIBNFC_AUTO_SCAN": "false"})
-    env.update(extra_env)
     command = [binary, "run", "--port", "0", "--host", "127.0.0.1", "--data-dir", data, "--hardware", "real",
                "--log-level", "debug"]
+    return data, song, command, env
+
+
+def run(binary, taps, extra_env):
+    """One daemon, one library, `taps` taps; returns (p50, p95) in ms."""
+    if extra_env:
+        print(f"\n--- with {extra_env}")
+    audio = PacedAudio()
+    work = tempfile.mkdtemp(prefix="musicboxd-tap-bench-")
+    reader = PN532Emulator(os.path.join(work, "pn532"))
+    data, song, command, env = setup(work, binary, audio, reader)
+    env.update(extra_env)
     daemon = Daemon(command, env)
     try:
         playlist = requests.post(f"{daemon.url}/api/playlists", json={"title": "Noise"}, timeout=5).json()["data"]["id"]
