@@ -117,12 +117,17 @@ struct StreamTests {
         #expect(json["stream_title"] as? String == "Song One" && json["source"] as? String == "stream")
         // A title of a stream no longer playing is ignored.
         harness.engine.report(.streamTitle(TrackID(), "Elsewhere"))
+        #expect(await manager.playerState.streamStatus == "live")
+        harness.engine.report(.streamConnected(stream.id, false))
+        try await waitUntil { await manager.playerState.streamStatus == "reconnecting" }
+        harness.engine.report(.streamConnected(stream.id, true))
+        try await waitUntil { await manager.playerState.streamStatus == "live" }
 
         await #expect(throws: BoxError.self) { try await manager.perform(Seek(positionMs: 1000)) }
 
         #expect(await manager.tag(.removed(tag)).action == .paused)
         let paused = await manager.playerState
-        #expect(paused.status == .paused && paused.positionMs == 0 && paused.streamTitle == nil)
+        #expect(paused.status == .paused && paused.positionMs == 0 && paused.streamTitle == nil && paused.streamStatus == nil)
         manager.flushResumePoints()
         let saved = try harness.store.resumePoint(for: playlist.summary.id)
         #expect(saved?.trackID == stream.id && saved?.positionMs == 0)

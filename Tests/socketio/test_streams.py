@@ -107,15 +107,19 @@ def test_a_stream_that_drops_is_reconnected_when_it_returns():
         assert wait_for(lambda: os.path.exists(capture) and os.path.getsize(capture) > 48_000 * 4, timeout=10)
         assert abs(frequency(captured(capture, seconds=0.8)) - 440) < 9
         radio.stop()
-        time.sleep(2)
+        # Listeners are told: the stream is being reconnected (not a silent box).
+        assert wait_for(lambda: any(p["stream_status"] == "reconnecting" for p in players(client)), timeout=15), \
+            [p["stream_status"] for p in players(client)]
+        time.sleep(1)
         radio.frequency = 660
         radio.start()
         size = os.path.getsize(capture)
         assert wait_for(lambda: os.path.getsize(capture) > size + 48_000 * 4 * 2, timeout=15)
         assert wait_for(lambda: abs(frequency(captured(capture, seconds=0.8)) - 660) < 13, timeout=5)
         assert client.received("playback:error") == []
+        assert wait_for(lambda: players(client)[-1]["stream_status"] == "live", timeout=5)
         status = requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
-        assert status["state"] == "playing" and status["source"] == "stream"
+        assert status["state"] == "playing" and status["source"] == "stream" and status["stream_status"] == "live"
         client.close()
     finally:
         daemon.stop()

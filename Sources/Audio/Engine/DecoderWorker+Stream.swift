@@ -14,6 +14,8 @@ extension DecoderWorker {
         var retry = StreamRetry(policy: streamRetry)
         var frame: Int64 = 0
         var lastPacket: [UInt8]?
+        /// The listeners were told the stream dropped: tell them when audio flows again.
+        var toldDropped = false
         let shown = StreamConnection.shown(url)
         while !stale() {
             do throws(BoxError) {
@@ -22,6 +24,10 @@ extension DecoderWorker {
                 logger.info("stream \(shown) open")
                 while let samples = try decoder.nextChunk() {
                     retry.heardAudio()
+                    if toldDropped {
+                        toldDropped = false
+                        control.send(.streamConnected(key.id, true))
+                    }
                     guard queue.push(.samples(track: key, startFrame: frame, samples: samples), isStale: stale) else { return }
                     frame += Int64(samples.count / format.channels)
                     let packet = decoder.streamMetadata.packet
@@ -40,6 +46,10 @@ extension DecoderWorker {
                     return
                 case .retry(let at):
                     logger.notice("stream \(shown): \(error.message) Trying again.")
+                    if frame > 0, !toldDropped {
+                        toldDropped = true
+                        control.send(.streamConnected(key.id, false))
+                    }
                     if control.waitWhileCurrent(generation, until: at) { return }
                 }
             }

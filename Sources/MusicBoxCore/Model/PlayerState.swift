@@ -88,15 +88,18 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var quietHoursActive: Bool
     /// What a live stream says it plays now (its `StreamTitle`), shown above the station's name.
     public var streamTitle: String?
+    /// A live stream that plays: `live`, or `reconnecting` after a drop (`nil`: no stream playing).
+    public var streamStatus: String?
 
     public init(
         status: PlaybackStatus = .stopped, activePlaylistID: PlaylistID? = nil, activePlaylistTitle: String? = nil,
         activeTrack: ActiveTrack? = nil, trackIndex: Int = 0, trackCount: Int = 0, positionMs: Int64 = 0,
         volume: Int = 50, maxVolume: Int = 100, muted: Bool = false, repeatMode: RepeatMode = .none,
         shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil,
-        sleepTimerMode: String = "off", quietHoursActive: Bool = false, streamTitle: String? = nil
+        sleepTimerMode: String = "off", quietHoursActive: Bool = false, streamTitle: String? = nil, streamStatus: String? = nil
     ) {
         self.streamTitle = streamTitle
+        self.streamStatus = streamStatus
         self.quietHoursActive = quietHoursActive
         self.sleepTimerMode = sleepTimerMode
         self.status = status
@@ -144,6 +147,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         case quietHoursActive = "quiet_hours_active"
         case source
         case streamTitle = "stream_title"
+        case streamStatus = "stream_status"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -171,6 +175,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         try container.encode(quietHoursActive, forKey: .quietHoursActive)
         try container.encode(source, forKey: .source)
         try container.encode(streamTitle, forKey: .streamTitle)
+        try container.encode(streamStatus, forKey: .streamStatus)
     }
 }
 

@@ -17,6 +17,8 @@ public enum PlaybackReport: Sendable, Equatable {
     case outputRestored
     /// A live stream says what it plays now (its ICY `StreamTitle`; `nil`: it stopped saying).
     case streamTitle(TrackID, String?)
+    /// A live stream dropped and is being reconnected (`false`), or its audio flows again (`true`).
+    case streamConnected(TrackID, Bool)
 }
 
 /// The seam between the state manager and whatever makes sound: ALSA on the box, a paced

@@ -30,6 +30,8 @@ public struct Player: Sendable, Equatable {
     public internal(set) var heldByLostOutput = false
     /// What the live stream playing says it plays (its ICY title); cleared by any load.
     public internal(set) var streamTitle: String?
+    /// The live stream playing dropped and is being reconnected; cleared by any load.
+    public internal(set) var streamReconnecting = false
 
     public init() {}
 
@@ -95,7 +97,8 @@ public struct Player: Sendable, Equatable {
             positionMs: current == nil ? 0 : live, volume: volume, maxVolume: maxVolume, muted: muted,
             repeatMode: repeatMode, shuffleEnabled: shuffle, canNext: canNext, canPrev: canPrev,
             sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off", quietHoursActive: quietCap != nil,
-            streamTitle: current?.source.isLive == true ? streamTitle : nil
+            streamTitle: current?.source.isLive == true ? streamTitle : nil,
+            streamStatus: current?.source.isLive == true ? (status != .playing ? nil : streamReconnecting ? "reconnecting" : "live") : nil
         )
     }
 
@@ -113,6 +116,7 @@ public struct Player: Sendable, Equatable {
         self.positionMs = order.indices.contains(index) && order[index].source.isLive ? 0 : positionMs
         heldByLostOutput = false
         streamTitle = nil
+        streamReconnecting = false
         status = playing ? .playing : .paused
         guard let track = current else { return stop(on: engine) }
         engine.load(PlaybackItem(track: track), at: self.positionMs, playing: playing)
@@ -127,6 +131,12 @@ public struct Player: Sendable, Equatable {
         engine.pause()
         status = .paused
         if current?.source.isLive == true { streamTitle = nil }
+    }
+
+    /// A live stream dropped (`false`) or flows again (`true`); ignored for a stream no longer playing.
+    mutating func streamConnected(_ connected: Bool, of track: TrackID) {
+        guard current?.id == track, current?.source.isLive == true else { return }
+        streamReconnecting = !connected
     }
 
     /// A live stream's new title (ignored when that stream is no longer the one playing).

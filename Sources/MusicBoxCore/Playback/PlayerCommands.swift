@@ -222,6 +222,16 @@ enum PositionRule {
     }
 }
 
+/// A live stream dropped or came back (the engine's report): `state:player` says so.
+struct StreamConnectionChanged: PlayerCommand {
+    var trackID: TrackID
+    var connected: Bool
+    func run(in context: inout CommandContext) throws -> PlayerState {
+        context.player.streamConnected(connected, of: trackID)
+        return context.playerState
+    }
+}
+
 /// A live stream's ICY title changed (the engine's report): `state:player` shows it.
 struct StreamTitleChanged: PlayerCommand {
     var trackID: TrackID

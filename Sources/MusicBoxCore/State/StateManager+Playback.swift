@@ -160,6 +160,9 @@ extension StateManager {
             _ = try? perform(OutputRestored())
         case .streamTitle(let track, let title):
             _ = try? perform(StreamTitleChanged(trackID: track, title: title))
+        case .streamConnected(let track, let connected):
+            logger.notice(connected ? "stream \(track) is back" : "stream \(track) dropped; reconnecting")
+            _ = try? perform(StreamConnectionChanged(trackID: track, connected: connected))
         }
     }
 }

@@ -116,6 +116,7 @@ export const strings = {
   stream_listening: "Listening to the station…",
   stream_added: "Added {title}",
   stream_live: "Live",
+  stream_reconnecting: "Reconnecting…",
   upload_title: "Add songs",
   upload_drop: "Drop songs or a folder here",
   upload_choose_files: "Choose files",

@@ -88,6 +88,7 @@ export function nowPlaying(root) {
     // A live stream shows what it plays now above the station's name.
     title.textContent = track ? (p.stream_title || track.title) : t("nothing_playing");
     artist.textContent = track ? (p.stream_title ? track.title : [track.artist, track.album].filter(Boolean).join(" · ")) : "";
+    if (p?.stream_status === "reconnecting") artist.textContent = `${track.title} · ${t("stream_reconnecting")}`;
     where.textContent = track ? `${p.active_playlist_title ?? ""} · ${t("track_of", { index: p.track_index + 1, count: p.track_count })}` : "";
     if (track?.id !== coverTrack) {
       coverTrack = track?.id ?? null;
