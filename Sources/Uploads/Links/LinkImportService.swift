@@ -140,8 +140,11 @@ public actor LinkImportService: Service {
     }
 
     private func run(_ id: String, _ process: LinkProcess) async {
-        // Cancelled before it began: nothing to run.
-        guard tasks[id]?.isFinished == false else { return }
+        // Cancelled before it began: nothing to run (and no progress line will come).
+        guard tasks[id]?.isFinished == false else {
+            process.finishLines()
+            return
+        }
         await update(id) { task in
             task.status = .downloading
             task.currentStep = "Downloading"
