@@ -22,8 +22,8 @@ struct StreamTests {
         } catch {
             #expect(error.code == .validationError && error.details["field"] == "url")
         }
-        #expect(StreamConnection.shown("http://user:secret@radio/x") == "http://user:***@radio/x")
-        #expect(StreamConnection.shown("http://radio/x") == "http://radio/x")
+        #expect(StreamURL.shown("http://user:secret@radio/x") == "http://user:***@radio/x")
+        #expect(StreamURL.shown("http://radio/x") == "http://radio/x")
     }
 
     @Test("ICY metadata: the title between StreamTitle=' and ';, UTF-8 or Latin-1, cleaned; the station's name")

@@ -100,7 +100,7 @@ public final class AudioFileDecoder {
             avformat_close_input(&self.format)
             if connection != nil {
                 throw BoxError(.streamUnavailable, "The address answers, but not with audio this box can play.",
-                               details: ["url": StreamConnection.shown(path), "reason": "not_audio"])
+                               details: ["url": StreamURL.shown(path), "reason": "not_audio"])
             }
             throw Self.refusal(path, "has no audio stream this box can decode", streamIndex)
         }

@@ -80,7 +80,7 @@ public final class StreamConnection: @unchecked Sendable {
 
     /// What a failed open or read means, as the listener's error.
     func refusal(_ status: Int32, url: String, whilePlaying: Bool = false) -> BoxError {
-        let shown = Self.shown(url)
+        let shown = StreamURL.shown(url)
         let (reason, message): (String, String)
         if status == musicbox_averror_exit(), timedOutOpening {
             (reason, message) = ("timeout", "The stream did not answer within \(limits.openTimeout.components.seconds) s.")
@@ -100,8 +100,6 @@ public final class StreamConnection: @unchecked Sendable {
         return BoxError(.streamUnavailable, message, details: ["url": shown, "reason": reason])
     }
 
-    /// A URL as messages and logs show it: without a password, if it has one.
-    public static func shown(_ url: String) -> String { StreamURL.shown(url) }
 
     private static func text(of status: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)

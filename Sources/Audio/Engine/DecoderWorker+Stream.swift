@@ -16,7 +16,7 @@ extension DecoderWorker {
         var lastPacket: [UInt8]?
         /// The listeners were told the stream dropped: tell them when audio flows again.
         var toldDropped = false
-        let shown = StreamConnection.shown(url)
+        let shown = StreamURL.shown(url)
         while !stale() {
             do throws(BoxError) {
                 let connection = StreamConnection(limits: streamLimits) { !control.isStale(generation) }

@@ -125,8 +125,9 @@ extension StateManager {
     func decide(_ decision: ResumeDecision) {
         resumeDecisions[decision.playlistID] = decision
         resumeWriter.submit(decision)
-        // The same place is the episode's own (a no-op on disk for a track that is no episode).
-        if let point = decision.point, let track = point.trackID, episodePlaces[track]?.positionMs != point.positionMs || episodePlaces[track]?.finished == true {
+        // The same place is the episode's own (a no-op on disk for a track that is no episode;
+        // the writer keeps the latest per track).
+        if let point = decision.point, let track = point.trackID {
             remember(EpisodeProgress(trackID: track, positionMs: point.positionMs, finished: false, updatedAt: point.updatedAt))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import MusicBoxCore
 
 /// Track edits (CONTRACT §7): reorder, delete, move between playlists, and edit one track's fields.
@@ -37,6 +38,7 @@ struct TrackRoutes<Context: RequestContext> {
             }
             let facts = try await probe(url)
             let name = title ?? facts.stationName ?? URLComponents(string: url)?.host ?? url
+            dependencies.logger.info("stream \(StreamURL.shown(url)) answers with \(facts.codec); adding it as \(name)")
             let command = AddStream(playlistID: playlist, stream: NewStream(url: url, title: name))
             return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Stream added", status: .created)
         } catch let error as BoxError {

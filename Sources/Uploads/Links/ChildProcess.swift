@@ -76,6 +76,31 @@ struct ChildProcess: Sendable {
 }
 
 extension ChildProcess {
+    /// Reads the child's standard output to its end (each chunk to `onOutput`, on the calling
+    /// thread) and its standard error on a thread of its own (the last 64 KiB kept), and reaps
+    /// it. `onTimeout` runs once if it is not done by `timeout`. Returns its exit status and error text.
+    func collect(timeout: Duration, onTimeout: @escaping @Sendable () -> Void, onOutput: (Data) -> Void) -> (status: Int32, errors: String) {
+        let errors = Mutex(Data())
+        let errorsDone = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            ChildProcess.drain(self.errors) { chunk in
+                errors.withLock { text in
+                    text.append(chunk)
+                    if text.count > 65_536 { text = text.suffix(65_536) }
+                }
+            }
+            errorsDone.signal()
+        }
+        reader.start()
+        let watchdog = DispatchWorkItem(block: onTimeout)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: watchdog)
+        Self.drain(output, onOutput)
+        let status = wait()
+        watchdog.cancel()
+        errorsDone.wait()
+        return (status, String(decoding: errors.withLock { $0 }, as: UTF8.self))
+    }
+
     /// Runs `executable` to its end on the calling thread and returns its exit status, standard
     /// output (at most `maxOutput` bytes: more is a failure) and the last 64 KiB of its standard
     /// error. Ended (SIGKILL to its group) after `timeout`.
@@ -86,16 +111,9 @@ extension ChildProcess {
         } catch {
             return (-1, Data(), "ERROR: \(executable) cannot be started: \(error)")
         }
-        let errors = Mutex(Data())
-        let reader = Thread {
-            drain(child.errors) { chunk in errors.withLock { $0.append(chunk); if $0.count > 65_536 { $0 = $0.suffix(65_536) } } }
-        }
-        reader.start()
-        let watchdog = DispatchWorkItem { _ = child.signal(SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: watchdog)
         var output = Data()
         var tooLong = false
-        drain(child.output) { chunk in
+        let (status, errors) = child.collect(timeout: timeout, onTimeout: { _ = child.signal(SIGKILL) }) { chunk in
             if output.count + chunk.count > maxOutput {
                 if !tooLong { _ = child.signal(SIGKILL) }
                 tooLong = true
@@ -103,10 +121,6 @@ extension ChildProcess {
                 output.append(chunk)
             }
         }
-        let status = child.wait()
-        watchdog.cancel()
-        while reader.isExecuting { usleep(1000) }
-        let text = String(decoding: errors.withLock { $0 }, as: UTF8.self)
-        return (tooLong ? -1 : status, output, tooLong ? "ERROR: the answer is larger than \(maxOutput >> 20) MB" : text)
+        return (tooLong ? -1 : status, output, tooLong ? "ERROR: the answer is larger than \(maxOutput >> 20) MB" : errors)
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import MusicBoxCore
@@ -158,7 +157,7 @@ public actor FeedService: Service {
                                         socketTimeoutS: limits.socketTimeoutS)
         let process = LinkProcess(executable: executable, arguments: arguments, onLine: { _ in })
         let outcome = await process.run(timeout: limits.timeout)
-        defer { removeFiles(named: name) }
+        defer { FetchedFile.remove(prefix: name, in: directory) }
         let file: String
         switch outcome {
         case .finished(let path?, _) where FileManager.default.fileExists(atPath: path): file = path
@@ -167,31 +166,12 @@ public actor FeedService: Service {
         case .timedOut: throw BoxError(.downloadFailed, "The download took too long.", details: ["reason": "timeout"])
         case .cancelled: throw BoxError(.downloadFailed, "Cancelled.", details: ["reason": "cancelled"])
         }
-        let probe = self.probe
-        let maxDuration = limits.maxDurationMs
-        let (sha256, probed, size) = try await io.run { () throws(BoxError) -> (String, ProbedAudio, Int64) in
-            let probed = try probe.probe(path: file)
-            guard probed.metadata.durationMs <= maxDuration else {
-                throw BoxError(.downloadFailed, "The episode is longer than \(maxDuration / 60_000) minutes.", details: ["reason": "too_long"])
-            }
-            let (sha256, size) = try LinkImportService.hashAndSync(file)
-            return (sha256, probed, size)
+        // The feed's title: it names the episode as the podcast does (a file's tag often just the show).
+        let new = try await FetchedFile.track(at: file, what: "episode", probe: probe, maxDurationMs: limits.maxDurationMs, io: io) { _ in
+            episode.title
         }
-        let trackID = TrackID()
-        let fileExtension = URL(fileURLWithPath: file).pathExtension.lowercased()
-        let new = NewTrack(
-            id: trackID, title: episode.title, artist: probed.metadata.artist, album: probed.metadata.album,
-            durationMs: probed.metadata.durationMs, storedFileName: MediaFileName.forTrack(trackID, fileExtension: fileExtension),
-            originalFilename: "\(episode.title).\(fileExtension)", fileSize: size, sha256: sha256, artwork: probed.artwork
-        )
         let track = try await state.perform(AddEpisode(playlistID: playlistID, guid: episode.guid, track: new, stagedFile: file)).value
-        logger.info("podcast episode \(episode.title) added to playlist \(playlistID) as track \(track.id) (\(probed.metadata.durationMs) ms)")
-    }
-
-    private func removeFiles(named name: String) {
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where file.hasPrefix(name) {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
-        }
+        logger.info("podcast episode \(episode.title) added to playlist \(playlistID) as track \(track.id) (\(new.durationMs) ms)")
     }
 
     // MARK: Service

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import MusicBoxCore
@@ -184,26 +183,11 @@ public actor LinkImportService: Service {
             task.estimatedTimeRemainingMs = nil
         }
         guard let task = tasks[id] else { return }
-        let probe = self.probe
-        let maxDuration = limits.maxDurationMs
+        let fallback = title.flatMap { TextRules.cleaned($0)?.text } ?? UploadFileName.stem(URL(fileURLWithPath: file).lastPathComponent)
         do {
-            let (sha256, probed, size) = try await io.run { () throws(BoxError) -> (String, ProbedAudio, Int64) in
-                let probed = try probe.probe(path: file)
-                guard probed.metadata.durationMs <= maxDuration else {
-                    throw BoxError(.downloadFailed, "The song is longer than \(maxDuration / 60_000) minutes.", details: ["reason": "too_long"])
-                }
-                let (sha256, size) = try Self.hashAndSync(file)
-                return (sha256, probed, size)
+            let new = try await FetchedFile.track(at: file, what: "song", probe: probe, maxDurationMs: limits.maxDurationMs, io: io) {
+                $0.title ?? fallback
             }
-            let trackID = TrackID()
-            let fileExtension = URL(fileURLWithPath: file).pathExtension.lowercased()
-            let name = URL(fileURLWithPath: file).lastPathComponent
-            let cleanTitle = probed.metadata.title ?? title.flatMap { TextRules.cleaned($0)?.text } ?? UploadFileName.stem(name)
-            let new = NewTrack(
-                id: trackID, title: cleanTitle, artist: probed.metadata.artist, album: probed.metadata.album,
-                durationMs: probed.metadata.durationMs, storedFileName: MediaFileName.forTrack(trackID, fileExtension: fileExtension),
-                originalFilename: "\(cleanTitle).\(fileExtension)", fileSize: size, sha256: sha256, artwork: probed.artwork
-            )
             let track = try await state.perform(AddTrack(playlistID: task.playlistID, track: new, stagedFile: file)).value
             running[id] = nil
             await update(id, announce: false) { task in
@@ -211,7 +195,7 @@ public actor LinkImportService: Service {
                 task.currentStep = "Added"
                 task.trackID = track.id
             }
-            logger.info("link task \(id): added \(cleanTitle) as track \(track.id) (\(probed.metadata.durationMs) ms)")
+            logger.info("link task \(id): added \(new.title) as track \(track.id) (\(new.durationMs) ms)")
             if let done = tasks[id] { await state.announce(.complete(done, track)) }
             removeFiles(of: id)
         } catch {
@@ -262,29 +246,7 @@ public actor LinkImportService: Service {
         journal.save(Array(tasks.values))
     }
 
-    private func removeFiles(of id: String) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(id) {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
-        }
-    }
-
-    static func hashAndSync(_ path: String) throws(BoxError) -> (String, Int64) {
-        guard let handle = FileHandle(forUpdatingAtPath: path) else {
-            throw BoxError(.storageError, "The downloaded file cannot be read.")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty {
-            hasher.update(data: data)
-            size += Int64(data.count)
-        }
-        guard fsync(handle.fileDescriptor) == 0 else {
-            throw BoxError(.storageError, "The downloaded file could not be written to disk: \(String(cString: strerror(errno))).")
-        }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
-    }
+    private func removeFiles(of id: String) { FetchedFile.remove(prefix: id, in: directory) }
 
     private static func now() -> EpochMillis { EpochMillis(Date().timeIntervalSince1970 * 1000) }
 

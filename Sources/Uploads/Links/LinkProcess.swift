@@ -21,7 +21,6 @@ final class LinkProcess: Sendable {
         var timedOut = false
         var file: String?
         var title: String?
-        var stderr = Data()
     }
 
     private let executable: String
@@ -88,23 +87,12 @@ final class LinkProcess: Sendable {
         case .failure(let error): return .failed(stderr: "ERROR: yt-dlp cannot be started: \(error)")
         }
 
-        let errorReader = Thread {
-            ChildProcess.drain(child.errors) { chunk in
-                self.state.withLock { state in
-                    state.stderr.append(chunk)
-                    if state.stderr.count > 65_536 { state.stderr = state.stderr.suffix(65_536) }
-                }
-            }
-        }
-        errorReader.start()
-        let deadline = DispatchTime.now() + .milliseconds(Int(timeout.components.seconds * 1000))
-        let watchdog = DispatchWorkItem {
+        var pending = Data()
+        let onTimeout: @Sendable () -> Void = {
             self.state.withLock { $0.timedOut = true }
             self.stop()
         }
-        DispatchQueue.global().asyncAfter(deadline: deadline, execute: watchdog)
-        var pending = Data()
-        ChildProcess.drain(child.output) { chunk in
+        let (status, errors) = child.collect(timeout: timeout, onTimeout: onTimeout) { chunk in
             pending.append(chunk)
             while let newline = pending.firstIndex(of: 0x0A) {
                 let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
@@ -112,14 +100,11 @@ final class LinkProcess: Sendable {
                 heard(line)
             }
         }
-        let status = child.wait()
         state.withLock { $0.pid = nil }
-        watchdog.cancel()
-        while errorReader.isExecuting { usleep(1000) }
         return state.withLock { state in
             if state.cancelled { return .cancelled }
             if state.timedOut { return .timedOut }
-            guard status == 0 else { return .failed(stderr: String(decoding: state.stderr, as: UTF8.self)) }
+            guard status == 0 else { return .failed(stderr: errors) }
             return .finished(file: state.file, title: state.title)
         }
     }
