@@ -89,6 +89,7 @@ let package = Package(
             name: "Uploads",
             dependencies: [
                 "MusicBoxCore",
+                "CExpat",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -121,6 +122,8 @@ let package = Package(
             cSettings: [.define("MUSICBOX_GPIOD_API", to: gpiodAPI)],
             linkerSettings: [.linkedLibrary("gpiod")]
         ),
+        // Expat (Debian: libexpat1-dev): podcast feeds, RSS and Atom.
+        .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         // libnfc (Debian: libnfc-dev).
         .systemLibrary(name: "CNFC", pkgConfig: "libnfc", providers: [.apt(["libnfc-dev"])]),
         // The configuration file: schema, defaults, environment overrides, validation.

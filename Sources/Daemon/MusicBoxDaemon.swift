@@ -136,7 +136,12 @@ public final class MusicBoxDaemon: Sendable {
         )
         let feeds = try FeedService(
             directory: layout.feedsDirectory, limits: linkLimits, refreshInterval: .seconds(config.links.feedRefreshHours * 3600),
-            state: state, library: store, probe: FFmpegAudioProbe(), logger: logger.with(label: "musicboxd.feeds")
+            state: state, library: store, probe: FFmpegAudioProbe(),
+            fetcher: FFmpegWebFetcher(limits: .init(
+                readTimeout: .seconds(linkLimits.socketTimeoutS), timeout: linkLimits.timeout,
+                caFile: config.streams.caFile.isEmpty ? nil : config.streams.caFile
+            )),
+            logger: logger.with(label: "musicboxd.feeds")
         )
         var dependencies = APIDependencies(
             state: state, library: store,

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import MediaLibrary
 @_spi(Simulation) import MusicBoxCore
-import Uploads
+@testable import Uploads
 import Testing
 
 @Suite("Live streams: addresses, ICY metadata, reconnecting, and the player's live rules")
@@ -267,26 +267,90 @@ struct PodcastTests {
     }
 }
 
-@Suite("Podcasts: yt-dlp's listing of a feed")
-struct FeedListingTests {
-    @Test("entries become episodes: the guid from yt-dlp's smuggled fragment, dates and durations in ms, titles cleaned")
-    func listing() throws {
-        let json = """
-            {"_type": "playlist", "title": "Kids Stories", "entries": [
-              {"_type": "url_transparent", "url": "http://127.0.0.1:1/ep3.mp3#__youtubedl_smuggle=%7B%22force_videoid%22%3A+%22ep-3%22%7D",
-               "title": "Episode 3:\\u202e The Moon", "timestamp": 1796198400, "duration": 6},
-              {"_type": "url_transparent", "url": "http://127.0.0.1:1/ep2.mp3", "title": null, "timestamp": null, "duration": 4.5},
-              {"_type": "url_transparent", "url": "http://127.0.0.1:1/ep2.mp3", "title": "the same again"},
-              {"_type": "url_transparent", "url": "file:///etc/passwd", "title": "not for us"}
-            ]}
+@Suite("Podcasts: feeds read by Expat, RSS and Atom")
+struct FeedDocumentTests {
+    @Test("RSS items become episodes: guid, RFC 822 date, itunes:duration in any prefix, audio enclosure, titles cleaned, duplicates once")
+    func rss() throws {
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <rss version="2.0" xmlns:it="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:media="http://search.yahoo.com/mrss/">
+            <channel><title>Kids &amp; Stories</title><image><title>not the title</title></image>
+            <item><title>Episode 3:\u{202E} The <![CDATA[Moon]]></title><guid isPermaLink="false">ep-3</guid>
+              <pubDate>Wed, 02 Dec 2026 08:00:00 +0000</pubDate><it:duration>1:02:03</it:duration>
+              <enclosure url="http://127.0.0.1:1/cover.jpg" type="image/jpeg"/>
+              <enclosure url="http://127.0.0.1:1/ep3.mp3" type="audio/mpeg" length="1"/></item>
+            <item><pubDate>Tue, 1 Dec 26 09:30 EST</pubDate><it:duration>4.5</it:duration>
+              <media:content url="http://127.0.0.1:1/ep2.m4a" type="audio/mp4"/></item>
+            <item><title>the same again</title><enclosure url="http://127.0.0.1:1/ep2.m4a" type="audio/mp4"/></item>
+            <item><title>not for us</title><enclosure url="file:///etc/passwd" type="audio/mpeg"/></item>
+            <item><title>no audio</title></item>
+            </channel></rss>
             """
-        let (title, episodes) = try YTDLP.episodes(fromListing: Data(json.utf8))
-        #expect(title == "Kids Stories")
-        #expect(episodes.count == 2)
-        #expect(episodes[0] == FeedEpisode(guid: "ep-3", title: "Episode 3: The Moon", publishedAt: 1_796_198_400_000, durationMs: 6000,
-                                           url: "http://127.0.0.1:1/ep3.mp3"))
-        #expect(episodes[1].guid == "http://127.0.0.1:1/ep2.mp3" && episodes[1].title == "ep2.mp3" && episodes[1].durationMs == 4500)
-        #expect(throws: BoxError.self) { try YTDLP.episodes(fromListing: Data(#"{"_type": "video", "url": "x"}"#.utf8)) }
-        #expect(throws: BoxError.self) { try YTDLP.episodes(fromListing: Data("not json".utf8)) }
+        let feed = try FeedDocument.parse(Array(xml.utf8))
+        #expect(feed.title == "Kids & Stories")
+        #expect(feed.episodes.count == 2)
+        #expect(feed.episodes[0] == FeedEpisode(guid: "ep-3", title: "Episode 3: The Moon", publishedAt: 1_796_198_400_000, durationMs: 3_723_000,
+                                                url: "http://127.0.0.1:1/ep3.mp3"))
+        let second = feed.episodes[1]
+        #expect(second.guid == "http://127.0.0.1:1/ep2.m4a" && second.title == "ep2.m4a" && second.durationMs == 4500)
+        #expect(second.publishedAt == 1_796_135_400_000)  // 09:30 EST = 14:30 UTC
+    }
+
+    @Test("Atom entries: id, published (else updated) in RFC 3339, link rel=enclosure; the feed's own title")
+    func atom() throws {
+        let xml = """
+            <feed xmlns="http://www.w3.org/2005/Atom" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+              <title type="text">Atom Tales</title><updated>2026-12-02T08:00:00Z</updated>
+              <entry><title>Tale two</title><id>urn:uuid:2</id><updated>2026-12-02T09:00:00.250+01:00</updated>
+                <link rel="alternate" href="http://127.0.0.1:1/page"/><link rel="enclosure" href="http://127.0.0.1:1/t2.ogg" type="audio/ogg"/>
+                <itunes:duration>90</itunes:duration></entry>
+              <entry><title>Tale one</title><id>urn:uuid:1</id><published>2026-11-30T08:00:00Z</published><updated>2026-12-01T08:00:00Z</updated>
+                <link rel="enclosure" href="http://127.0.0.1:1/t1.mp3"/></entry>
+            </feed>
+            """
+        let feed = try FeedDocument.parse(Array(xml.utf8))
+        #expect(feed.title == "Atom Tales")
+        #expect(feed.episodes == [
+            FeedEpisode(guid: "urn:uuid:2", title: "Tale two", publishedAt: 1_796_198_400_250, durationMs: 90_000, url: "http://127.0.0.1:1/t2.ogg"),
+            FeedEpisode(guid: "urn:uuid:1", title: "Tale one", publishedAt: 1_796_025_600_000, durationMs: nil, url: "http://127.0.0.1:1/t1.mp3"),
+        ])
+    }
+
+    @Test("what is no feed is not_a_feed: HTML, broken XML, a feed without audio, declared entities (no expansion)")
+    func refusals() {
+        let documents = [
+            "<html><body>this is not a feed</body></html>",
+            "<rss><channel><item><title>cut off",
+            "<rss><channel><title>empty</title><item><title>no audio</title></item></channel></rss>",
+            """
+            <?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+            <rss><channel><item><title>&b;</title><enclosure url="http://127.0.0.1:1/x.mp3" type="audio/mpeg"/></item></channel></rss>
+            """,
+            "",
+        ]
+        for document in documents {
+            do {
+                let feed = try FeedDocument.parse(Array(document.utf8))
+                Issue.record("read as a feed: \(document.prefix(40)) -> \(feed)")
+            } catch {
+                #expect(error.code == .downloadFailed && error.details["reason"] == "not_a_feed", "\(document.prefix(40)): \(error)")
+            }
+        }
+    }
+
+    @Test("dates and lengths as feeds write them; nonsense is nil")
+    func values() {
+        #expect(FeedValues.date("Thu, 03 Dec 2026 08:00:00 GMT") == 1_796_284_800_000)
+        #expect(FeedValues.date("03 Dec 2026 10:00 +0200") == 1_796_284_800_000)
+        #expect(FeedValues.date("2026-12-03T08:00:00Z") == 1_796_284_800_000)
+        #expect(FeedValues.date("2026-12-03T03:00:00-05:00") == 1_796_284_800_000)
+        #expect(FeedValues.date("1970-01-01T00:00:00Z") == 0)
+        #expect(FeedValues.date("2000-02-29T12:00:00Z") == 951_825_600_000)
+        #expect(FeedValues.date("yesterday") == nil)
+        #expect(FeedValues.date("Thu, 32 Dec 2026 08:00:00 GMT") == nil)
+        #expect(FeedValues.durationMs("62:03") == 3_723_000)
+        #expect(FeedValues.durationMs("3723") == 3_723_000)
+        #expect(FeedValues.durationMs("1:75:00") == nil)
+        #expect(FeedValues.durationMs("") == nil && FeedValues.durationMs("soon") == nil && FeedValues.durationMs("-5") == nil)
     }
 }

@@ -1,5 +1,6 @@
-"""Podcasts: a playlist follows an RSS feed served by a local web server; the real binary reads
-it and downloads the newest episodes with yt-dlp (PyPI's), checks and adds them like uploads."""
+"""Podcasts: a playlist follows an RSS or Atom feed served by a local web server; the real
+binary reads it and downloads the newest episodes (FFmpeg's http, no yt-dlp: these daemons are
+given none), checks and adds them like uploads."""
 import http.server
 import os
 import subprocess
@@ -12,6 +13,9 @@ from daemon import Daemon
 from helpers import wait_for
 
 LENGTHS = {1: 2, 2: 4, 3: 6, 4: 3}  # seconds of each episode
+
+
+NO_YTDLP = {"MUSICBOXD_LINKS_YTDLP": "/nonexistent/yt-dlp"}
 
 
 def feed_xml(base, numbers):
@@ -38,8 +42,8 @@ class FeedServer:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def publish(self, numbers=None, text=None):
-        with open(os.path.join(self.dir, "feed.xml"), "w") as out:
+    def publish(self, numbers=None, text=None, name="feed.xml"):
+        with open(os.path.join(self.dir, name), "w") as out:
             out.write(text if text is not None else feed_xml(self.url, numbers))
 
     def close(self):
@@ -54,7 +58,7 @@ def tracks(daemon, playlist):
 def test_a_playlist_follows_a_podcast_keeps_the_newest_episodes_and_survives_a_broken_feed():
     server = FeedServer()
     server.publish([1, 2, 3])
-    daemon = Daemon()
+    daemon = Daemon(env_extra=NO_YTDLP)
     try:
         playlist = requests.post(f"{daemon.url}/api/playlists", json={"title": "Stories"}, timeout=5).json()["data"]["id"]
         reply = requests.put(f"{daemon.url}/api/playlists/{playlist}/feed", json={"url": f"{server.url}/feed.xml", "keep": 2}, timeout=60)
@@ -105,7 +109,7 @@ def test_a_playlist_follows_a_podcast_keeps_the_newest_episodes_and_survives_a_b
 
 def test_an_address_that_is_no_feed_is_refused():
     server = FeedServer()
-    daemon = Daemon()
+    daemon = Daemon(env_extra=NO_YTDLP)
     try:
         playlist = requests.post(f"{daemon.url}/api/playlists", json={"title": "Stories"}, timeout=5).json()["data"]["id"]
         for url, reason in [(f"{server.url}/ep1.mp3", "not_a_feed"), (f"{server.url}/missing.xml", "not_found")]:
@@ -116,6 +120,55 @@ def test_an_address_that_is_no_feed_is_refused():
         assert bad.status_code == 400 and bad.json()["details"]["field"] == "keep"
         none = requests.get(f"{daemon.url}/api/playlists/{playlist}/feed", timeout=5)
         assert none.status_code == 200 and none.json()["data"] is None, none.text
+    finally:
+        daemon.stop()
+        server.close()
+
+
+def atom_xml(base, numbers):
+    entries = "".join(
+        f"<entry><title>Tale {n}</title><id>urn:tale:{n}</id><updated>2026-12-0{n}T07:00:00+01:00</updated>"
+        f"<link rel=\"alternate\" href=\"{base}/tale{n}.html\"/><link rel=\"enclosure\" href=\"{base}/ep{n}.mp3\" type=\"audio/mpeg\"/></entry>"
+        for n in sorted(numbers, reverse=True))
+    return f"<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Atom Tales</title><id>urn:tales</id>{entries}</feed>"
+
+
+def test_an_atom_feed_is_followed_and_its_newest_entry_downloaded():
+    server = FeedServer()
+    server.publish(text=atom_xml(server.url, [1, 2, 3]), name="atom.xml")
+    daemon = Daemon(env_extra=NO_YTDLP)
+    try:
+        playlist = requests.post(f"{daemon.url}/api/playlists", json={"title": "Tales"}, timeout=5).json()["data"]["id"]
+        reply = requests.put(f"{daemon.url}/api/playlists/{playlist}/feed", json={"url": f"{server.url}/atom.xml", "keep": 1}, timeout=60)
+        assert reply.status_code == 200, reply.text
+        feed = reply.json()["data"]
+        assert [e["guid"] for e in feed["episodes"]] == ["urn:tale:3", "urn:tale:2", "urn:tale:1"]
+        assert feed["episodes"][0]["published_at"] == 1796277600000  # 2026-12-03T06:00:00Z
+        assert wait_for(lambda: [t["title"] for t in tracks(daemon, playlist)] == ["Tale 3"], timeout=60), tracks(daemon, playlist)
+        track = tracks(daemon, playlist)[0]
+        assert abs(track["duration_ms"] - 6000) <= 50, track
+        audio = requests.get(f"{daemon.url}/api/tracks/{track['id']}/audio", timeout=5)
+        assert audio.status_code == 200 and audio.content == open(os.path.join(server.dir, "ep3.mp3"), "rb").read()
+    finally:
+        daemon.stop()
+        server.close()
+
+
+def test_an_episode_larger_than_the_upload_limit_is_not_kept_and_the_feed_says_why():
+    server = FeedServer()
+    with open(os.path.join(server.dir, "ep4.mp3"), "wb") as out:
+        out.write(os.urandom(3 << 20))  # 3 MB against a 2 MB limit
+    server.publish([1, 4])
+    daemon = Daemon(env_extra={**NO_YTDLP, "MUSICBOXD_UPLOADS_MAX_FILE_MB": "2"})
+    try:
+        playlist = requests.post(f"{daemon.url}/api/playlists", json={"title": "Stories"}, timeout=5).json()["data"]["id"]
+        reply = requests.put(f"{daemon.url}/api/playlists/{playlist}/feed", json={"url": f"{server.url}/feed.xml", "keep": 2}, timeout=60)
+        assert reply.status_code == 200, reply.text
+        feed_now = lambda: requests.get(f"{daemon.url}/api/playlists/{playlist}/feed", timeout=5).json()["data"]
+        assert wait_for(lambda: feed_now()["error"], timeout=30), feed_now()
+        assert "Episode 4" in feed_now()["error"] and "larger than" in feed_now()["error"], feed_now()
+        assert tracks(daemon, playlist) == []
+        assert os.listdir(os.path.join(daemon.data, "feeds")) == []
     finally:
         daemon.stop()
         server.close()

@@ -82,29 +82,23 @@ public final class StreamConnection: @unchecked Sendable {
     func refusal(_ status: Int32, url: String, whilePlaying: Bool = false) -> BoxError {
         let shown = StreamURL.shown(url)
         let (reason, message): (String, String)
-        if status == musicbox_averror_exit(), timedOutOpening {
+        switch NetworkFailure(status: status) {
+        case .interrupted where timedOutOpening:
             (reason, message) = ("timeout", "The stream did not answer within \(limits.openTimeout.components.seconds) s.")
-        } else if status == musicbox_averror_exit() {
+        case .interrupted:
             (reason, message) = ("stopped", "The stream was stopped.")
-        } else if status == musicbox_averror_http_not_found() {
+        case .notFound:
             (reason, message) = ("not_found", "The stream's server has no stream at that address (404).")
-        } else if status == musicbox_averror_http_forbidden() {
+        case .forbidden:
             (reason, message) = ("forbidden", "The stream's server refuses to play it (403).")
-        } else if status == musicbox_averror_etimedout() {
+        case .silent:
             (reason, message) = ("timeout", "The stream's server went silent.")
-        } else if whilePlaying {
-            (reason, message) = ("dropped", "The stream broke off: \(Self.text(of: status)).")
-        } else {
-            (reason, message) = ("unreachable", "The stream cannot be reached: \(Self.text(of: status)).")
+        case .other(let text) where whilePlaying:
+            (reason, message) = ("dropped", "The stream broke off: \(text).")
+        case .other(let text):
+            (reason, message) = ("unreachable", "The stream cannot be reached: \(text).")
         }
         return BoxError(.streamUnavailable, message, details: ["url": shown, "reason": reason])
-    }
-
-
-    private static func text(of status: Int32) -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        av_strerror(status, &buffer, buffer.count)
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

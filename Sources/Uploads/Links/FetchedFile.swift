@@ -20,13 +20,24 @@ enum FetchedFile {
             return (sha256, probed, size)
         }
         let id = TrackID()
-        let fileExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
+        let named = URL(fileURLWithPath: path).pathExtension.lowercased()
+        let fileExtension = named.isEmpty ? Self.fileExtension(container: probed.metadata.container) : named
         let name = title(probed.metadata)
         return NewTrack(
             id: id, title: name, artist: probed.metadata.artist, album: probed.metadata.album, durationMs: probed.metadata.durationMs,
             storedFileName: MediaFileName.forTrack(id, fileExtension: fileExtension), originalFilename: "\(name).\(fileExtension)",
             fileSize: size, sha256: sha256, artwork: probed.artwork
         )
+    }
+
+    /// The usual file name ending of a container FFmpeg named, for a file fetched without one.
+    static func fileExtension(container: String) -> String {
+        switch container.split(separator: ",").first.map(String.init) ?? "" {
+        case "mov": "m4a"
+        case "matroska": "mka"
+        case "mp3", "flac", "ogg", "wav", "aac", "aiff", "w64": container
+        default: "audio"
+        }
     }
 
     /// Removes the files in `directory` whose names start with `prefix` (what one child wrote).

@@ -88,7 +88,7 @@ export const strings = {
   close: "Close",
   new_name: "New name",
   feed_title: "Follow a podcast",
-  feed_explain: "Paste the address of a podcast's feed (RSS). The box keeps its newest episodes downloaded, newest first, and looks for new ones every few hours.",
+  feed_explain: "Paste the address of a podcast's feed (RSS or Atom). The box keeps its newest episodes downloaded, newest first, and looks for new ones every few hours.",
   feed_url: "Feed address",
   feed_keep: "Episodes to keep",
   feed_follow: "Follow",

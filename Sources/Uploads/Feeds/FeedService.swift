@@ -3,17 +3,18 @@ import Logging
 import MusicBoxCore
 import ServiceLifecycle
 
-/// Podcasts: a playlist follows a feed. yt-dlp reads the feed (its generic extractor knows RSS)
-/// and downloads the episodes; the box keeps the newest ``FeedState/keep`` of them downloaded,
-/// each checked and added like an upload, the playlist's episodes newest first.
+/// Podcasts: a playlist follows a feed (RSS or Atom, read by ``FeedDocument``); the box keeps
+/// the newest ``FeedState/keep`` episodes downloaded (by a ``WebFetcher``: FFmpeg's http and
+/// https, no yt-dlp needed), each checked and added like an upload, the playlist's episodes
+/// newest first.
 ///
 /// - Following a feed reads it at once (a wrong address is said to the parent); the downloads
 ///   then run in the background, one episode at a time.
 /// - Every ``refreshInterval`` (a setting) and on demand, each followed feed is read again: new
 ///   episodes are listed and downloaded. A feed that fails keeps the episodes it had, and says
 ///   why (`error`).
-/// - Nothing here runs on the state manager or an event loop: yt-dlp is a child process, files
-///   are checked on the blocking pool, and rows change only through commands.
+/// - Nothing here runs on the state manager or an event loop: fetches run on threads of their
+///   own, files are checked on the blocking pool, and rows change only through commands.
 public actor FeedService: Service {
     private let directory: URL
     private let limits: LinkImportService.Limits
@@ -21,19 +22,21 @@ public actor FeedService: Service {
     private let state: StateManager
     private let library: any LibraryStore
     private let probe: any AudioProbe
+    private let fetcher: any WebFetcher
     private let io: BlockingIO
     private let logger: Logger
     /// Playlists whose feed is being read or downloaded now (one run per playlist at a time).
     private var busy: Set<PlaylistID> = []
 
     public init(directory: URL, limits: LinkImportService.Limits, refreshInterval: Duration, state: StateManager, library: any LibraryStore,
-                probe: any AudioProbe, io: BlockingIO = BlockingIO(), logger: Logger) throws {
+                probe: any AudioProbe, fetcher: any WebFetcher, io: BlockingIO = BlockingIO(), logger: Logger) throws {
         self.directory = directory
         self.limits = limits
         self.refreshInterval = refreshInterval
         self.state = state
         self.library = library
         self.probe = probe
+        self.fetcher = fetcher
         self.io = io
         self.logger = logger
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -96,23 +99,30 @@ public actor FeedService: Service {
         }
     }
 
-    /// yt-dlp's listing of the feed, read on a thread of its own.
+    /// The largest feed document read (a daily podcast's full history is a few MB).
+    static let maxFeedBytes = 8 << 20
+
+    /// The feed's episodes, fetched and parsed on a thread of its own.
     private func read(_ url: String) async throws(BoxError) -> [FeedEpisode] {
-        guard let executable = LinkImportService.locate(limits.executable) else {
-            throw BoxError(.unavailable, "Podcasts need yt-dlp, which is not installed on this box (apt install yt-dlp).",
-                           details: ["reason": "ytdlp_missing", "executable": limits.executable])
+        let fetcher = self.fetcher
+        let result = await Self.onThread("musicboxd.feeds.read") { cancelled in
+            Result { () throws(BoxError) in try FeedDocument.parse(fetcher.fetch(url, maxBytes: Self.maxFeedBytes, cancelled: cancelled)) }
         }
-        let arguments = YTDLP.listArguments(url: url, socketTimeoutS: limits.socketTimeoutS)
-        let timeout = Duration.seconds(60)
-        let (status, output, errors) = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: ChildProcess.capture(executable, arguments, timeout: timeout, maxOutput: 16 << 20))
+        return try result.get().episodes
+    }
+
+    /// Runs blocking `work` on a new thread; cancelling the task tells `work` through its argument.
+    private static func onThread<T: Sendable>(_ name: String, _ work: @escaping @Sendable (@escaping @Sendable () -> Bool) -> T) async -> T {
+        let flag = CancelFlag()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread { continuation.resume(returning: work { flag.isSet }) }
+                thread.name = name
+                thread.start()
             }
-            thread.name = "musicboxd.feeds.ytdlp"
-            thread.start()
+        } onCancel: {
+            flag.set()
         }
-        guard status == 0 else { throw YTDLP.failure(stderr: errors) }
-        return try YTDLP.episodes(fromListing: output).episodes
     }
 
     // MARK: Downloads
@@ -149,23 +159,14 @@ public actor FeedService: Service {
     }
 
     private func download(_ episode: FeedEpisode, into playlistID: PlaylistID) async throws(BoxError) {
-        guard let executable = LinkImportService.locate(limits.executable) else {
-            throw BoxError(.unavailable, "Podcasts need yt-dlp, which is not installed on this box.", details: ["reason": "ytdlp_missing"])
+        let file = directory.appendingPathComponent(UUID().uuidString.lowercased() + Self.fileExtension(episode.url)).path
+        let fetcher = self.fetcher
+        let maxBytes = limits.maxBytes
+        let saved = await Self.onThread("musicboxd.feeds.download") { cancelled in
+            Result { () throws(BoxError) in try fetcher.save(episode.url, to: file, maxBytes: maxBytes, cancelled: cancelled) }
         }
-        let name = UUID().uuidString.lowercased()
-        let arguments = YTDLP.arguments(url: episode.url, output: directory.path, taskID: name, maxBytes: limits.maxBytes,
-                                        socketTimeoutS: limits.socketTimeoutS)
-        let process = LinkProcess(executable: executable, arguments: arguments, onLine: { _ in })
-        let outcome = await process.run(timeout: limits.timeout)
-        defer { FetchedFile.remove(prefix: name, in: directory) }
-        let file: String
-        switch outcome {
-        case .finished(let path?, _) where FileManager.default.fileExists(atPath: path): file = path
-        case .finished: throw BoxError(.downloadFailed, "Nothing was downloaded.", details: ["reason": "nothing_downloaded"])
-        case .failed(let stderr): throw YTDLP.failure(stderr: stderr)
-        case .timedOut: throw BoxError(.downloadFailed, "The download took too long.", details: ["reason": "timeout"])
-        case .cancelled: throw BoxError(.downloadFailed, "Cancelled.", details: ["reason": "cancelled"])
-        }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        _ = try saved.get()
         // The feed's title: it names the episode as the podcast does (a file's tag often just the show).
         let new = try await FetchedFile.track(at: file, what: "episode", probe: probe, maxDurationMs: limits.maxDurationMs, io: io) { _ in
             episode.title
@@ -196,4 +197,20 @@ public actor FeedService: Service {
             startDownloads(playlistID)
         }
     }
+
+    /// The episode's file name ending (`.mp3`), from its address; none when it names none.
+    static func fileExtension(_ url: String) -> String {
+        guard let path = URL(string: url)?.path, let dot = path.lastIndex(of: "."), path.distance(from: dot, to: path.endIndex) <= 6 else { return "" }
+        let ending = path[path.index(after: dot)...].lowercased()
+        return ending.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) && !ending.isEmpty ? "." + ending : ""
+    }
+}
+
+/// Set once, read from another thread.
+private final class CancelFlag: @unchecked Sendable {
+    // @unchecked: `value` is guarded by `lock`.
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
