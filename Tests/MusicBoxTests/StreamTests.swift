@@ -354,3 +354,42 @@ struct FeedDocumentTests {
         #expect(FeedValues.durationMs("") == nil && FeedValues.durationMs("soon") == nil && FeedValues.durationMs("-5") == nil)
     }
 }
+
+@Suite("HLS timed metadata: an ID3 tag's title and artist")
+struct ID3TagTests {
+    static func syncsafe(_ n: Int) -> [UInt8] { [UInt8(n >> 21 & 0x7F), UInt8(n >> 14 & 0x7F), UInt8(n >> 7 & 0x7F), UInt8(n & 0x7F)] }
+
+    static func frame(_ id: String, _ body: [UInt8], version: Int = 4) -> [UInt8] {
+        let size = version == 4 ? syncsafe(body.count) : [0, 0, UInt8(body.count >> 8), UInt8(body.count & 0xFF)]
+        return Array(id.utf8) + size + [0, 0] + body
+    }
+
+    static func tag(_ frames: [UInt8], version: UInt8 = 4) -> [UInt8] {
+        Array("ID3".utf8) + [version, 0, 0] + syncsafe(frames.count) + frames
+    }
+
+    @Test("a whole tag and the demuxer's form without its first 5 bytes give the same title; v2.3 sizes; every text encoding")
+    func titles() {
+        let frames = Self.frame("PRIV", Array("com.apple.streaming.transportStreamTimestamp\0".utf8) + [0, 0, 0, 0, 0, 0, 0, 1])
+            + Self.frame("TIT2", [3] + Array("Moon Song".utf8)) + Self.frame("TPE1", [0] + [0x4C, 0xE9, 0x61])  // "Léa" in Latin-1
+        let whole = Self.tag(frames)
+        #expect(ID3Tag.streamTitle(whole) == "Léa - Moon Song")
+        #expect(ID3Tag.streamTitle(Array(whole.dropFirst(5))) == "Léa - Moon Song")
+        // v2.3: plain sizes; a frame over 127 bytes tells them apart.
+        let long = String(repeating: "la ", count: 60)
+        let v23 = Self.tag(Self.frame("TIT2", [3] + Array(long.utf8), version: 3), version: 3)
+        #expect(ID3Tag.streamTitle(v23) == long.trimmingCharacters(in: .whitespaces))
+        #expect(ID3Tag.streamTitle(Array(v23.dropFirst(5))) == long.trimmingCharacters(in: .whitespaces))
+        let utf16 = Self.tag(Self.frame("TIT2", [1, 0xFF, 0xFE] + Array("Sun".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
+        #expect(ID3Tag.streamTitle(utf16) == "Sun")
+        let utf16be = Self.tag(Self.frame("TIT2", [2] + Array("Sky\u{7}".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }))
+        #expect(ID3Tag.streamTitle(utf16be) == "Sky")
+    }
+
+    @Test("no title, broken sizes and other bytes are nil")
+    func nothing() {
+        #expect(ID3Tag.streamTitle(Self.tag(Self.frame("PRIV", [1, 2, 3]))) == nil)
+        #expect(ID3Tag.streamTitle(Self.tag(Array("TIT2".utf8) + Self.syncsafe(500) + [0, 0, 3, 0x41])) == nil)
+        #expect(ID3Tag.streamTitle([]) == nil && ID3Tag.streamTitle([0xFF, 0xF1, 0x50, 0x80, 0x02]) == nil)
+    }
+}

@@ -295,3 +295,48 @@ def test_a_live_hls_stream_plays():
         writer.terminate()
         writer.wait()
         server.shutdown()
+
+
+def test_a_live_hls_stream_with_timed_id3_shows_each_title_as_it_changes():
+    """HLS timed metadata (Apple's: an ID3 tag in an MPEG-TS stream of type 0x15 at each
+    segment's start; `hls_station.py`): the tone is heard, and `state:player.stream_title`
+    follows the tags, "artist - title", one title after another."""
+    from hls_station import HLSStation
+    work = tempfile.mkdtemp(prefix="musicboxd-hls-id3-")
+    station = HLSStation(frequency=550, titles=("Moon Song", "Sun Song", "Star Song"), seconds_per_title=3)
+    daemon, capture = real_audio_daemon(work)
+    try:
+        playlist = new_playlist(daemon, "HLS")
+        added = add_stream(daemon, playlist, station.url, title="ID3 FM")
+        assert added.status_code == 201, added.text
+        assert audio_ready(daemon)
+        requests.post(f"{daemon.url}/api/player/volume", json={"volume": 100}, timeout=5).raise_for_status()
+        client = Recorder(daemon.url, ["websocket"])
+        client.client.call("join:playlists", {}, timeout=5)
+        requests.post(f"{daemon.url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        # When each title reaches the client: the demuxer reads segments seconds ahead, but a
+        # timed tag is said when its audio is heard, so titles change 3 s (of audio) apart.
+        changes = []
+        deadline = time.monotonic() + 25
+        while len(changes) < 4 and time.monotonic() < deadline:
+            shown = [p["stream_title"] for p in players(client) if p.get("stream_title")]
+            if shown and (not changes or changes[-1][1] != shown[-1]):
+                changes.append((time.monotonic(), shown[-1]))
+            time.sleep(0.02)
+        names = [f"The Testers - {song}" for song in ("Moon Song", "Sun Song", "Star Song")]
+        assert len(changes) == 4, changes
+        order = [title for _, title in changes]
+        assert set(order) <= set(names), order
+        for earlier, later in zip(order, order[1:]):
+            assert names.index(later) == (names.index(earlier) + 1) % 3, order
+        gaps = [later - earlier for (earlier, _), (later, _) in zip(changes[1:], changes[2:])]
+        print("title changes", order, "gaps", [f"{gap:.2f}" for gap in gaps])
+        assert all(2.4 < gap < 3.6 for gap in gaps), gaps
+        heard = frequency(captured(capture, seconds=1.5))
+        assert abs(heard - 550) < 550 * 0.02, heard
+        status = requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        assert status["source"] == "stream" and status["stream_title"] in names, status
+        client.close()
+    finally:
+        daemon.stop()
+        station.close()

@@ -53,6 +53,8 @@ public final class AudioFileDecoder {
 
     /// The live stream's connection, while one is open (``init(stream:output:connection:)``).
     private let connection: StreamConnection?
+    /// A live stream's last timed ID3 tag (HLS timed metadata), raw, as the demuxer gave it.
+    public private(set) var timedMetadata: [UInt8]?
 
     public convenience init(path: String, output: PCMFormat = .standard) throws(BoxError) {
         try self.init(location: path, output: output, connection: nil)
@@ -207,10 +209,22 @@ public final class AudioFileDecoder {
             return
         }
         defer { av_packet_unref(packet) }
-        guard packet.pointee.stream_index == streamIndex else { return }
+        guard packet.pointee.stream_index == streamIndex else {
+            keepTimedMetadata(packet, of: format)
+            return
+        }
         let sent = avcodec_send_packet(codec, packet)
         // A damaged packet is skipped (the decoder resynchronises), as players do.
         if sent < 0, sent != musicbox_averror_eagain() { return }
+    }
+
+    /// A live stream's timed ID3 packet (a data stream of the demuxer's, HLS's MPEG-TS segments),
+    /// kept as the newest; other packets of other streams are skipped.
+    private func keepTimedMetadata(_ packet: UnsafeMutablePointer<AVPacket>, of format: UnsafeMutablePointer<AVFormatContext>) {
+        guard connection != nil, packet.pointee.size > 0, packet.pointee.size <= 64 * 1024, let data = packet.pointee.data,
+              let stream = format.pointee.streams[Int(packet.pointee.stream_index)],
+              stream.pointee.codecpar.pointee.codec_id == AV_CODEC_ID_TIMED_ID3 else { return }
+        timedMetadata = Array(UnsafeBufferPointer(start: data, count: Int(packet.pointee.size)))
     }
 
     /// Everything the decoder has ready, converted; `nil` when it needs more input.

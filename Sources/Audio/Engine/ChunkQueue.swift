@@ -9,10 +9,12 @@ enum AudioChunk: Sendable {
     case endOfTrack(TrackKey, next: PlaybackItem?)
     /// The track could not be opened or decoded.
     case failure(TrackKey, BoxError)
+    /// A live stream's title from here on (timed metadata: said when the audio after it is heard).
+    case streamTitle(TrackKey, String?)
 
     var generation: UInt64 {
         switch self {
-        case .samples(let track, _, _), .endOfTrack(let track, _), .failure(let track, _): track.generation
+        case .samples(let track, _, _), .endOfTrack(let track, _), .failure(let track, _), .streamTitle(let track, _): track.generation
         }
     }
 

@@ -6,14 +6,18 @@ extension DecoderWorker {
     /// Decodes a live stream into the queue until the generation ends (pause, stop, another
     /// item) or the stream is given up (``StreamRetry``): then its failure goes into the queue,
     /// and the manager, told by the output worker, announces it and plays the next item. A drop
-    /// reconnects with backoff; the position runs on across reconnects. The stream's title
-    /// (ICY `StreamTitle`) is reported each time it changes, as it arrives.
+    /// reconnects with backoff; the position runs on across reconnects. The stream's title is
+    /// reported each time it changes: ICY's `StreamTitle` as it arrives (Icecast places it in the
+    /// bytes without regard to the burst of older audio a listener starts with, so there is no
+    /// better moment to give it), an HLS stream's timed ID3 tag through the queue, said when the
+    /// audio after it is heard (it is timed: the demuxer reads segments seconds ahead).
     func play(stream url: String, key: TrackKey, generation: UInt64) {
         let queue = control.queue
         let stale = { control.isStale(generation) }
         var retry = StreamRetry(policy: streamRetry)
         var frame: Int64 = 0
         var lastPacket: [UInt8]?
+        var lastTimed: [UInt8]?
         /// The listeners were told the stream dropped: tell them when audio flows again.
         var toldDropped = false
         let shown = StreamURL.shown(url)
@@ -27,6 +31,11 @@ extension DecoderWorker {
                     if toldDropped {
                         toldDropped = false
                         control.send(.streamConnected(key.id, true))
+                    }
+                    // A timed tag read with these samples was read before their packets: it goes first.
+                    if let timed = decoder.timedMetadata, timed != lastTimed {
+                        lastTimed = timed
+                        guard queue.push(.streamTitle(key, ID3Tag.streamTitle(timed)), isStale: stale) else { return }
                     }
                     guard queue.push(.samples(track: key, startFrame: frame, samples: samples), isStale: stale) else { return }
                     frame += Int64(samples.count / format.channels)

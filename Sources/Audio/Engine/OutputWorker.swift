@@ -162,6 +162,9 @@ final class OutputWorker {
             // Nothing follows: let the device play out what it holds before the end is reported.
             if successor == nil { sink.drain() }
             control.change(wakingDecoder: false) { $0.ledger.end(key, outputEnd: written, successor: successor) }
+        case .streamTitle(let key, let title)? where key.generation == current:
+            // Reached with the audio it comes before: heard now, give or take the device's buffer.
+            control.send(.streamTitle(key.id, title))
         case .failure(let key, let error)? where key.generation == current:
             // The chain of tracks breaks here: what was decoded before still plays, and the
             // track before it is reported finished first, so the manager moves on to the
