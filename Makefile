@@ -13,8 +13,8 @@ DATA_DIR     ?= ./data
 # Debian packages, the same names on bookworm and trixie. `make deps` installs what building and
 # running need (make run, make install: no browser, no sound server); `make test-deps` adds what
 # only the tests need (TEST_BROWSER=no leaves out Chromium, for the hardware tests alone).
-APT_PACKAGES      := pkg-config libexpat1-dev libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev libgnutls28-dev
-TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-utils python3 python3-venv curl systemd fuse3 icecast2 openssl \
+APT_PACKAGES      := pkg-config libexpat1-dev libmosquitto-dev libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev libgnutls28-dev
+TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-utils python3 python3-venv curl systemd fuse3 icecast2 openssl mosquitto \
                      $(if $(filter no,$(TEST_BROWSER)),,chromium chromium-driver)
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test

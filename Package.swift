@@ -122,6 +122,18 @@ let package = Package(
             cSettings: [.define("MUSICBOX_GPIOD_API", to: gpiodAPI)],
             linkerSettings: [.linkedLibrary("gpiod")]
         ),
+        // The smart home: MQTT through libmosquitto, its topics, Home Assistant's discovery.
+        .target(
+            name: "SmartHome",
+            dependencies: [
+                "MusicBoxCore",
+                "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // libmosquitto (Debian: libmosquitto-dev), the reference MQTT client.
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         // Expat (Debian: libexpat1-dev): podcast feeds, RSS and Atom.
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         // libnfc (Debian: libnfc-dev).
@@ -171,7 +183,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MusicBoxCore", "SocketIO", "Uploads", "Parental",
+                "MusicBoxCore", "SocketIO", "Uploads", "Parental", "SmartHome",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -201,7 +213,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls", "Uploads", "WebUI", "Parental",
+                "MusicBoxCore", "MediaLibrary", "BoxConfig", "Server", "SocketIO", "Audio", "NFC", "Controls", "Uploads", "WebUI", "Parental", "SmartHome",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

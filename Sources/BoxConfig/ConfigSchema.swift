@@ -89,7 +89,8 @@ public enum ConfigSchema {
         "controls": "Buttons and a rotary encoder on GPIO (libgpiod). hardware/ has pin maps of common builds.",
         "power": "Switching the whole box off from a button or the web UI.",
         "uploads": "Songs parents upload from a browser or import from a folder.",
-        "links": "Songs parents add from a link (a page or a media address), fetched by yt-dlp in a child process.",
+        "links": "Songs parents add from a link (a page or a media address), fetched by yt-dlp in a child process; podcasts.",
+        "mqtt": "The smart home: state to an MQTT broker and commands from it, Home Assistant discovery (README \"Home Assistant\"). This file holds the broker password: keep it readable by root and musicboxd only.",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]
@@ -336,6 +337,56 @@ public enum ConfigSchema {
             key: "power.request_file", kind: .text(allowEmpty: true),
             documentation: "The file musicboxd creates to have the system switched off; systemd's musicboxd-shutdown.path watches it. Empty: $RUNTIME_DIRECTORY/poweroff when run by systemd, else switching off from the box is not set up.",
             read: { .string($0.power.requestFile) }, write: { $0.power.requestFile = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.enabled", kind: .choice(["on", "off"]),
+            documentation: "Publish the box's state to an MQTT broker and take commands from it (README \"Home Assistant\").",
+            read: { .string($0.mqtt.enabled) }, write: { $0.mqtt.enabled = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.host", kind: .text(allowEmpty: false),
+            documentation: "The broker's host name or address.",
+            read: { .string($0.mqtt.host) }, write: { $0.mqtt.host = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.port", kind: .integer(1...65535),
+            documentation: "The broker's port (1883; 8883 is usual with TLS).",
+            read: { .integer($0.mqtt.port) }, write: { $0.mqtt.port = $1.integer }
+        ),
+        ConfigSetting(
+            key: "mqtt.ca_file", kind: .text(allowEmpty: true),
+            documentation: "TLS: the CA certificate (PEM) the broker's certificate and host name are checked against; empty: no TLS.",
+            read: { .string($0.mqtt.caFile) }, write: { $0.mqtt.caFile = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.username", kind: .text(allowEmpty: true),
+            documentation: "The broker user; empty: none.",
+            read: { .string($0.mqtt.username) }, write: { $0.mqtt.username = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.password", kind: .text(allowEmpty: true),
+            documentation: "The broker user's password (never logged; keep this file readable by root and musicboxd only).",
+            read: { .string($0.mqtt.password) }, write: { $0.mqtt.password = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.client_id", kind: .text(allowEmpty: true),
+            documentation: "The MQTT client id; empty: musicboxd-<hostname>.",
+            read: { .string($0.mqtt.clientID) }, write: { $0.mqtt.clientID = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.base_topic", kind: .text(allowEmpty: true),
+            documentation: "Where the box publishes and listens; empty: musicbox/<hostname>.",
+            read: { .string($0.mqtt.baseTopic) }, write: { $0.mqtt.baseTopic = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.discovery_prefix", kind: .text(allowEmpty: true),
+            documentation: "Home Assistant's MQTT discovery prefix; empty: no discovery.",
+            read: { .string($0.mqtt.discoveryPrefix) }, write: { $0.mqtt.discoveryPrefix = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.trusted", kind: .choice(["on", "off"]),
+            documentation: "on: the broker's users are the parents' own, so commands need no parent token even when playback_requires_token is on. off: commands are refused as an HTTP client without a token would be.",
+            read: { .string($0.mqtt.trusted) }, write: { $0.mqtt.trusted = $1.text }
         ),
         ConfigSetting(
             key: "links.ytdlp", kind: .text(allowEmpty: false),

@@ -102,6 +102,25 @@ public struct DaemonConfig: Sendable, Equatable {
         public var feedRefreshHours = 6
     }
 
+    /// The smart home's MQTT broker (README "Home Assistant").
+    public struct MQTT: Sendable, Equatable {
+        public var enabled = "off"
+        public var host = "localhost"
+        public var port = 1883
+        /// TLS when set: the broker's certificate is checked against it.
+        public var caFile = ""
+        public var username = ""
+        /// Never logged; not part of the API's settings.
+        public var password = ""
+        /// Empty: `musicboxd-<hostname>`.
+        public var clientID = ""
+        /// Empty: `musicbox/<hostname>`.
+        public var baseTopic = ""
+        /// Empty: no Home Assistant discovery.
+        public var discoveryPrefix = "homeassistant"
+        public var trusted = "off"
+    }
+
     public struct Uploads: Sendable, Equatable {
         public var maxFileMB = 1024
         /// Comma-separated file extensions.
@@ -139,6 +158,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var audio = Audio()
     public var streams = Streams()
     public var links = Links()
+    public var mqtt = MQTT()
     public var power = Power()
     public var uploads = Uploads()
     public var realtime = Realtime()

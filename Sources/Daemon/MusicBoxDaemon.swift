@@ -9,6 +9,7 @@ import MediaLibrary
 @_spi(Simulation) import MusicBoxCore
 @_spi(Simulation) import NFC
 import Server
+import SmartHome
 import SocketIO
 import ServiceLifecycle
 import UnixSignals
@@ -90,11 +91,12 @@ public final class MusicBoxDaemon: Sendable {
         )
         let parental = ParentalAccess(store: store, logger: logger.with(label: "musicboxd.parental"))
         parental.resetIfRequested(files: Self.pinResetFiles(layout: layout, environment: ProcessInfo.processInfo.environment))
+        let realtime = RealtimePublisher(namespace: io.sockets, logger: realtimeLogger, mayUpload: RealtimePublisher.parents(parental))
+        let mqtt = Self.mqttSettings(config.mqtt)
+        let mqttEvents = mqtt.map { _ in EventQueue() }
         do {
             state = try StateManager(
-                store: store, engine: engine, publisher: RealtimePublisher(
-                    namespace: io.sockets, logger: realtimeLogger, mayUpload: RealtimePublisher.parents(parental)
-                ),
+                store: store, engine: engine, publisher: mqttEvents.map { EventFanOut([realtime, $0]) as any EventPublisher } ?? realtime,
                 options: options, logger: logger.with(label: "musicboxd.state")
             )
         } catch {
@@ -105,6 +107,8 @@ public final class MusicBoxDaemon: Sendable {
         timeline.mark(.libraryLoaded)
         let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
         var health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
+        let mqttStatus = MQTTStatusBox()
+        if mqtt != nil { health.mqttProblem = { mqttStatus.current() } }
         let ytdlp = config.links.ytdlp
         health.linksProblem = {
             LinkImportService.locate(ytdlp) == nil ? "yt-dlp (\(ytdlp)) is not installed: songs from links are refused (apt install yt-dlp)." : nil
@@ -187,19 +191,45 @@ public final class MusicBoxDaemon: Sendable {
             },
             logger: httpLogger
         )
+        var smartHome: [any Service] = []
+        if let mqtt, let mqttEvents {
+            let probe = health
+            smartHome.append(MQTTGateway(
+                settings: mqtt, state: state, events: mqttEvents.events, access: AccessGuard(parental: parental, state: state), status: mqttStatus,
+                health: { await probe.check() }, logger: logger.with(label: "musicboxd.mqtt")
+            ))
+        }
         serviceGroup = ServiceGroup(
             // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
             configuration: .init(services: [
                 gateway, TagService(reader: reader, state: state, timeline: timeline),
                 ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, power: power, logger: logger.with(label: "musicboxd.controls")),
                 ReadySound(health: health, state: state, hardwareMode: config.hardware.mode, logger: logger.with(label: "musicboxd.feedback")),
-                uploads, links, feeds, app, SocketIOService(server: io),
+                uploads, links, feeds,
+            ] + smartHome + [
+                app, SocketIOService(server: io),
                 SystemdService(
                     environment: ProcessInfo.processInfo.environment, state: state, health: health, timeline: timeline,
                     waitUntilListening: { [boundPort] in try await boundPort.wait() }, logger: logger.with(label: "musicboxd.systemd")
                 ),
             ], gracefulShutdownSignals: signals, logger: logger)
         )
+    }
+
+    /// The broker settings when MQTT is on (`nil`: off).
+    static func mqttSettings(_ config: DaemonConfig.MQTT) -> MQTTSettings? {
+        guard config.enabled == "on" else { return nil }
+        var settings = MQTTSettings(hostname: ProcessInfo.processInfo.hostName)
+        settings.host = config.host
+        settings.port = config.port
+        settings.caFile = config.caFile.isEmpty ? nil : config.caFile
+        settings.username = config.username.isEmpty ? nil : config.username
+        settings.password = config.password.isEmpty ? nil : config.password
+        if !config.clientID.isEmpty { settings.clientID = config.clientID }
+        if !config.baseTopic.isEmpty { settings.baseTopic = config.baseTopic }
+        settings.discoveryPrefix = config.discoveryPrefix
+        settings.trusted = config.trusted == "on"
+        return settings
     }
 
     /// The HTTP server's timeouts and connection limit, the latter under the open-file limit.

@@ -65,6 +65,12 @@ extension StateManager {
     /// Whether the playlist exists now (uploads check before accepting more bytes for it).
     public func hasPlaylist(_ id: PlaylistID) -> Bool { library.contains(id) }
 
+    /// The first playlist, in the box's order, with this title (letter case aside).
+    public func playlist(titled title: String) -> PlaylistID? {
+        let wanted = title.lowercased()
+        return library.summaries.first { $0.title.lowercased() == wanted }?.id
+    }
+
     func publishTag(_ outcome: TagOutcome) {
         publisher.publish(StateEvent(
             payload: .tag(outcome), serverSeq: serverSeq, serverEpoch: serverEpoch, timestamp: clock.millis,

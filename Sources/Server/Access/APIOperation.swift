@@ -46,13 +46,17 @@ public struct APIOperation: Sendable, Hashable, CustomStringConvertible {
     public let access: Access
     public let route: Route?
     public let event: String?
+    /// The MQTT command (`<base>/cmd/<name>`) that reaches it, when the smart home may ask it.
+    public let mqtt: String?
     /// Simulated hardware's hand on the box (`/api/dev/*`): only with `--hardware sim` and
     /// `server.dev_routes = "on"`.
     public let isDevelopment: Bool
 
-    init(_ name: String, _ access: Access, _ method: HTTPRequest.Method? = nil, _ path: String? = nil, event: String? = nil, development: Bool = false) {
+    init(_ name: String, _ access: Access, _ method: HTTPRequest.Method? = nil, _ path: String? = nil, event: String? = nil, mqtt: String? = nil,
+         development: Bool = false) {
         precondition(method == nil || path != nil, "\(name): a method needs a path")
-        precondition(method != nil || event != nil, "\(name): an operation is reached by a route, an event or both")
+        precondition(method != nil || event != nil || mqtt != nil, "\(name): an operation is reached by a route, an event or an MQTT command")
+        self.mqtt = mqtt
         self.name = name
         self.access = access
         route = method.map { Route(method: $0, path: path!) }

@@ -28,7 +28,7 @@ extension APIOperation {
     static let replacePlaylist = APIOperation("playlist.replace", .parent, .put, "api/playlists/:id")
     static let updatePlaylist = APIOperation("playlist.update", .parent, .patch, "api/playlists/:id", event: "playlist:update")
     static let deletePlaylist = APIOperation("playlist.delete", .parent, .delete, "api/playlists/:id", event: "playlist:delete")
-    static let startPlaylist = APIOperation("playlist.start", .playback, .post, "api/playlists/:id/start")
+    static let startPlaylist = APIOperation("playlist.start", .playback, .post, "api/playlists/:id/start", mqtt: "playlist")
     static let moveTrack = APIOperation("track.move", .parent, .post, "api/playlists/move-track")
     static let reorderTracks = APIOperation("playlist.reorder", .parent, .post, "api/playlists/:id/reorder")
     static let deleteTracks = APIOperation("tracks.delete", .parent, .delete, "api/playlists/:id/tracks")
@@ -56,17 +56,22 @@ extension APIOperation {
 
     // MARK: Player
     static let playerStatus = APIOperation("player.status", .open, .get, "api/player/status")
-    static let play = APIOperation("player.play", .playback, .post, "api/player/play", event: "player:play")
-    static let pause = APIOperation("player.pause", .playback, .post, "api/player/pause", event: "player:pause")
-    static let toggle = APIOperation("player.toggle", .playback, .post, "api/player/toggle", event: "player:toggle")
-    static let stop = APIOperation("player.stop", .playback, .post, "api/player/stop", event: "player:stop")
-    static let next = APIOperation("player.next", .playback, .post, "api/player/next", event: "player:next")
-    static let previous = APIOperation("player.previous", .playback, .post, "api/player/previous", event: "player:previous")
+    static let play = APIOperation("player.play", .playback, .post, "api/player/play", event: "player:play", mqtt: "play")
+    static let pause = APIOperation("player.pause", .playback, .post, "api/player/pause", event: "player:pause", mqtt: "pause")
+    static let toggle = APIOperation("player.toggle", .playback, .post, "api/player/toggle", event: "player:toggle", mqtt: "toggle")
+    static let stop = APIOperation("player.stop", .playback, .post, "api/player/stop", event: "player:stop", mqtt: "stop")
+    static let next = APIOperation("player.next", .playback, .post, "api/player/next", event: "player:next", mqtt: "next")
+    static let previous = APIOperation("player.previous", .playback, .post, "api/player/previous", event: "player:previous", mqtt: "previous")
     static let seek = APIOperation("player.seek", .playback, .post, "api/player/seek", event: "player:seek")
-    static let volume = APIOperation("player.volume", .playback, .post, "api/player/volume", event: "player:volume")
+    static let volume = APIOperation("player.volume", .playback, .post, "api/player/volume", event: "player:volume", mqtt: "volume")
     static let repeatMode = APIOperation("player.repeat", .playback, .post, "api/player/repeat", event: "player:repeat")
     static let shuffle = APIOperation("player.shuffle", .playback, .post, "api/player/shuffle", event: "player:shuffle")
-    static let sleep = APIOperation("player.sleep", .playback, .post, "api/player/sleep", event: "player:sleep")
+    static let sleep = APIOperation("player.sleep", .playback, .post, "api/player/sleep", event: "player:sleep", mqtt: "sleep")
+
+    // MARK: Reached by MQTT alone (the smart home: `<base>/cmd/<name>`)
+    static let volumeStep = APIOperation("player.volume_step", .playback, mqtt: "volume_step")
+    static let stopAfterTrack = APIOperation("player.stop_after_track", .playback, mqtt: "stop_after_track")
+    static let playTag = APIOperation("tag.play", .playback, mqtt: "tag")
 
     // MARK: Settings
     static let getSettings = APIOperation("settings.get", .open, .get, "api/settings")
@@ -112,6 +117,7 @@ public enum OperationTable {
         .moveTrack, .reorderTracks, .deleteTracks, .updateTrack, .addStream, .addLink, .listLinks, .cancelLink, .followFeed, .getFeed, .refreshFeed, .unfollowFeed, .trackCover, .trackAudio, .playlistCover,
         .startUpload, .putChunk, .uploadStatus, .finalizeUpload, .cancelUpload, .listUploads, .cancelAllUploads,
         .playerStatus, .play, .pause, .toggle, .stop, .next, .previous, .seek, .volume, .repeatMode, .shuffle, .sleep,
+        .volumeStep, .stopAfterTrack, .playTag,
         .getSettings, .replaceSettings, .updateSettings,
         .linkTag, .unlinkTag, .readerStatus, .startLinking, .stopLinking, .overrideTag,
         .buttonMap,

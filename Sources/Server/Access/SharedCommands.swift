@@ -77,8 +77,11 @@ enum SharedCommands {
 struct AnyOperation: Sendable {
     let runForSocket: @Sendable (OperationReporter, String?, String, Socket) async -> SocketValue
     let runForHTTP: @Sendable (APIDependencies, Request, String?, String, HTTPResponse.Status) async throws -> Response
+    /// For a client without a channel of answers (MQTT): performs it, the client named.
+    let perform: @Sendable (StateManager, String) async throws(BoxError) -> Void
 
     init<Command: BoxCommand>(_ command: Command) where Command.Output: Encodable {
+        perform = { state, client throws(BoxError) in _ = try await state.perform(command, client: client) }
         runForSocket = { reporter, opID, client, socket in
             await reporter.run(command, clientOpID: opID, client: client, socket: socket, encode: SocketValue.encoding).1
         }

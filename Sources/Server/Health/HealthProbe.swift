@@ -25,7 +25,7 @@ public struct HealthReport: Sendable, Equatable, Encodable {
 
     /// Components that are extras: shown, with their problem, but the box is healthy without
     /// them (music plays; only that feature is refused).
-    static let optional: Set<String> = ["links"]
+    static let optional: Set<String> = ["links", "mqtt"]
 
     init(components: [String: ComponentHealth], timestamp: EpochMillis, audio: OutputStatistics? = nil, problems: [String: String] = [:]) {
         self.components = components
@@ -50,6 +50,8 @@ public struct HealthProbe: Sendable {
     var dataDirectory: String
     /// Songs from links: why they cannot be fetched now (`nil`: they can). Unset: not shown.
     public var linksProblem: (@Sendable () -> String?)?
+    /// The smart home's broker: why the box is not connected (`nil`: it is). Unset: MQTT is off.
+    public var mqttProblem: (@Sendable () -> String?)?
     /// Below this much free space the storage counts as failing: uploads and resume points could not be saved.
     var minimumFreeBytes: Int64 = 16 * 1024 * 1024
 
@@ -86,6 +88,11 @@ public struct HealthProbe: Sendable {
             let problem = linksProblem()
             components["links"] = problem == nil ? .available : .unavailable
             problems["links"] = problem
+        }
+        if let mqttProblem {
+            let problem = mqttProblem()
+            components["mqtt"] = problem == nil ? .available : .unavailable
+            problems["mqtt"] = problem
         }
         return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics, problems: problems)
     }

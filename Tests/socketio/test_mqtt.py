@@ -1,0 +1,216 @@
+"""The box in the smart home: the real binary against a real mosquitto broker (Debian's), with
+paho-mqtt (PyPI's) as Home Assistant's side and python-socketio as a phone's."""
+import json
+import os
+import tempfile
+import time
+
+import requests
+
+from daemon import Daemon
+from helpers import Recorder, wait_for
+from mosquitto import HomeSide, Mosquitto
+
+BASE = "musicbox/test"
+TAG = "04a1b2c3d4e5f6"
+PIN = "2468"
+
+
+def mqtt_env(broker, **extra):
+    env = {"MUSICBOXD_MQTT_ENABLED": "on", "MUSICBOXD_MQTT_HOST": "127.0.0.1", "MUSICBOXD_MQTT_PORT": str(broker.port),
+           "MUSICBOXD_MQTT_BASE_TOPIC": BASE}
+    env.update({f"MUSICBOXD_MQTT_{key.upper()}": value for key, value in extra.items()})
+    return env
+
+
+def results(home):
+    return [json.loads(payload) for _, topic, payload, _ in home.messages if topic == f"{BASE}/cmd/result"]
+
+
+def command(home, name, payload=""):
+    before = len(results(home))
+    home.send(f"{BASE}/cmd/{name}", payload)
+    assert home.wait(lambda h: len(results(h)) > before), f"no answer to {name}"
+    return results(home)[before]
+
+
+def health(daemon):
+    return requests.get(f"{daemon.url}/api/health", timeout=5).json()["data"]
+
+
+def test_state_goes_out_commands_come_in_and_every_tap_is_told():
+    broker = Mosquitto().start()
+    daemon = Daemon(env_extra=mqtt_env(broker))
+    home = None
+    try:
+        songs = daemon.seed_playlist("Bedtime Songs", [60_000, 60_000])
+        requests.post(f"{daemon.url}/api/nfc/associate", json={"tag_id": TAG, "playlist_id": songs}, timeout=5).raise_for_status()
+        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online"), home.last
+        names = ("availability", "state", "volume", "max_volume", "muted", "sleep_timer", "quiet_hours", "player")
+        assert home.wait(lambda h: all(f"{BASE}/{name}" in h.last for name in names)), home.last
+        assert home.last[f"{BASE}/state"] == "stopped"
+        retained = {topic for _, topic, _, retain in home.messages if retain}
+        for name in names:
+            assert f"{BASE}/{name}" in retained, (name, retained)
+        # Nothing plays: no title (an empty retained message is none).
+        assert f"{BASE}/title" not in retained
+        assert home.wait(lambda h: h.last.get(f"{BASE}/health") in ("healthy", "degraded"), timeout=15), home.last
+
+        phone = Recorder(daemon.url, ["websocket"])
+        phone.client.call("join:playlists", {}, timeout=5)
+        players = lambda: [e["data"] for (e,) in phone.received("state:player")]
+        # A command goes through the state manager like a phone's: the phone sees it too.
+        assert command(home, "volume", "37") == {"command": "volume", "ok": True}
+        assert wait_for(lambda: any(p["volume"] == 37 for p in players()), timeout=5)
+        assert home.wait(lambda h: h.last.get(f"{BASE}/volume") == "37")
+        assert command(home, "volume_step", "-5")["ok"]
+        assert home.wait(lambda h: h.last.get(f"{BASE}/volume") == "32")
+        assert command(home, "playlist", "bedtime songs")["ok"]  # by title, letter case aside
+        assert home.wait(lambda h: h.last.get(f"{BASE}/state") == "playing" and h.last.get(f"{BASE}/playlist") == "Bedtime Songs")
+        assert home.last[f"{BASE}/playlist_id"] == songs
+        assert home.wait(lambda h: h.last.get(f"{BASE}/title") == "Bedtime Songs 1")
+        assert wait_for(lambda: any(p["state"] == "playing" for p in players()), timeout=5)
+        assert home.wait(lambda h: int(h.last.get(f"{BASE}/position", "0")) >= 2, timeout=6)
+        positions = [(t, p) for t, topic, p, _ in home.messages if topic == f"{BASE}/position"]
+        spacing = [b[0] - a[0] for a, b in zip(positions, positions[1:])]
+        assert all(gap > 0.8 for gap in spacing), spacing  # at most once a second
+        assert command(home, "sleep", "20")["ok"]
+        assert home.wait(lambda h: h.last.get(f"{BASE}/sleep_timer") == "20")
+        assert command(home, "pause")["ok"]
+        assert home.wait(lambda h: h.last.get(f"{BASE}/state") == "paused")
+        assert wait_for(lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "paused", timeout=5)
+
+        # Bad commands: a clear answer, nothing changes.
+        for name, payload, code in (("volume", "loud", "validation_error"), ("playlist", "No Such List", "not_found"),
+                                    ("tag", "zz", "validation_error"), ("reboot", "", "not_found")):
+            answer = command(home, name, payload)
+            assert answer["ok"] is False and answer["error_type"] == code and answer["message"], answer
+        assert requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "paused"
+
+        # Taps: the tag command plays as if placed; the reader's taps and lifts are told.
+        assert command(home, "tag", TAG)["ok"]
+        assert home.wait(lambda h: h.last.get(f"{BASE}/state") == "playing")
+        taps = lambda: [json.loads(p) for _, topic, p, _ in home.messages if topic == f"{BASE}/tag"]
+        assert home.wait(lambda h: any(t["tag_id"] == TAG and t["present"] for t in taps()))
+        unknown = "04ffffffffffff"
+        requests.post(f"{daemon.url}/api/dev/nfc/place", json={"tag_id": unknown}, timeout=5).raise_for_status()
+        assert home.wait(lambda h: any(t["tag_id"] == unknown and t["action"] == "unknown" for t in taps()))
+        requests.post(f"{daemon.url}/api/dev/nfc/remove", json={}, timeout=5).raise_for_status()
+        assert home.wait(lambda h: any(t["tag_id"] == unknown and not t["present"] for t in taps()))
+        assert all(not retain for _, topic, _, retain in home.messages if topic == f"{BASE}/tag")
+
+        # A PIN and playback_requires_token: a broker that is not trusted is refused as an
+        # HTTP client without a token would be.
+        assert requests.post(f"{daemon.url}/api/auth/pin", json={"pin": PIN}, timeout=5).status_code == 200
+        token = requests.post(f"{daemon.url}/api/auth/login", json={"pin": PIN, "label": "test"}, timeout=5).json()["data"]["token"]
+        requests.patch(f"{daemon.url}/api/settings", json={"playback_requires_token": True},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=5).raise_for_status()
+        refused = command(home, "pause")
+        assert refused["ok"] is False and refused["error_type"] == "unauthorized", refused
+        assert requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["state"] == "playing"
+        phone.close()
+
+        # A clean stop says offline (retained).
+        daemon.stop()
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "offline"), home.last
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
+
+
+def test_a_trusted_broker_may_play_when_playback_needs_a_token():
+    broker = Mosquitto().start()
+    daemon = Daemon(env_extra=mqtt_env(broker, trusted="on"))
+    home = None
+    try:
+        assert requests.post(f"{daemon.url}/api/auth/pin", json={"pin": PIN}, timeout=5).status_code == 200
+        token = requests.post(f"{daemon.url}/api/auth/login", json={"pin": PIN, "label": "test"}, timeout=5).json()["data"]["token"]
+        requests.patch(f"{daemon.url}/api/settings", json={"playback_requires_token": True},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=5).raise_for_status()
+        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online")
+        assert command(home, "volume", "44")["ok"]
+        assert requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]["volume"] == 44
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
+
+
+def test_the_box_reconnects_when_the_broker_comes_back_and_publishes_its_state_again():
+    broker = Mosquitto().start()
+    daemon = Daemon(env_extra=mqtt_env(broker))
+    home = None
+    try:
+        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online")
+        home.close()
+        home = None
+        # The broker dies (it keeps nothing: persistence off) and comes back on the same port.
+        broker.kill()
+        assert wait_for(lambda: health(daemon)["components"].get("mqtt") == "unavailable", timeout=10), health(daemon)
+        assert "MQTT broker" in health(daemon)["problems"]["mqtt"]
+        assert health(daemon)["status"] == "healthy"  # an extra: music plays without it
+        time.sleep(1)
+        broker.start()
+        assert wait_for(lambda: health(daemon)["components"].get("mqtt") == "available", timeout=70), health(daemon)
+        # A newcomer finds the retained state the box published again.
+        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online" and h.last.get(f"{BASE}/state") == "stopped"), home.last
+        assert command(home, "volume", "21")["ok"]
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
+
+
+def test_wrong_credentials_are_a_health_problem_and_right_ones_connect():
+    broker = Mosquitto(users={"box": "right-password"}).start()
+    daemon = Daemon(env_extra=mqtt_env(broker, username="box", password="wrong-password"))
+    try:
+        assert wait_for(lambda: "not authorised" in (health(daemon)["problems"].get("mqtt") or "").lower(), timeout=10), health(daemon)
+        assert health(daemon)["status"] == "healthy"
+        log = requests.get(f"{daemon.url}/api/system/logs", timeout=5)
+        assert "wrong-password" not in log.text
+        settings = requests.get(f"{daemon.url}/api/settings", timeout=5)
+        assert "wrong-password" not in settings.text
+        daemon.stop()
+        daemon = Daemon(env_extra=mqtt_env(broker, username="box", password="right-password"))
+        assert wait_for(lambda: health(daemon)["components"].get("mqtt") == "available", timeout=10), health(daemon)
+    finally:
+        daemon.stop()
+        broker.close()
+
+
+def test_tls_to_a_broker_with_a_test_ca():
+    from test_streams import certificate
+    work = tempfile.mkdtemp(prefix="musicboxd-mqtt-tls-")
+    os.chmod(work, 0o755)  # the broker reads its certificate as user mosquitto
+    ca, cert, key = certificate(work, "broker", "DNS:localhost,IP:127.0.0.1")
+    broker = Mosquitto(tls=(ca, cert, key)).start()
+    tls = {"MUSICBOXD_MQTT_PORT": str(broker.tls_port), "MUSICBOXD_MQTT_HOST": "localhost"}
+    daemon = Daemon(env_extra={**mqtt_env(broker, ca_file=ca), **tls})
+    home = None
+    try:
+        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online"), health(daemon)
+        daemon.stop()
+        # Another CA: the broker's certificate does not check out, the box does not connect.
+        other = os.path.join(work, "other")
+        os.makedirs(other)
+        other_ca = certificate(other, "x", "DNS:localhost")[0]
+        daemon = Daemon(env_extra={**mqtt_env(broker, ca_file=other_ca), **tls})
+        assert wait_for(lambda: health(daemon)["components"].get("mqtt") == "unavailable" and "MQTT" in health(daemon)["problems"]["mqtt"],
+                        timeout=10), health(daemon)
+        time.sleep(2)
+        assert health(daemon)["components"]["mqtt"] == "unavailable"
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
