@@ -14,7 +14,7 @@ DATA_DIR     ?= ./data
 # running need (make run, make install: no browser, no sound server); `make test-deps` adds what
 # only the tests need (TEST_BROWSER=no leaves out Chromium, for the hardware tests alone).
 APT_PACKAGES      := pkg-config libexpat1-dev libmosquitto-dev libsqlite3-dev libasound2-dev libnfc-dev libnfc-bin libgpiod-dev gcc dpkg-dev nasm zlib1g-dev libgnutls28-dev
-TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-utils python3 python3-venv curl systemd fuse3 icecast2 openssl mosquitto \
+TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-utils python3 python3-venv curl systemd fuse3 icecast2 openssl mosquitto avahi-daemon avahi-utils dbus \
                      $(if $(filter no,$(TEST_BROWSER)),,chromium chromium-driver)
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test
@@ -170,12 +170,15 @@ install-files:
 	done
 	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/musicboxd/musicboxd.toml" ]; then echo "keeping $(SYSCONFDIR)/musicboxd/musicboxd.toml"; \
 	else $(ISUDO) install -D -m 0644 musicboxd.example.toml "$(DESTDIR)$(SYSCONFDIR)/musicboxd/musicboxd.toml"; fi
+	@# Found by name on the home network when Avahi runs (README "Find the box by name").
+	$(ISUDO) install -D -m 0644 systemd/avahi/musicboxd.service "$(DESTDIR)$(SYSCONFDIR)/avahi/services/musicboxd.service"
 
 ## Removes what install put in place; keeps the configuration and the library (/var/lib/musicboxd).
 uninstall:
 	@if [ -z "$(DESTDIR)" ]; then $(ISUDO) systemctl disable --now musicboxd.service musicboxd-shutdown.path 2>/dev/null || true; fi
 	$(ISUDO) rm -f "$(DESTDIR)$(PREFIX)/bin/musicboxd" "$(DESTDIR)$(UNITDIR)/musicboxd.service" \
-		"$(DESTDIR)$(UNITDIR)/musicboxd-shutdown.path" "$(DESTDIR)$(UNITDIR)/musicboxd-shutdown.service"
+		"$(DESTDIR)$(UNITDIR)/musicboxd-shutdown.path" "$(DESTDIR)$(UNITDIR)/musicboxd-shutdown.service" \
+		"$(DESTDIR)$(SYSCONFDIR)/avahi/services/musicboxd.service"
 	$(ISUDO) rm -rf "$(SHARE_DIR)" "$(DESTDIR)$(PREFIX)/share/doc/musicboxd"
 	@if [ -z "$(DESTDIR)" ]; then $(ISUDO) systemctl daemon-reload; fi
 	@echo "kept $(SYSCONFDIR)/musicboxd and /var/lib/musicboxd (remove them by hand to forget the library)"

@@ -379,8 +379,13 @@ public enum ConfigSchema {
             read: { .string($0.mqtt.baseTopic) }, write: { $0.mqtt.baseTopic = $1.text }
         ),
         ConfigSetting(
-            key: "mqtt.discovery_prefix", kind: .text(allowEmpty: true),
-            documentation: "Home Assistant's MQTT discovery prefix; empty: no discovery.",
+            key: "mqtt.discovery", kind: .choice(["on", "off"]),
+            documentation: "on: the box appears in Home Assistant by MQTT discovery. off: its discovery topics are cleared (turn this off, then MQTT, to remove the box from Home Assistant).",
+            read: { .string($0.mqtt.discovery) }, write: { $0.mqtt.discovery = $1.text }
+        ),
+        ConfigSetting(
+            key: "mqtt.discovery_prefix", kind: .text(allowEmpty: false),
+            documentation: "Home Assistant's MQTT discovery prefix.",
             read: { .string($0.mqtt.discoveryPrefix) }, write: { $0.mqtt.discoveryPrefix = $1.text }
         ),
         ConfigSetting(

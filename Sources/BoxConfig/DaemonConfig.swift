@@ -116,7 +116,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var clientID = ""
         /// Empty: `musicbox/<hostname>`.
         public var baseTopic = ""
-        /// Empty: no Home Assistant discovery.
+        /// Home Assistant discovery: "on" publishes it, "off" clears it.
+        public var discovery = "on"
         public var discoveryPrefix = "homeassistant"
         public var trusted = "off"
     }

@@ -219,7 +219,7 @@ public final class MusicBoxDaemon: Sendable {
     /// The broker settings when MQTT is on (`nil`: off).
     static func mqttSettings(_ config: DaemonConfig.MQTT) -> MQTTSettings? {
         guard config.enabled == "on" else { return nil }
-        var settings = MQTTSettings(hostname: ProcessInfo.processInfo.hostName)
+        var settings = MQTTSettings(hostname: HostAllowlist.machineName())
         settings.host = config.host
         settings.port = config.port
         settings.caFile = config.caFile.isEmpty ? nil : config.caFile
@@ -227,7 +227,8 @@ public final class MusicBoxDaemon: Sendable {
         settings.password = config.password.isEmpty ? nil : config.password
         if !config.clientID.isEmpty { settings.clientID = config.clientID }
         if !config.baseTopic.isEmpty { settings.baseTopic = config.baseTopic }
-        settings.discoveryPrefix = config.discoveryPrefix
+        settings.discovery = config.discovery == "on"
+        if !config.discoveryPrefix.isEmpty { settings.discoveryPrefix = config.discoveryPrefix }
         settings.trusted = config.trusted == "on"
         return settings
     }

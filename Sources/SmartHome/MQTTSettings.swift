@@ -11,8 +11,13 @@ public struct MQTTSettings: Sendable, Equatable {
     public var clientID: String
     /// `musicbox/<hostname>` unless set.
     public var baseTopic: String
-    /// Home Assistant's discovery prefix (`homeassistant`); empty: no discovery.
+    /// Home Assistant's discovery: on, its configs are published; off, they are cleared.
+    public var discovery = true
     public var discoveryPrefix = "homeassistant"
+    /// This box as a topic level and id part (from the host name).
+    public var node: String
+    /// The device's name in Home Assistant.
+    public var deviceName = "Music Box"
     /// The broker's users are the parents' own: commands need no parent token even when
     /// `playback_requires_token` is on.
     public var trusted = false
@@ -20,6 +25,7 @@ public struct MQTTSettings: Sendable, Equatable {
 
     public init(hostname: String) {
         let node = MQTTTopics.node(hostname)
+        self.node = node
         clientID = "musicboxd-\(node)"
         baseTopic = "musicbox/\(node)"
     }

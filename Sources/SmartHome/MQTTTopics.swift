@@ -9,7 +9,8 @@ import MusicBoxCore
 /// `max_volume`, `muted` (`ON`/`OFF`), `position` (seconds, at most once a second),
 /// `sleep_timer` (minutes left, 0 when off), `quiet_hours` (`ON`/`OFF`), `health`, and
 /// `player` (all of it as one JSON object). Not retained: `tag` (every tap and lift, JSON) and
-/// `cmd/result` (the answer to each command). Commands: `cmd/<name>` (``MQTTCommandName``).
+/// `tag/scanned` (a placed tag's id, for Home Assistant's tag scanner), `cmd/result` (the answer
+/// to each command). Commands: `cmd/<name>` (``MQTTCommandName``).
 public struct MQTTTopics: Sendable, Equatable {
     public let base: String
 
@@ -17,6 +18,8 @@ public struct MQTTTopics: Sendable, Equatable {
 
     public var availability: String { "\(base)/availability" }
     public var tag: String { "\(base)/tag" }
+    /// Each placed tag's id alone (Home Assistant's tag scanner reads it).
+    public var tagScanned: String { "\(base)/tag/scanned" }
     public var commands: String { "\(base)/cmd/+" }
     public var commandResult: String { "\(base)/cmd/result" }
     public func state(_ name: String) -> String { "\(base)/\(name)" }

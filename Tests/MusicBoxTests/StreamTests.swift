@@ -4,6 +4,7 @@ import GRDB
 import MediaLibrary
 @_spi(Simulation) import MusicBoxCore
 @testable import Uploads
+import SmartHome
 import Testing
 
 @Suite("Live streams: addresses, ICY metadata, reconnecting, and the player's live rules")
@@ -391,5 +392,21 @@ struct ID3TagTests {
         #expect(ID3Tag.streamTitle(Self.tag(Self.frame("PRIV", [1, 2, 3]))) == nil)
         #expect(ID3Tag.streamTitle(Self.tag(Array("TIT2".utf8) + Self.syncsafe(500) + [0, 0, 3, 0x41])) == nil)
         #expect(ID3Tag.streamTitle([]) == nil && ID3Tag.streamTitle([0xFF, 0xF1, 0x50, 0x80, 0x02]) == nil)
+    }
+}
+
+@Suite("MQTT: the topic layout")
+struct MQTTTopicsTests {
+    @Test("only <base>/cmd/<name> is a command; cmd/result, nested and foreign topics are not; host names become safe ids")
+    func commands() {
+        let topics = MQTTTopics(base: "musicbox/kitchen")
+        #expect(topics.commandName(of: "musicbox/kitchen/cmd/volume") == "volume")
+        #expect(topics.commandName(of: "musicbox/kitchen/cmd/result") == nil)
+        #expect(topics.commandName(of: "musicbox/kitchen/cmd/") == nil)
+        #expect(topics.commandName(of: "musicbox/kitchen/cmd/a/b") == nil)
+        #expect(topics.commandName(of: "musicbox/other/cmd/play") == nil)
+        #expect(topics.commandName(of: "musicbox/kitchen/volume") == nil)
+        #expect(MQTTTopics.node("Kitchen Box.local") == "kitchen_box_local")
+        #expect(MQTTTopics.node("") == "box")
     }
 }

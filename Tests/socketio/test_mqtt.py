@@ -214,3 +214,114 @@ def test_tls_to_a_broker_with_a_test_ca():
             home.close()
         daemon.stop()
         broker.close()
+
+
+# What Home Assistant's MQTT integration requires of each component's config (its docs: the
+# topics without which the entity does nothing, besides unique_id, device and availability).
+REQUIRED = {
+    "sensor": ["state_topic"],
+    "binary_sensor": ["state_topic", "payload_on", "payload_off"],
+    "number": ["command_topic", "state_topic", "min", "max"],
+    "button": ["command_topic"],
+    "select": ["command_topic", "state_topic", "options"],
+    "tag": ["topic"],
+}
+
+
+def discovery(home, prefix="homeassistant"):
+    return {topic: payload for topic, payload in home.last.items() if topic.startswith(prefix + "/") and topic.endswith("/config")}
+
+
+def test_home_assistant_discovery_announces_every_entity_and_its_commands_work():
+    broker = Mosquitto().start()
+    daemon = Daemon(env_extra=mqtt_env(broker))
+    home = None
+    try:
+        songs = daemon.seed_playlist("Bedtime Songs", [60_000])
+        home = HomeSide(broker.port, topics=(f"{BASE}/#", "homeassistant/#"))
+        select_options = lambda h: [json.loads(p)["options"] for t, p in discovery(h).items() if "/select/" in t and p]
+        assert home.wait(lambda h: len(discovery(h)) == 13 and select_options(h) == [["Bedtime Songs"]]), sorted(discovery(home))
+        components = {}
+        for topic, payload in discovery(home).items():
+            prefix, component, node, object_id, _ = topic.split("/")
+            config = json.loads(payload)
+            components.setdefault(component, []).append(object_id)
+            for field in REQUIRED[component]:
+                assert field in config, (topic, field)
+            assert config["device"]["identifiers"] and config["device"]["name"] == "Music Box", config
+            if component == "tag":
+                assert config["topic"] == f"{BASE}/tag/scanned"
+                continue
+            assert config["unique_id"].startswith(node) and config["availability_topic"] == f"{BASE}/availability", config
+            for key in ("state_topic", "command_topic"):
+                if key in config:
+                    assert config[key].startswith(BASE + "/"), config
+        assert sorted(components) == ["binary_sensor", "button", "number", "select", "sensor", "tag"]
+        assert sorted(components["button"]) == ["next", "pause", "play", "previous"]
+        select = json.loads(next(p for t, p in discovery(home).items() if "/select/" in t))
+        assert select["options"] == ["Bedtime Songs"]
+
+        # Home Assistant's side: the select plays a playlist, the buttons press (payload PRESS).
+        home.send(select["command_topic"], "Bedtime Songs")
+        assert home.wait(lambda h: h.last.get(f"{BASE}/state") == "playing"), home.last
+        pause = json.loads(next(p for t, p in discovery(home).items() if t.endswith("/pause/config")))
+        home.send(pause["command_topic"], "PRESS")
+        assert home.wait(lambda h: h.last.get(f"{BASE}/state") == "paused")
+        volume = json.loads(next(p for t, p in discovery(home).items() if t.endswith("/volume/config")))
+        home.send(volume["command_topic"], "55")
+        assert home.wait(lambda h: h.last.get(volume["state_topic"]) == "55")
+
+        # A new playlist: the select's options follow.
+        requests.post(f"{daemon.url}/api/playlists", json={"title": "Morning"}, timeout=5).raise_for_status()
+        assert home.wait(lambda h: select_options(h) == [["Bedtime Songs", "Morning"]]), select_options(home)
+
+        # A tap: the scanner gets the tag's id; a lift sends nothing there.
+        requests.post(f"{daemon.url}/api/dev/nfc/place", json={"tag_id": TAG}, timeout=5).raise_for_status()
+        assert home.wait(lambda h: h.last.get(f"{BASE}/tag/scanned") == TAG)
+        scans = lambda: [p for _, t, p, _ in home.messages if t == f"{BASE}/tag/scanned"]
+        requests.post(f"{daemon.url}/api/dev/nfc/remove", json={}, timeout=5).raise_for_status()
+        time.sleep(0.5)
+        assert scans() == [TAG]
+
+        # Discovery off: the configs are cleared (the box leaves Home Assistant).
+        daemon.stop()
+        daemon = Daemon(env_extra=mqtt_env(broker, discovery="off"), data=daemon.data)
+        assert home.wait(lambda h: all(payload == "" for payload in discovery(h).values()), timeout=10), discovery(home)
+        fresh = HomeSide(broker.port, topics=("homeassistant/#",))
+        time.sleep(1)
+        assert discovery(fresh) == {}, discovery(fresh)
+        fresh.close()
+        assert songs
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
+
+
+def test_a_tap_on_the_real_reader_reaches_home_assistants_tag_scanner():
+    """libnfc's pn532_uart driver reading the emulated PN532 (as test_daemon_nfc.py): a placed
+    tag's id reaches `tag/scanned`, and its lift reaches `tag`."""
+    from pn532_emulator import PN532Emulator
+    work = tempfile.mkdtemp(prefix="musicboxd-mqtt-nfc-")
+    reader = PN532Emulator(os.path.join(work, "pn532"))
+    broker = Mosquitto().start()
+    env = {"MUSICBOXD_NFC_DEVICE": f"pn532_uart:{reader.path}", "MUSICBOXD_NFC_REMOVAL_GRACE_MS": "300", "LIBNFC_AUTO_SCAN": "false",
+           "MUSICBOXD_AUDIO_DEVICE": f"file:FILE={os.path.join(work, 'out.raw')},FORMAT=raw", "HOME": work, "XDG_RUNTIME_DIR": work}
+    daemon = Daemon(hardware="real", env_extra={**mqtt_env(broker), **env})
+    home = None
+    try:
+        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        assert wait_for(lambda: health(daemon)["components"]["nfc"] == "available", timeout=10), health(daemon)
+        reader.place(TAG)
+        assert home.wait(lambda h: h.last.get(f"{BASE}/tag/scanned") == TAG, timeout=10), home.last
+        reader.remove()
+        taps = lambda h: [json.loads(p) for _, t, p, _ in h.messages if t == f"{BASE}/tag"]
+        assert home.wait(lambda h: [t["present"] for t in taps(h)] == [True, False], timeout=10), taps(home)
+        assert taps(home)[0]["action"] == "unknown"
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
+        reader.close()

@@ -65,6 +65,9 @@ extension StateManager {
     /// Whether the playlist exists now (uploads check before accepting more bytes for it).
     public func hasPlaylist(_ id: PlaylistID) -> Bool { library.contains(id) }
 
+    /// Every playlist's title, in the box's order.
+    public var playlistTitles: [String] { library.summaries.map(\.title) }
+
     /// The first playlist, in the box's order, with this title (letter case aside).
     public func playlist(titled title: String) -> PlaylistID? {
         let wanted = title.lowercased()

@@ -28,6 +28,8 @@ public actor MQTTGateway: Service {
     /// What the broker holds now, by topic (what is published again only when it changes).
     private var published: [String: String] = [:]
     private var lastPosition: ContinuousClock.Instant?
+    /// The playlist titles the discovery's select was last given.
+    private var offeredPlaylists: [String]?
     private var connected = false
 
     enum Signal: Sendable {
@@ -109,6 +111,9 @@ public actor MQTTGateway: Service {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             if let data = try? encoder.encode(outcome) { client?.publish(topics.tag, [UInt8](data)) }
+            if outcome.present { client?.publish(topics.tagScanned, outcome.tagID.description) }
+        case .playlists, .playlistUpdated, .playlistDeleted:
+            Task { await self.offerPlaylists() }
         default:
             break
         }
@@ -130,6 +135,39 @@ public actor MQTTGateway: Service {
         publish(MQTTTopics.values(of: await state.playerState, now: Date().epochMillis) + [("health", report.status.rawValue)])
     }
 
+    // MARK: Home Assistant
+
+    private var discovery: HomeAssistantDiscovery {
+        HomeAssistantDiscovery(prefix: settings.discoveryPrefix, node: settings.node, topics: topics, deviceName: settings.deviceName,
+                               version: MusicBoxVersion.current)
+    }
+
+    /// Publishes every entity's config (discovery on), or clears them (off: the box leaves
+    /// Home Assistant).
+    private func announce() async {
+        guard let client else { return }
+        guard settings.discovery else {
+            for entity in HomeAssistantDiscovery.entities {
+                client.publish(discovery.topic(component: entity.component, object: entity.object), [], retain: true)
+            }
+            return
+        }
+        let titles = await state.playlistTitles
+        offeredPlaylists = titles
+        for (topic, payload) in discovery.configs(playlists: titles) { client.publish(topic, payload, retain: true) }
+    }
+
+    /// The playlist select's options again, when the titles changed.
+    private func offerPlaylists() async {
+        guard connected, settings.discovery, let client else { return }
+        let titles = await state.playlistTitles
+        guard titles != offeredPlaylists else { return }
+        offeredPlaylists = titles
+        for (topic, payload) in discovery.configs(playlists: titles) where topic.contains("/select/") {
+            client.publish(topic, payload, retain: true)
+        }
+    }
+
     // MARK: Connections and commands in
 
     private func handle(_ signal: Signal) async {
@@ -142,6 +180,8 @@ public actor MQTTGateway: Service {
             let player = await state.playerState
             publish(MQTTTopics.values(of: player, now: Date().epochMillis))
             publish([("position", String(player.positionMs / 1000))])
+            offeredPlaylists = nil
+            await announce()
             await publishHealth()
         case .command(let topic, let payload):
             guard let name = topics.commandName(of: topic) else { return }
