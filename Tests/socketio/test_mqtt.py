@@ -158,10 +158,15 @@ def test_the_box_reconnects_when_the_broker_comes_back_and_publishes_its_state_a
         time.sleep(1)
         broker.start()
         assert wait_for(lambda: health(daemon)["components"].get("mqtt") == "available", timeout=70), health(daemon)
-        # A newcomer finds the retained state the box published again.
-        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        # A newcomer finds the retained state and discovery the box published again.
+        home = HomeSide(broker.port, topics=(f"{BASE}/#", "homeassistant/#"))
         assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online" and h.last.get(f"{BASE}/state") == "stopped"), home.last
+        assert home.wait(lambda h: len(discovery(h)) == 13), sorted(discovery(home))
         assert command(home, "volume", "21")["ok"]
+        # The box dies (kill -9): the broker says its last will, every entity goes unavailable.
+        daemon.proc.kill()
+        daemon.proc.wait()
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "offline", timeout=90), home.last
     finally:
         if home:
             home.close()
