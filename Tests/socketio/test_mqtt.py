@@ -330,3 +330,14 @@ def test_a_tap_on_the_real_reader_reaches_home_assistants_tag_scanner():
         daemon.stop()
         broker.close()
         reader.close()
+
+
+def test_a_broken_mqtt_setting_is_a_health_problem_not_a_dead_box():
+    daemon = Daemon(env_extra={"MUSICBOXD_MQTT_ENABLED": "on", "MUSICBOXD_MQTT_PORT": "1", "MUSICBOXD_MQTT_CA_FILE": "/nonexistent/ca.pem"})
+    try:
+        assert wait_for(lambda: "TLS" in (health(daemon)["problems"].get("mqtt") or ""), timeout=10), health(daemon)
+        time.sleep(1)
+        assert daemon.proc.poll() is None
+        assert health(daemon)["status"] == "healthy"
+    finally:
+        daemon.stop()

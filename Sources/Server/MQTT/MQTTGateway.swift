@@ -71,8 +71,12 @@ public actor MQTTGateway: Service {
         do {
             try client.start()
         } catch {
+            // Said in the health report; the rest of the box runs on (a service that returned
+            // would end the daemon).
             logger.error("MQTT is not started: \(error)")
-            status.set { "MQTT: \(error)" }
+            let problem = "MQTT: \(error)"
+            status.set { problem }
+            try? await gracefulShutdown()
             return
         }
         self.client = client
