@@ -46,7 +46,6 @@ public struct HomeAssistantDiscovery: Sendable {
     private func config(_ component: String, _ object: String, playlists: [String]) -> [String: Any] {
         var config: [String: Any] = [
             "unique_id": "\(node)_\(object)",
-            "object_id": "\(node)_\(object)",
             "device": device,
         ]
         if component != "tag" {
