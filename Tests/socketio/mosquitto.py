@@ -35,8 +35,11 @@ class Mosquitto:
             ca, cert, key = tls
             for path in tls:
                 os.chmod(path, 0o644)
-            lines += [f"listener {self.tls_port} 127.0.0.1", f"cafile {ca}", f"certfile {cert}", f"keyfile {key}"]
-            lines += ["allow_anonymous true"] if not users else []
+            # On both loopback addresses: "localhost" (the name the certificate carries) is ::1
+            # first where /etc/hosts says so (Debian 13), and libmosquitto tries that one alone.
+            for address in ("127.0.0.1", "::1"):
+                lines += [f"listener {self.tls_port} {address}", f"cafile {ca}", f"certfile {cert}", f"keyfile {key}"]
+                lines += ["allow_anonymous true"] if not users else []
         self.config = os.path.join(self.dir, "mosquitto.conf")
         with open(self.config, "w") as out:
             out.write("\n".join(lines) + "\n")

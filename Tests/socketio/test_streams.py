@@ -331,7 +331,8 @@ def test_a_live_hls_stream_with_timed_id3_shows_each_title_as_it_changes():
             assert names.index(later) == (names.index(earlier) + 1) % 3, order
         gaps = [later - earlier for (earlier, _), (later, _) in zip(changes[1:], changes[2:])]
         print("title changes", order, "gaps", [f"{gap:.2f}" for gap in gaps])
-        assert all(2.4 < gap < 3.6 for gap in gaps), gaps
+        # 3 s each; a loaded machine (CI's three workers) was seen at 2.0 s once.
+        assert all(1.8 < gap < 4.2 for gap in gaps), gaps
         heard = frequency(captured(capture, seconds=1.5))
         assert abs(heard - 550) < 550 * 0.02, heard
         status = requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
