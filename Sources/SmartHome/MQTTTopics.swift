@@ -10,7 +10,7 @@ import MusicBoxCore
 /// `sleep_timer` (minutes left, 0 when off), `quiet_hours` (`ON`/`OFF`), `health`, and
 /// `player` (all of it as one JSON object). Not retained: `tag` (every tap and lift, JSON) and
 /// `tag/scanned` (a placed tag's id, for Home Assistant's tag scanner), `cmd/result` (the answer
-/// to each command). Commands: `cmd/<name>` (``MQTTCommandName``).
+/// to each command). Commands: `cmd/<name>` (the gateway's `MQTTCommands`).
 public struct MQTTTopics: Sendable, Equatable {
     public let base: String
 

@@ -60,12 +60,8 @@ public final class StreamConnection: @unchecked Sendable {
             format.pointee.format_probesize = 16 * 1024
             format.pointee.max_analyze_duration = 300_000
         }
-        let micros = { (duration: Duration) in String(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000) }
-        av_dict_set(&options, "rw_timeout", micros(limits.readTimeout), 0)
-        av_dict_set(&options, "user_agent", limits.userAgent, 0)
+        NetworkOptions.set(&options, readTimeout: limits.readTimeout, userAgent: limits.userAgent, caFile: limits.caFile)
         av_dict_set(&options, "icy", "1", 0)
-        av_dict_set(&options, "tls_verify", "1", 0)
-        if let caFile = limits.caFile { av_dict_set(&options, "ca_file", caFile, 0) }
     }
 
     /// The stream is open: from here on only `wanted` and the read timeout end a wait.

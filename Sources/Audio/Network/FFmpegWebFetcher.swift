@@ -74,11 +74,7 @@ public struct FFmpegWebFetcher: WebFetcher {
         defer { opaque.release() }
         var interrupt = AVIOInterruptCB(callback: musicboxFetchInterrupt, opaque: opaque.toOpaque())
         var options: OpaquePointer?
-        let micros = limits.readTimeout.components.seconds * 1_000_000 + limits.readTimeout.components.attoseconds / 1_000_000_000_000
-        av_dict_set(&options, "rw_timeout", String(micros), 0)
-        av_dict_set(&options, "user_agent", limits.userAgent, 0)
-        av_dict_set(&options, "tls_verify", "1", 0)
-        if let caFile = limits.caFile { av_dict_set(&options, "ca_file", caFile, 0) }
+        NetworkOptions.set(&options, readTimeout: limits.readTimeout, userAgent: limits.userAgent, caFile: limits.caFile)
         var opened: UnsafeMutablePointer<AVIOContext>?
         let status = avio_open2(&opened, checked, AVIO_FLAG_READ, &interrupt, &options)
         av_dict_free(&options)

@@ -31,3 +31,16 @@ enum NetworkFailure: Equatable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+/// The options every FFmpeg network open of the box sets, streams and fetched files alike: a
+/// read that waits longer than `readTimeout` fails, certificates are checked (against `caFile`
+/// when given, else the system's), and the box names itself.
+enum NetworkOptions {
+    static func set(_ options: inout OpaquePointer?, readTimeout: Duration, userAgent: String, caFile: String?) {
+        let micros = readTimeout.components.seconds * 1_000_000 + readTimeout.components.attoseconds / 1_000_000_000_000
+        av_dict_set(&options, "rw_timeout", String(micros), 0)
+        av_dict_set(&options, "user_agent", userAgent, 0)
+        av_dict_set(&options, "tls_verify", "1", 0)
+        if let caFile { av_dict_set(&options, "ca_file", caFile, 0) }
+    }
+}

@@ -74,6 +74,7 @@ public actor MQTTGateway: Service {
             // Said in the health report; the rest of the box runs on (a service that returned
             // would end the daemon).
             logger.error("MQTT is not started: \(error)")
+            client.stop()
             let problem = "MQTT: \(error)"
             status.set { problem }
             try? await gracefulShutdown()
@@ -102,7 +103,7 @@ public actor MQTTGateway: Service {
 
     // MARK: State out
 
-    private func handle(_ event: StateEvent) {
+    private func handle(_ event: StateEvent) async {
         guard connected else { return }
         switch event.payload {
         case .player(let player): publish(MQTTTopics.values(of: player, now: Date().epochMillis))
@@ -117,7 +118,7 @@ public actor MQTTGateway: Service {
             if let data = try? encoder.encode(outcome) { client?.publish(topics.tag, [UInt8](data)) }
             if outcome.present { client?.publish(topics.tagScanned, outcome.tagID.description) }
         case .playlists, .playlistUpdated, .playlistDeleted:
-            Task { await self.offerPlaylists() }
+            await offerPlaylists()
         default:
             break
         }
