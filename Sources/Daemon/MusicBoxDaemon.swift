@@ -92,11 +92,10 @@ public final class MusicBoxDaemon: Sendable {
         let parental = ParentalAccess(store: store, logger: logger.with(label: "musicboxd.parental"))
         parental.resetIfRequested(files: Self.pinResetFiles(layout: layout, environment: ProcessInfo.processInfo.environment))
         let realtime = RealtimePublisher(namespace: io.sockets, logger: realtimeLogger, mayUpload: RealtimePublisher.parents(parental))
-        let mqtt = Self.mqttSettings(config.mqtt)
-        let mqttEvents = mqtt.map { _ in EventQueue() }
+        let mqttEvents = EventQueue()
         do {
             state = try StateManager(
-                store: store, engine: engine, publisher: mqttEvents.map { EventFanOut([realtime, $0]) as any EventPublisher } ?? realtime,
+                store: store, engine: engine, publisher: EventFanOut([realtime, mqttEvents]),
                 options: options, logger: logger.with(label: "musicboxd.state")
             )
         } catch {
@@ -108,7 +107,7 @@ public final class MusicBoxDaemon: Sendable {
         let controls = ControlService.makeInput(mode: config.hardware.mode, config: config.controls, logger: logger.with(label: "musicboxd.controls"))
         var health = HealthProbe(library: store, engine: engine, tags: reader, controls: controls, hardwareMode: config.hardware.mode, dataDirectory: layout.root.path)
         let mqttStatus = MQTTStatusBox()
-        if mqtt != nil { health.mqttProblem = { mqttStatus.current() } }
+        health.mqtt = mqttStatus
         let ytdlp = config.links.ytdlp
         health.linksProblem = {
             LinkImportService.locate(ytdlp) == nil ? "yt-dlp (\(ytdlp)) is not installed: songs from links are refused (apt install yt-dlp)." : nil
@@ -147,6 +146,11 @@ public final class MusicBoxDaemon: Sendable {
             )),
             logger: logger.with(label: "musicboxd.feeds")
         )
+        let probe = health
+        let smartHome = MQTTGateway(
+            base: Self.mqttSettings(config.mqtt), state: state, events: mqttEvents.events, access: AccessGuard(parental: parental, state: state),
+            status: mqttStatus, health: { await probe.check() }, logger: logger.with(label: "musicboxd.mqtt")
+        )
         var dependencies = APIDependencies(
             state: state, library: store,
             system: SystemFacts(
@@ -163,6 +167,7 @@ public final class MusicBoxDaemon: Sendable {
         dependencies.streamProbe = StreamProbe.prober(limits: Self.streamLimits(config))
         dependencies.links = links
         dependencies.feeds = feeds
+        dependencies.smartHome = smartHome
         dependencies.engine = engine
         dependencies.power = power
         dependencies.hosts = hosts
@@ -191,22 +196,13 @@ public final class MusicBoxDaemon: Sendable {
             },
             logger: httpLogger
         )
-        var smartHome: [any Service] = []
-        if let mqtt, let mqttEvents {
-            let probe = health
-            smartHome.append(MQTTGateway(
-                settings: mqtt, state: state, events: mqttEvents.events, access: AccessGuard(parental: parental, state: state), status: mqttStatus,
-                health: { await probe.check() }, logger: logger.with(label: "musicboxd.mqtt")
-            ))
-        }
         serviceGroup = ServiceGroup(
             // Services stop in reverse order: Socket.IO tells its clients before HTTP goes away.
             configuration: .init(services: [
                 gateway, TagService(reader: reader, state: state, timeline: timeline),
                 ControlService(input: controls, state: state, volumeStep: config.controls.volumeStep, power: power, logger: logger.with(label: "musicboxd.controls")),
                 ReadySound(health: health, state: state, hardwareMode: config.hardware.mode, logger: logger.with(label: "musicboxd.feedback")),
-                uploads, links, feeds,
-            ] + smartHome + [
+                uploads, links, feeds, smartHome,
                 app, SocketIOService(server: io),
                 SystemdService(
                     environment: ProcessInfo.processInfo.environment, state: state, health: health, timeline: timeline,
@@ -216,13 +212,14 @@ public final class MusicBoxDaemon: Sendable {
         )
     }
 
-    /// The broker settings when MQTT is on (`nil`: off).
-    static func mqttSettings(_ config: DaemonConfig.MQTT) -> MQTTSettings? {
-        guard config.enabled == "on" else { return nil }
+    /// The broker settings of the config file (the parents' choices go over them).
+    static func mqttSettings(_ config: DaemonConfig.MQTT) -> MQTTSettings {
         var settings = MQTTSettings(hostname: HostAllowlist.machineName())
+        settings.enabled = config.enabled == "on"
         settings.host = config.host
         settings.port = config.port
         settings.caFile = config.caFile.isEmpty ? nil : config.caFile
+        settings.tls = settings.caFile != nil
         settings.username = config.username.isEmpty ? nil : config.username
         settings.password = config.password.isEmpty ? nil : config.password
         if !config.clientID.isEmpty { settings.clientID = config.clientID }

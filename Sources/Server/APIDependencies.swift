@@ -37,6 +37,8 @@ public struct APIDependencies: Sendable {
     public var links: LinkImportService?
     /// Podcasts (`nil`: refused with `unavailable`).
     public var feeds: FeedService?
+    /// The smart home's broker connection (`nil`: its settings are refused with `unavailable`).
+    public var smartHome: MQTTGateway?
     /// Listens to a stream before it is added (`nil`: streams cannot be added: 503).
     public var streamProbe: StreamProber?
     /// Serve `/api/dev/*` (simulated hardware only, and only when the configuration asks).

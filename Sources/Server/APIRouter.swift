@@ -27,6 +27,7 @@ public enum APIRouter {
         PlayerRoutes(dependencies: dependencies).register(on: routes)
         SharedCommandRoutes(dependencies: dependencies).register(on: routes)
         SettingsRoutes(dependencies: dependencies).register(on: routes)
+        MQTTSettingsRoutes(dependencies: dependencies).register(on: routes)
         NFCRoutes(dependencies: dependencies).register(on: routes)
         ControlRoutes(dependencies: dependencies).register(on: routes)
         UploadRoutes(dependencies: dependencies).register(on: routes)

@@ -60,9 +60,13 @@ public final class MQTTClient: @unchecked Sendable {
         if let username = settings.username, !username.isEmpty {
             mosquitto_username_pw_set(mosq, username, settings.password)
         }
-        if let caFile = settings.caFile, !caFile.isEmpty {
-            let status = mosquitto_tls_set(mosq, caFile, nil, nil, nil, nil)
-            guard status == MOSQ_ERR_SUCCESS.rawValue else { throw MQTTClientError("TLS: \(Self.text(status)) (\(caFile))") }
+        if settings.tls {
+            // The config file's CA, else the system's authorities (Debian's ca-certificates).
+            let caFile = settings.caFile.flatMap { $0.isEmpty ? nil : $0 }
+            let status = mosquitto_tls_set(mosq, caFile, caFile == nil ? Self.systemCertificates : nil, nil, nil, nil)
+            guard status == MOSQ_ERR_SUCCESS.rawValue else {
+                throw MQTTClientError("TLS: \(Self.text(status)) (\(caFile ?? Self.systemCertificates))")
+            }
             // The broker's host name is checked against its certificate (insecure stays off).
             mosquitto_tls_insecure_set(mosq, false)
         }
@@ -70,6 +74,7 @@ public final class MQTTClient: @unchecked Sendable {
         mosquitto_connect_callback_set(mosq, mqttConnected)
         mosquitto_disconnect_callback_set(mosq, mqttDisconnected)
         mosquitto_message_callback_set(mosq, mqttMessage)
+        mosquitto_log_callback_set(mosq, mqttLog)
         let started = mosquitto_loop_start(mosq)
         guard started == MOSQ_ERR_SUCCESS.rawValue else { throw MQTTClientError("the network thread did not start: \(Self.text(started))") }
         let status = mosquitto_connect_async(mosq, settings.host, Int32(settings.port), Int32(settings.keepAliveS))
@@ -79,10 +84,35 @@ public final class MQTTClient: @unchecked Sendable {
         }
     }
 
-    /// Says `offline` (retained), disconnects cleanly and stops the network thread.
-    public func stop() {
+    /// The system's certificate authorities, one file each (OpenSSL's hashed directory).
+    static let systemCertificates = "/etc/ssl/certs"
+
+    /// ``start()`` off the caller's thread: connecting looks the broker's name up and may
+    /// connect at once, both blocking, which a Swift task must not do on its pool's threads.
+    public func started() async throws(MQTTClientError) {
+        let result: Result<Void, MQTTClientError> = await withCheckedContinuation { done in
+            Self.blockingWork.async { done.resume(returning: Result { () throws(MQTTClientError) in try self.start() }) }
+        }
+        try result.get()
+    }
+
+    /// ``stop(sayingOffline:)`` off the caller's thread (it waits for the network thread to end).
+    public func stopped(sayingOffline: Bool = true) async {
+        await withCheckedContinuation { done in
+            Self.blockingWork.async {
+                self.stop(sayingOffline: sayingOffline)
+                done.resume()
+            }
+        }
+    }
+
+    private static let blockingWork = DispatchQueue(label: "musicboxd.mqtt.connect")
+
+    /// Says `offline` (retained; unless the caller cleared that topic), disconnects cleanly and
+    /// stops the network thread. Messages published before are sent before the disconnection.
+    public func stop(sayingOffline: Bool = true) {
         guard let mosq = handle else { return }
-        if status == .connected { _ = publish(availabilityTopic, Array("offline".utf8), retain: true) }
+        if sayingOffline, status == .connected { _ = publish(availabilityTopic, Array("offline".utf8), retain: true) }
         mosquitto_disconnect(mosq)
         mosquitto_loop_stop(mosq, false)
         mosquitto_destroy(mosq)
@@ -130,6 +160,19 @@ public final class MQTTClient: @unchecked Sendable {
 
     fileprivate func received(_ topic: String, _ payload: [UInt8]) { handlers.message(topic, payload) }
 
+    /// libmosquitto's own errors: a failure before any connection (a TLS handshake the broker's
+    /// certificate fails, say) reaches no other callback, and would leave "connecting" forever.
+    fileprivate func logged(_ level: Int32, _ text: String) {
+        guard level & MOSQ_LOG_ERR != 0 else { return }
+        logger.debug("libmosquitto: \(text)")
+        if status != .connected { note(.failed(Self.reason(text))) }
+    }
+
+    /// What a parent can act on, from libmosquitto's error text.
+    static func reason(_ text: String) -> String {
+        text.contains("certificate verify failed") ? "the broker's certificate is not trusted (\(text))" : text
+    }
+
     private func note(_ status: Status) { lock.withLock { currentStatus = status } }
 
     static func text(_ status: Int32) -> String { String(cString: mosquitto_strerror(status)) }
@@ -150,6 +193,11 @@ private func mqttConnected(_ mosq: OpaquePointer?, _ opaque: UnsafeMutableRawPoi
 
 private func mqttDisconnected(_ mosq: OpaquePointer?, _ opaque: UnsafeMutableRawPointer?, _ code: Int32) {
     client(opaque)?.disconnected(code)
+}
+
+private func mqttLog(_ mosq: OpaquePointer?, _ opaque: UnsafeMutableRawPointer?, _ level: Int32, _ text: UnsafePointer<CChar>?) {
+    guard let text else { return }
+    client(opaque)?.logged(level, String(cString: text))
 }
 
 private func mqttMessage(_ mosq: OpaquePointer?, _ opaque: UnsafeMutableRawPointer?, _ message: UnsafePointer<mosquitto_message>?) {

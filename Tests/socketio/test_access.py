@@ -86,7 +86,7 @@ class Box:
         reader = get("/api/nfc/status")
         upload = self.call("GET", f"/api/playlists/{self.other}/uploads/{self.session}", token=self.token).json["data"]
         return {
-            "playlists": details, "settings": get("/api/settings"), "tokens": tokens, "pin": get("/api/auth/status")["pin_set"],
+            "playlists": details, "settings": get("/api/settings"), "mqtt": get("/api/settings/mqtt"), "tokens": tokens, "pin": get("/api/auth/status")["pin_set"],
             "player": {k: player.get(k) for k in ("state", "volume", "muted", "active_playlist_id", "track_index", "repeat_mode",
                                                  "shuffle", "sleep_timer_mode")},
             "session": reader["session"], "upload": {k: upload.get(k) for k in ("received_chunks", "bytes_received")},
@@ -110,6 +110,7 @@ class Box:
             "track.update": {"title": "Renamed"}, "stream.add": {"url": "http://127.0.0.1:9/radio.mp3"}, "link.add": {"url": "http://127.0.0.1:9/song.mp3"}, "feed.follow": {"url": "http://127.0.0.1:9/feed.xml"}, "upload.start": {"filename": "x.mp3", "file_size": 1000},
             "settings.replace": {"max_volume": 100, "quiet_hours_enabled": False, "playback_requires_token": False},
             "settings.update": {"max_volume": 100, "playback_requires_token": False},
+            "settings.mqtt.update": {"enabled": True, "host": EVIL, "password": "stolen"},
             "nfc.link": {"tag_id": "0badc0de", "playlist_id": self.other, "force": True},
             "nfc.session.start": {"playlist_id": self.other, "timeout_s": 30},
             "player.play": {"playlist_id": self.playlist}, "player.seek": {"position_ms": 500},

@@ -2,6 +2,7 @@
 paho-mqtt (PyPI's) as Home Assistant's side and python-socketio as a phone's."""
 import json
 import os
+import shutil
 import tempfile
 import time
 
@@ -340,3 +341,137 @@ def test_a_broken_mqtt_setting_is_a_health_problem_not_a_dead_box():
         assert health(daemon)["status"] == "healthy"
     finally:
         daemon.stop()
+
+
+def parent_patch(daemon, body, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.patch(f"{daemon.url}/api/settings/mqtt", json=body, headers=headers, timeout=5)
+
+
+def mqtt_settings(daemon, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    reply = requests.get(f"{daemon.url}/api/settings/mqtt", headers=headers, timeout=5)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["data"]
+
+
+def test_parents_set_the_broker_from_the_api_and_every_change_applies_at_once():
+    """MQTT off in the config file; a parent turns it on through /api/settings/mqtt (as the web
+    UI does), with a login: the box connects at once. The password is written, never read back
+    nor logged. A new base topic moves the retained state (the old one is cleared); discovery
+    off clears the configs on the running connection; off says offline and leaves the health."""
+    broker = Mosquitto(users={"box": "s3cret-pass", "home": "home-pass"}).start()
+    data = tempfile.mkdtemp(prefix="musicboxd-mqtt-settings-")
+    daemon = Daemon(data=data)
+    home = None
+    try:
+        first = mqtt_settings(daemon)
+        assert first["enabled"] is False and first["status"] == "off" and first["password_set"] is False, first
+        assert first["base_topic"].startswith("musicbox/") and first["discovery_prefix"] == "homeassistant"
+        assert "mqtt" not in health(daemon)["components"]
+
+        # A PIN: the broker's settings are for parents alone, to read as to change.
+        assert requests.post(f"{daemon.url}/api/auth/pin", json={"pin": PIN}, timeout=5).status_code == 200
+        token = requests.post(f"{daemon.url}/api/auth/login", json={"pin": PIN, "label": "test"}, timeout=5).json()["data"]["token"]
+        assert requests.get(f"{daemon.url}/api/settings/mqtt", timeout=5).status_code == 401
+        assert parent_patch(daemon, {"enabled": True}).status_code == 401
+
+        home = HomeSide(broker.port, topics=(f"{BASE}/#", "other/box/#", "homeassistant/#"), username="home", password="home-pass")
+        reply = parent_patch(daemon, {"enabled": True, "host": "127.0.0.1", "port": broker.port, "username": "box",
+                                      "password": "s3cret-pass", "base_topic": BASE}, token)
+        assert reply.status_code == 200, reply.text
+        assert "s3cret-pass" not in reply.text and reply.json()["data"]["password_set"] is True
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online" and len(discovery(h)) == 13), home.last
+        assert wait_for(lambda: mqtt_settings(daemon, token)["status"] == "connected", timeout=5), mqtt_settings(daemon, token)
+        assert health(daemon)["components"]["mqtt"] == "available"
+        shown = requests.get(f"{daemon.url}/api/settings/mqtt", headers={"Authorization": f"Bearer {token}"}, timeout=5).text
+        assert "s3cret-pass" not in shown and "s3cret-pass" not in requests.get(f"{daemon.url}/api/settings", timeout=5).text
+        logs = requests.get(f"{daemon.url}/api/system/logs", headers={"Authorization": f"Bearer {token}"}, timeout=5).text
+        assert "s3cret-pass" not in logs
+        assert command(home, "volume", "33")["ok"]
+
+        # Bad values: a clear error naming the field, nothing changes.
+        for body, field in (({"base_topic": "a/#"}, "base_topic"), ({"base_topic": "$SYS/x"}, "base_topic"), ({"port": 0}, "port"),
+                            ({"host": "bad host"}, "host"), ({"client_id": "x" * 65}, "client_id"), ({}, "body")):
+            reply = parent_patch(daemon, body, token)
+            assert reply.status_code == 400 and reply.json()["error_type"] == "validation_error", (body, reply.text)
+            assert reply.json()["details"]["field"] == field, reply.json()
+        assert mqtt_settings(daemon, token)["base_topic"] == BASE
+
+        # A new base topic: the box moves there, and what it left retained under the old one is cleared.
+        assert parent_patch(daemon, {"base_topic": "other/box"}, token).status_code == 200
+        assert home.wait(lambda h: h.last.get("other/box/availability") == "online" and h.last.get("other/box/volume") == "33"), home.last
+        assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "" and h.last.get(f"{BASE}/volume") == ""), home.last
+        select = lambda h: json.loads(next(p for t, p in discovery(h).items() if "/select/" in t) or "{}")
+        assert home.wait(lambda h: select(h).get("command_topic", "").startswith("other/box/")), select(home)
+        late = HomeSide(broker.port, topics=(f"{BASE}/#",), username="home", password="home-pass")
+        time.sleep(1)
+        assert late.last == {}, late.last  # nothing stale stays under the old base topic
+        late.close()
+
+        # Discovery off: the configs are cleared, the connection stays.
+        connects = len([m for m in home.messages if m[1] == "other/box/availability" and m[2] == "online"])
+        assert parent_patch(daemon, {"discovery": False}, token).status_code == 200
+        assert home.wait(lambda h: all(payload == "" for payload in discovery(h).values())), discovery(home)
+        time.sleep(0.5)
+        assert len([m for m in home.messages if m[1] == "other/box/availability" and m[2] == "online"]) == connects
+
+        # A wrong password: a health problem with the reason; the right one again connects.
+        assert parent_patch(daemon, {"password": "wrong"}, token).status_code == 200
+        assert wait_for(lambda: "not authorised" in (mqtt_settings(daemon, token).get("problem") or "").lower(), timeout=10), \
+            mqtt_settings(daemon, token)
+        assert health(daemon)["status"] == "healthy"
+        assert parent_patch(daemon, {"password": "s3cret-pass"}, token).status_code == 200
+        assert wait_for(lambda: mqtt_settings(daemon, token)["status"] == "connected", timeout=10), mqtt_settings(daemon, token)
+
+        # The settings outlive a restart (the config file still says off).
+        daemon.stop()
+        daemon = Daemon(data=data)
+        assert wait_for(lambda: health(daemon)["components"].get("mqtt") == "available", timeout=10), health(daemon)
+        assert mqtt_settings(daemon, token)["base_topic"] == "other/box"
+
+        # Off: offline (retained), and MQTT leaves the health report.
+        assert parent_patch(daemon, {"enabled": False}, token).status_code == 200
+        assert home.wait(lambda h: h.last.get("other/box/availability") == "offline"), home.last
+        assert wait_for(lambda: "mqtt" not in health(daemon)["components"], timeout=5), health(daemon)
+        assert mqtt_settings(daemon, token)["status"] == "off"
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_tls_without_a_ca_file_checks_the_broker_against_the_systems_authorities():
+    """TLS switched on from the API with no CA file in the config: the broker's certificate
+    (from a test CA the system does not know) is refused, so the box does not connect; the
+    config file's CA file then makes the same switch connect."""
+    from test_streams import certificate
+    work = tempfile.mkdtemp(prefix="musicboxd-mqtt-tls-")
+    os.chmod(work, 0o755)
+    ca, cert, key = certificate(work, "broker", "DNS:localhost,IP:127.0.0.1")
+    broker = Mosquitto(tls=(ca, cert, key)).start()
+    data = os.path.join(work, "data")
+    daemon = Daemon(data=data)
+    try:
+        body = {"enabled": True, "host": "localhost", "port": broker.tls_port, "tls": True, "base_topic": BASE}
+        assert parent_patch(daemon, body).status_code == 200
+        assert wait_for(lambda: mqtt_settings(daemon)["status"] == "not_connected" and mqtt_settings(daemon)["problem"], timeout=10), \
+            mqtt_settings(daemon)
+        time.sleep(2)
+        refused = mqtt_settings(daemon)
+        # Refused by the connection (the certificate), not a TLS setup that could not start.
+        assert refused["status"] == "not_connected" and refused["problem"].startswith("MQTT broker:"), refused
+        assert "certificate is not trusted" in refused["problem"], refused
+        daemon.stop()
+        daemon = Daemon(data=data, env_extra={"MUSICBOXD_MQTT_CA_FILE": ca})
+        home = HomeSide(broker.port, topics=(f"{BASE}/#",))
+        try:
+            assert home.wait(lambda h: h.last.get(f"{BASE}/availability") == "online"), mqtt_settings(daemon)
+            assert mqtt_settings(daemon)["ca_file"] == ca and mqtt_settings(daemon)["tls"] is True
+        finally:
+            home.close()
+    finally:
+        daemon.stop()
+        broker.close()

@@ -33,6 +33,9 @@ public enum BoxSettings {
     /// Short sounds for ready, tag linked, unknown tag and errors (see ``FeedbackCue``), and how loud (0–100).
     public static let feedbackSounds = SettingKey<Bool>("feedback_sounds", default: true)
     public static let feedbackVolume = SettingKey<Int>("feedback_volume", default: 30)
+    /// The smart home's broker as the parents chose it, over the config file (see ``MQTTPreferences``).
+    /// Not part of ``SettingsSnapshot``: it holds the broker password, and only parents read it.
+    public static let mqtt = SettingKey<MQTTPreferences>("mqtt", default: MQTTPreferences())
 }
 
 /// The settings as clients see them (`/api/settings`).

@@ -168,6 +168,17 @@ public actor StateManager {
         }
     }
 
+    /// The parents' MQTT choices as stored, password included: for the smart-home gateway and
+    /// the parents' own settings route, never for an event.
+    public func mqttPreferences() throws(BoxError) -> MQTTPreferences {
+        do {
+            return try store.setting(BoxSettings.mqtt)
+        } catch {
+            logger.error("reading the MQTT settings failed: \(error)")
+            throw BoxError(.storageError, "The box could not read its MQTT settings.")
+        }
+    }
+
     /// The sequenced events still in the replay log, oldest first.
     public var loggedEvents: [StateEvent] { log.all }
 

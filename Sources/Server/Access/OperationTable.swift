@@ -77,6 +77,9 @@ extension APIOperation {
     static let getSettings = APIOperation("settings.get", .open, .get, "api/settings")
     static let replaceSettings = APIOperation("settings.replace", .parent, .put, "api/settings")
     static let updateSettings = APIOperation("settings.update", .parent, .patch, "api/settings")
+    /// The smart home's broker: parents only, even to read (the broker login is in it).
+    static let getMQTTSettings = APIOperation("settings.mqtt.get", .parent, .get, "api/settings/mqtt")
+    static let updateMQTTSettings = APIOperation("settings.mqtt.update", .parent, .patch, "api/settings/mqtt")
 
     // MARK: Tags
     static let linkTag = APIOperation("nfc.link", .parent, .post, "api/nfc/associate")
@@ -118,7 +121,7 @@ public enum OperationTable {
         .startUpload, .putChunk, .uploadStatus, .finalizeUpload, .cancelUpload, .listUploads, .cancelAllUploads,
         .playerStatus, .play, .pause, .toggle, .stop, .next, .previous, .seek, .volume, .repeatMode, .shuffle, .sleep,
         .volumeStep, .stopAfterTrack, .playTag,
-        .getSettings, .replaceSettings, .updateSettings,
+        .getSettings, .replaceSettings, .updateSettings, .getMQTTSettings, .updateMQTTSettings,
         .linkTag, .unlinkTag, .readerStatus, .startLinking, .stopLinking, .overrideTag,
         .buttonMap,
         .joinPlaylists, .joinNFC, .joinPlaylist, .leavePlaylists, .leaveNFC, .leavePlaylist, .syncRequest, .currentState,

@@ -50,8 +50,8 @@ public struct HealthProbe: Sendable {
     var dataDirectory: String
     /// Songs from links: why they cannot be fetched now (`nil`: they can). Unset: not shown.
     public var linksProblem: (@Sendable () -> String?)?
-    /// The smart home's broker: why the box is not connected (`nil`: it is). Unset: MQTT is off.
-    public var mqttProblem: (@Sendable () -> String?)?
+    /// The smart home's broker connection; not shown while MQTT is off.
+    public var mqtt: MQTTStatusBox?
     /// Below this much free space the storage counts as failing: uploads and resume points could not be saved.
     var minimumFreeBytes: Int64 = 16 * 1024 * 1024
 
@@ -89,9 +89,11 @@ public struct HealthProbe: Sendable {
             components["links"] = problem == nil ? .available : .unavailable
             problems["links"] = problem
         }
-        if let mqttProblem {
-            let problem = mqttProblem()
-            components["mqtt"] = problem == nil ? .available : .unavailable
+        switch mqtt?.current() {
+        case .off?, nil: break
+        case .connected?: components["mqtt"] = .available
+        case .problem(let problem)?:
+            components["mqtt"] = .unavailable
             problems["mqtt"] = problem
         }
         return HealthReport(components: components, timestamp: Date().epochMillis, audio: engine.statistics, problems: problems)

@@ -8,6 +8,10 @@ import SmartHome
 /// The box in the smart home: publishes its state to the MQTT broker and takes commands from it,
 /// through ``MQTTClient`` (libmosquitto, its own thread).
 ///
+/// - Settings: the config file's `mqtt.*` with the parents' choices over it (``MQTTPreferences``,
+///   read from the state manager at start and after each change, ``reconfigure()``). A change of
+///   the connection (broker, TLS, login, client id, base topic) connects anew; a change of trust
+///   or discovery applies on the running connection. Off, the gateway waits for the next change.
 /// - State: every `state:player` becomes the retained topics of ``MQTTTopics`` (only those that
 ///   changed), the position at most once a second, health every 10 s when it changes; every tap
 ///   and lift goes to `tag`. On each (re)connection all of it is published afresh.
@@ -15,8 +19,8 @@ import SmartHome
 ///   manager like any client's, refused as its HTTP route would be (``AccessGuard``, with no parent
 ///   token unless the broker is `trusted`); each answer goes to `cmd/result`.
 public actor MQTTGateway: Service {
-    private let settings: MQTTSettings
-    private let topics: MQTTTopics
+    /// The config file's settings, under the parents' choices.
+    public nonisolated let base: MQTTSettings
     private let state: StateManager
     private let events: AsyncStream<StateEvent>
     private let access: AccessGuard
@@ -24,7 +28,11 @@ public actor MQTTGateway: Service {
     private let logger: Logger
     private let signals: AsyncStream<Signal>
     private let signal: AsyncStream<Signal>.Continuation
+    /// The settings the running client was made with (`nil`: MQTT is off, or not started yet).
+    private var active: MQTTSettings?
     private var client: MQTTClient?
+    /// Which client a callback comes from: one stopped since is not heard.
+    private var generation = 0
     /// What the broker holds now, by topic (what is published again only when it changes).
     private var published: [String: String] = [:]
     private var lastPosition: ContinuousClock.Instant?
@@ -33,15 +41,18 @@ public actor MQTTGateway: Service {
     private var connected = false
 
     enum Signal: Sendable {
-        case connected
-        case command(String, [UInt8])
+        case reconfigure
+        case connected(generation: Int)
+        case command(generation: Int, String, [UInt8])
     }
 
-    public init(settings: MQTTSettings, state: StateManager, events: AsyncStream<StateEvent>, access: AccessGuard, status: MQTTStatusBox,
+    /// What the health report says of the broker connection.
+    public nonisolated let status: MQTTStatusBox
+
+    public init(base: MQTTSettings, state: StateManager, events: AsyncStream<StateEvent>, access: AccessGuard, status: MQTTStatusBox,
                 health: @escaping @Sendable () async -> HealthReport, logger: Logger) {
-        self.settings = settings
+        self.base = base
         self.status = status
-        topics = MQTTTopics(base: settings.baseTopic)
         self.state = state
         self.events = events
         self.access = access
@@ -50,38 +61,16 @@ public actor MQTTGateway: Service {
         (signals, signal) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .bufferingNewest(64))
     }
 
-    /// Why the box is not connected to its broker now (`nil`: connected), for the health report.
-    public nonisolated static func problem(of client: MQTTClient?) -> String? {
-        switch client?.status {
-        case .connected?: nil
-        case .failed(let reason)?: "MQTT broker: \(reason)"
-        case .connecting?, nil: "MQTT broker: connecting"
-        }
-    }
+    /// The parents changed their MQTT settings: read them again, and connect anew if needed.
+    public nonisolated func reconfigure() { signal.yield(.reconfigure) }
 
-    /// What the health report says of the broker connection.
-    public nonisolated let status: MQTTStatusBox
+    /// The settings in force for these parents' choices.
+    public nonisolated func settings(for preferences: MQTTPreferences) -> MQTTSettings { base.applying(preferences) }
+
+    private var topics: MQTTTopics { MQTTTopics(base: active?.baseTopic ?? base.baseTopic) }
 
     public func run() async throws {
-        var handlers = MQTTClient.Handlers()
-        let signal = self.signal
-        handlers.connected = { signal.yield(.connected) }
-        handlers.message = { topic, payload in signal.yield(.command(topic, payload)) }
-        let client = MQTTClient(settings: settings, availabilityTopic: topics.availability, handlers: handlers, logger: logger)
-        do {
-            try client.start()
-        } catch {
-            // Said in the health report; the rest of the box runs on (a service that returned
-            // would end the daemon).
-            logger.error("MQTT is not started: \(error)")
-            client.stop()
-            let problem = "MQTT: \(error)"
-            status.set { problem }
-            try? await gracefulShutdown()
-            return
-        }
-        self.client = client
-        status.set { Self.problem(of: client) }
+        await reconfigure(initial: true)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { for await event in self.events { await self.handle(event) } }
@@ -98,7 +87,74 @@ public actor MQTTGateway: Service {
         } onGracefulShutdown: {
             self.signal.finish()
         }
-        client.stop()
+        await client?.stopped()
+        client = nil
+    }
+
+    // MARK: Settings
+
+    private func reconfigure(initial: Bool = false) async {
+        let preferences: MQTTPreferences
+        do {
+            preferences = try await state.mqttPreferences()
+        } catch {
+            logger.error("MQTT settings unreadable, using the config file's: \(error.message)")
+            preferences = MQTTPreferences()
+        }
+        let settings = base.applying(preferences)
+        let wanted = settings.enabled ? settings : nil
+        guard initial || wanted != active else { return }
+        if let old = active, let wanted, client != nil, !wanted.connectsDifferently(from: old) {
+            active = wanted
+            logger.info("MQTT settings changed: trust \(wanted.trusted ? "on" : "off"), discovery \(wanted.discovery ? "on" : "off")")
+            if connected { await rediscover(after: old) }
+            return
+        }
+        if let client {
+            await leave(client, for: wanted)
+            self.client = nil
+        }
+        generation += 1
+        connected = false
+        published = [:]
+        active = wanted
+        guard let wanted else {
+            status.set(.off)
+            if !initial { logger.notice("MQTT is off") }
+            return
+        }
+        await connect(wanted)
+    }
+
+    private func connect(_ settings: MQTTSettings) async {
+        var handlers = MQTTClient.Handlers()
+        let signal = self.signal, generation = self.generation
+        handlers.connected = { signal.yield(.connected(generation: generation)) }
+        handlers.message = { topic, payload in signal.yield(.command(generation: generation, topic, payload)) }
+        let client = MQTTClient(settings: settings, availabilityTopic: topics.availability, handlers: handlers, logger: logger)
+        do {
+            try await client.started()
+        } catch {
+            // Said in the health report; the rest of the box runs on, and a settings change may mend it.
+            logger.error("MQTT is not started: \(error)")
+            await client.stopped()
+            status.set(.cannotStart("MQTT: \(error)"))
+            return
+        }
+        self.client = client
+        status.set(.client(client))
+    }
+
+    /// Stops the running client. Moving to another base topic on the same broker first clears
+    /// what the box left retained under the old one, so nothing stale stays there.
+    private func leave(_ client: MQTTClient, for wanted: MQTTSettings?) async {
+        if connected, let old = active, let wanted, wanted.host == old.host, wanted.port == old.port, wanted.baseTopic != old.baseTopic {
+            for topic in published.keys { client.publish(topic, [], retain: true) }
+            client.publish(topics.availability, [], retain: true)
+            await client.stopped(sayingOffline: false)
+        } else {
+            await client.stopped()
+        }
     }
 
     // MARK: State out
@@ -142,19 +198,18 @@ public actor MQTTGateway: Service {
 
     // MARK: Home Assistant
 
-    private var discovery: HomeAssistantDiscovery {
-        HomeAssistantDiscovery(prefix: settings.discoveryPrefix, node: settings.node, topics: topics, deviceName: settings.deviceName,
-                               version: MusicBoxVersion.current)
+    private func discovery(_ settings: MQTTSettings) -> HomeAssistantDiscovery {
+        HomeAssistantDiscovery(prefix: settings.discoveryPrefix, node: settings.node, topics: MQTTTopics(base: settings.baseTopic),
+                               deviceName: settings.deviceName, version: MusicBoxVersion.current)
     }
 
     /// Publishes every entity's config (discovery on), or clears them (off: the box leaves
     /// Home Assistant).
     private func announce() async {
-        guard let client else { return }
+        guard let client, let settings = active else { return }
+        let discovery = discovery(settings)
         guard settings.discovery else {
-            for entity in HomeAssistantDiscovery.entities {
-                client.publish(discovery.topic(component: entity.component, object: entity.object), [], retain: true)
-            }
+            clearDiscovery(discovery)
             return
         }
         let titles = await state.playlistTitles
@@ -162,9 +217,25 @@ public actor MQTTGateway: Service {
         for (topic, payload) in discovery.configs(playlists: titles) { client.publish(topic, payload, retain: true) }
     }
 
+    private func clearDiscovery(_ discovery: HomeAssistantDiscovery) {
+        for entity in HomeAssistantDiscovery.entities {
+            client?.publish(discovery.topic(component: entity.component, object: entity.object), [], retain: true)
+        }
+    }
+
+    /// Discovery or its prefix changed on the running connection: the old configs go, the new come.
+    private func rediscover(after old: MQTTSettings) async {
+        if old.discovery, active?.discovery == false || active?.discoveryPrefix != old.discoveryPrefix {
+            clearDiscovery(discovery(old))
+        }
+        offeredPlaylists = nil
+        await announce()
+    }
+
     /// The playlist select's options again, when the titles changed.
     private func offerPlaylists() async {
-        guard connected, settings.discovery, let client else { return }
+        guard connected, let settings = active, settings.discovery, let client else { return }
+        let discovery = discovery(settings)
         let titles = await state.playlistTitles
         guard titles != offeredPlaylists else { return }
         offeredPlaylists = titles
@@ -177,7 +248,10 @@ public actor MQTTGateway: Service {
 
     private func handle(_ signal: Signal) async {
         switch signal {
-        case .connected:
+        case .reconfigure:
+            await reconfigure()
+        case .connected(let generation):
+            guard generation == self.generation else { return }
             connected = true
             published = [:]
             client?.subscribe(topics.commands)
@@ -188,8 +262,8 @@ public actor MQTTGateway: Service {
             offeredPlaylists = nil
             await announce()
             await publishHealth()
-        case .command(let topic, let payload):
-            guard let name = topics.commandName(of: topic) else { return }
+        case .command(let generation, let topic, let payload):
+            guard generation == self.generation, let name = topics.commandName(of: topic) else { return }
             await command(name, payload: payload)
         }
     }
@@ -200,7 +274,7 @@ public actor MQTTGateway: Service {
             guard let operation = MQTTCommands.operation(named: name) else {
                 throw BoxError(.notFound, "No such MQTT command.", details: ["command": result.command])
             }
-            if !settings.trusted { try await access.check(operation.access, token: nil) }
+            if active?.trusted != true { try await access.check(operation.access, token: nil) }
             let run = try await MQTTCommands.read(operation, payload: payload, state: state)
             try await run(state, "mqtt")
         } catch {
@@ -228,14 +302,40 @@ public actor MQTTGateway: Service {
     }
 }
 
-/// The gateway's health answer, readable from the health probe at any time.
+/// The gateway's connection as the health report and the settings route see it, readable at any time.
 public final class MQTTStatusBox: @unchecked Sendable {
-    // @unchecked: `problem` is guarded by `lock`.
+    // @unchecked: `connection` is guarded by `lock`.
+    enum Connection {
+        case off
+        case client(MQTTClient)
+        case cannotStart(String)
+    }
+
+    /// The broker connection as reported.
+    public enum Report: Sendable, Equatable {
+        case off
+        case connected
+        /// Why the box is not connected now (connecting, refused, lost).
+        case problem(String)
+    }
+
     private let lock = NSLock()
-    private var problem: @Sendable () -> String? = { "MQTT broker: connecting" }
+    private var connection = Connection.off
 
     public init() {}
 
-    func set(_ problem: @escaping @Sendable () -> String?) { lock.withLock { self.problem = problem } }
-    public func current() -> String? { lock.withLock { problem }() }
+    func set(_ connection: Connection) { lock.withLock { self.connection = connection } }
+
+    public func current() -> Report {
+        switch lock.withLock({ connection }) {
+        case .off: .off
+        case .cannotStart(let reason): .problem(reason)
+        case .client(let client):
+            switch client.status {
+            case .connected: .connected
+            case .failed(let reason): .problem("MQTT broker: \(reason)")
+            case .connecting: .problem("MQTT broker: connecting")
+            }
+        }
+    }
 }
