@@ -90,7 +90,7 @@ public enum ConfigSchema {
         "power": "Switching the whole box off from a button or the web UI.",
         "uploads": "Songs parents upload from a browser or import from a folder.",
         "links": "Songs parents add from a link (a page or a media address), fetched by yt-dlp in a child process; podcasts.",
-        "mqtt": "The smart home: state to an MQTT broker and commands from it, Home Assistant discovery (README \"Home Assistant\"). This file holds the broker password: keep it readable by root and musicboxd only.",
+        "mqtt": "The smart home: state to an MQTT broker and commands from it, Home Assistant discovery (README \"Home Assistant\"). Parents can set all of it but ca_file in the web UI (Settings, Smart home); a value set there wins over this file. This file may hold the broker password: keep it readable by root and musicboxd only.",
         "realtime": "Live updates to phones and browsers (Socket.IO).",
         "log": "Logging to standard error (the journal under systemd).",
     ]

@@ -35,6 +35,8 @@ public final class MQTTClient: @unchecked Sendable {
     private let lock = NSLock()
     private var currentStatus = Status.connecting
     private var handle: OpaquePointer?
+    /// Signalled when the network thread has sent the DISCONNECT that ``stop(sayingOffline:)`` asked for.
+    private let disconnectedCleanly = DispatchSemaphore(value: 0)
 
     private static let libraryReady: Void = { mosquitto_lib_init() }()
 
@@ -112,8 +114,11 @@ public final class MQTTClient: @unchecked Sendable {
     /// stops the network thread. Messages published before are sent before the disconnection.
     public func stop(sayingOffline: Bool = true) {
         guard let mosq = handle else { return }
-        if sayingOffline, status == .connected { _ = publish(availabilityTopic, Array("offline".utf8), retain: true) }
-        mosquitto_disconnect(mosq)
+        let wasConnected = status == .connected
+        if sayingOffline, wasConnected { _ = publish(availabilityTopic, Array("offline".utf8), retain: true) }
+        // The network thread sends what was published, then DISCONNECT; stopping it before that
+        // went out would close the socket uncleanly, and the broker would say the last will.
+        if mosquitto_disconnect(mosq) == MOSQ_ERR_SUCCESS.rawValue, wasConnected { _ = disconnectedCleanly.wait(timeout: .now() + 2) }
         mosquitto_loop_stop(mosq, false)
         mosquitto_destroy(mosq)
         handle = nil
@@ -152,7 +157,10 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     fileprivate func disconnected(_ code: Int32) {
-        guard code != 0 else { return }  // asked for by stop()
+        guard code != 0 else {  // asked for by stop()
+            disconnectedCleanly.signal()
+            return
+        }
         if case .failed = status { return }  // a refusal, already said
         logger.notice("MQTT connection to \(settings.host):\(settings.port) lost (\(Self.text(code))); reconnecting")
         note(.failed("the connection was lost: \(Self.text(code))"))

@@ -596,6 +596,49 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     assert page.all("#save-settings") == []
 
 
+def test_a_parent_connects_the_box_to_home_assistant_from_settings(daemon, library, browser):
+    """The smart-home form against a real mosquitto with a login: saved, the box connects and
+    says so; the password field stays empty (the page never gets it back); a typed-over field
+    alone is sent; the password can be removed."""
+    from mosquitto import HomeSide, Mosquitto
+    broker = Mosquitto(users={"box": "pa55-word", "home": "home"}).start()
+    home = HomeSide(broker.port, topics=("kids/box/#",), username="home", password="home")
+    page = browser(LAPTOP)
+    try:
+        page.open(daemon.url, parent=True)
+        page.go("#/settings")
+        page.until(lambda d: page.all("#mqtt-form [name=host]") and "Off" in page.text("#mqtt-status"))
+        page.css("#mqtt-form [name=enabled]").click()
+        for name, value in (("host", "127.0.0.1"), ("port", str(broker.port)), ("username", "box"), ("password", "pa55-word")):
+            field = page.css(f"#mqtt-form [name={name}]")
+            field.clear()
+            field.send_keys(value)
+        page.css("#mqtt-form details summary").click()
+        field = page.css("#mqtt-form [name=base_topic]")
+        field.clear()
+        field.send_keys("kids/box")
+        page.css("#save-mqtt").click()
+        assert home.wait(lambda h: h.last.get("kids/box/availability") == "online", timeout=15), home.last
+        page.until(lambda d: "Connected to 127.0.0.1" in page.text("#mqtt-status"))
+        assert page.css("#mqtt-form [name=password]").get_attribute("value") == ""
+        assert "pa55-word" not in page.js("return document.documentElement.outerHTML")
+        assert "A password is saved" in page.text("#mqtt-password-state")
+        page.until(lambda d: "Smart home (MQTT)" in page.text("#health"))
+        os.makedirs(SHOTS, exist_ok=True)
+        page.css("#mqtt-settings").screenshot(os.path.join(SHOTS, "settings-mqtt-section.png"))
+        stored = api(daemon, "GET", "settings/mqtt")
+        assert stored["password_set"] is True and stored["username"] == "box" and stored["base_topic"] == "kids/box"
+        # Removing the password: the broker refuses the box, and the page says why.
+        page.css("#mqtt-forget-password").click()
+        page.until(lambda d: "No password is saved" in page.text("#mqtt-password-state"))
+        page.until(lambda d: "Not connected" in page.text("#mqtt-status") and "authori" in page.text("#mqtt-status").lower(), timeout=20)
+        assert api(daemon, "GET", "settings/mqtt")["password_set"] is False
+    finally:
+        requests.patch(f"{daemon.url}/api/settings/mqtt", json={"enabled": False, "base_topic": ""}, timeout=5)
+        home.close()
+        broker.close()
+
+
 # --- More of the library and uploads -----------------------------------------------------------
 
 def test_play_from_a_track_drag_to_reorder_and_move_to_another_playlist(daemon, library, media, browser):

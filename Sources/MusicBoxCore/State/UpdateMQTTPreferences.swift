@@ -23,6 +23,8 @@ public struct UpdateMQTTPreferences: BoxCommand {
 public struct SavedMQTTPreferences: Sendable, Equatable, Encodable {
     public let preferences: MQTTPreferences
 
+    public init(preferences: MQTTPreferences) { self.preferences = preferences }
+
     enum CodingKeys: String, CodingKey {
         case enabled, host, port, tls, username, discovery, trusted
         case passwordSet = "password_set"

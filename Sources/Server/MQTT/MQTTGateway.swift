@@ -36,6 +36,8 @@ public actor MQTTGateway: Service {
     /// What the broker holds now, by topic (what is published again only when it changes).
     private var published: [String: String] = [:]
     private var lastPosition: ContinuousClock.Instant?
+    /// Retained topics of a base topic left behind on this broker, cleared once connected again.
+    private var stale: [String] = []
     /// The playlist titles the discovery's select was last given.
     private var offeredPlaylists: [String]?
     private var connected = false
@@ -113,6 +115,8 @@ public actor MQTTGateway: Service {
         if let client {
             await leave(client, for: wanted)
             self.client = nil
+        } else {
+            stale = []
         }
         generation += 1
         connected = false
@@ -145,14 +149,16 @@ public actor MQTTGateway: Service {
         status.set(.client(client))
     }
 
-    /// Stops the running client. Moving to another base topic on the same broker first clears
-    /// what the box left retained under the old one, so nothing stale stays there.
+    /// Stops the running client. Moving to another base topic on the same broker leaves the old
+    /// topics to be cleared by the next connection, once connected: the old one could not do it
+    /// reliably (the broker may take the new session over, with the same client id, before it
+    /// has read the old one's last packets).
     private func leave(_ client: MQTTClient, for wanted: MQTTSettings?) async {
         if connected, let old = active, let wanted, wanted.host == old.host, wanted.port == old.port, wanted.baseTopic != old.baseTopic {
-            for topic in published.keys { client.publish(topic, [], retain: true) }
-            client.publish(topics.availability, [], retain: true)
+            stale = Array(published.keys) + [topics.availability]
             await client.stopped(sayingOffline: false)
         } else {
+            stale = []
             await client.stopped()
         }
     }
@@ -254,6 +260,8 @@ public actor MQTTGateway: Service {
             guard generation == self.generation else { return }
             connected = true
             published = [:]
+            for topic in stale { client?.publish(topic, [], retain: true) }
+            stale = []
             client?.subscribe(topics.commands)
             client?.publish(topics.availability, "online", retain: true)
             let player = await state.playerState

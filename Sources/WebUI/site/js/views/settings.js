@@ -4,6 +4,7 @@ import { t, bytes } from "../strings.js";
 import { get, patch, post, del } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { access } from "../parent.js";
+import { smartHome } from "./smarthome.js";
 
 export function settings(root, { parent }) {
   const form = h("form", { class: "settings", id: "settings-form" });
@@ -11,11 +12,13 @@ export function settings(root, { parent }) {
   const health = h("dl", { class: "health", id: "health" });
   const about = h("p", { class: "hint", id: "about" });
   const pin = h("div", { id: "pin-settings" });
+  const mqtt = h("div", { id: "mqtt-settings" });
   root.append(h("section", { "aria-labelledby": "settings-heading" },
     h("h2", { id: "settings-heading" }, t("settings_title")),
     parent ? null : h("p", { class: "hint" }, t("settings_parent_locked")),
     form,
     h("h3", {}, t("pin_title")), pin,
+    h("h3", {}, t("mqtt_title")), mqtt,
     h("h3", {}, t("settings_buttons")), buttons,
     h("h3", {}, t("settings_health")), health, about,
     parent && h("p", {}, h("button", { type: "button", class: "danger", id: "switch-off", onclick: switchOff }, t("power_off")))));
@@ -87,6 +90,7 @@ export function settings(root, { parent }) {
   }
 
   get("settings").then(fill).catch((error) => toast(error.message, "error"));
+  const home = parent ? smartHome(mqtt) : (replace(mqtt, h("p", { class: "hint" }, t("mqtt_parent_only"))), null);
   if (parent) showPIN(); else access().then((status) => replace(pin, h("p", { class: "hint" }, status.pin_set ? t("pin_is_set") : t("pin_none")))).catch(() => {});
 
   const pinField = (name, label, autocomplete = "new-password") => h("label", { class: "field" }, label,
@@ -142,6 +146,6 @@ export function settings(root, { parent }) {
     about.textContent = `${t("settings_version", { version: info.version })} · ${t("settings_storage")}: ${t("settings_disk", { free: bytes(info.disk.free_bytes), total: bytes(info.disk.total_bytes) })}`;
   }).catch(() => {});
   refresh();
-  const timer = setInterval(refresh, 10000);
-  return () => clearInterval(timer);
+  const timer = setInterval(() => { refresh(); home?.refresh(); }, 10000);
+  return () => { clearInterval(timer); home?.stop(); };
 }
