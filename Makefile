@@ -18,6 +18,7 @@ TEST_PACKAGES     := ffmpeg pulseaudio pulseaudio-utils libasound2-plugins alsa-
                      $(if $(filter no,$(TEST_BROWSER)),,chromium chromium-driver)
 # Python clients for the protocol tests live in their own virtualenv (Debian's system Python is externally managed).
 VENV         := .venv-test
+HA_VENV      := .venv-ha
 # Python suite workers (pytest-xdist, whole files each): its tests mostly wait on daemons, so
 # three share two cores; PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
@@ -40,7 +41,7 @@ FFMPEG_FLAGS := --disable-everything --disable-autodetect --disable-programs --d
 # SwiftPM finds CFFmpeg's libraries through pkg-config: ours first.
 export PKG_CONFIG_PATH := $(FFMPEG_DIR)/lib/pkgconfig
 
-.PHONY: all deps test-deps print-deps ffmpeg pydeps build deb run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-stream bench-links bench-pause bench-upload fuzz sample-config clean
+.PHONY: all deps test-deps print-deps ffmpeg pydeps ha-venv build deb run test test-swift test-socketio release install install-files uninstall bench-startup bench-socketio bench-latency bench-audio bench-tap bench-stream bench-links bench-pause bench-upload fuzz sample-config clean
 
 all: build
 
@@ -107,7 +108,15 @@ $(VENV)/.installed: Tests/socketio/requirements.txt
 	$(VENV)/bin/python -m pip install --quiet -r Tests/socketio/requirements.txt
 	touch $@
 
-pydeps: test-deps $(VENV)/.installed
+## Home Assistant's own package, whose MQTT discovery schemas check the box's configs.
+$(HA_VENV)/.installed: Tests/socketio/requirements-ha.txt
+	python3 -m venv $(HA_VENV)
+	$(HA_VENV)/bin/python -m pip install --quiet -r Tests/socketio/requirements-ha.txt
+	touch $@
+
+ha-venv: $(HA_VENV)/.installed
+
+pydeps: test-deps $(VENV)/.installed $(HA_VENV)/.installed
 
 ## Every test: the Swift suites (unit, SQLite, real HTTP, real processes), then the Socket.IO
 ## conformance suite with python-socketio against the real server.

@@ -3,9 +3,11 @@ paho-mqtt (PyPI's) as Home Assistant's side and python-socketio as a phone's."""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 
+import pytest
 import requests
 
 from daemon import Daemon
@@ -297,6 +299,39 @@ def test_home_assistant_discovery_announces_every_entity_and_its_commands_work()
         time.sleep(1)
         assert discovery(fresh) == {}, discovery(fresh)
         fresh.close()
+    finally:
+        if home:
+            home.close()
+        daemon.stop()
+        broker.close()
+
+
+HA_PYTHON = os.environ.get("MUSICBOXD_HA_PYTHON") or os.path.join(os.path.dirname(__file__), "..", "..", ".venv-ha", "bin", "python")
+
+
+@pytest.mark.skipif(not os.path.exists(HA_PYTHON), reason="Home Assistant's package is not installed (make ha-venv)")
+def test_home_assistants_own_schemas_accept_every_discovery_config():
+    """Every config the box publishes, through the DISCOVERY_SCHEMA of its platform in Home
+    Assistant's own code (`homeassistant` from PyPI), with discovery as it stands at start and
+    after a playlist is added (the select's options)."""
+    broker = Mosquitto().start()
+    daemon = Daemon(env_extra=mqtt_env(broker))
+    home = None
+    try:
+        daemon.seed_playlist("Bedtime Songs", [60_000])
+        daemon.seed_playlist("Morning \"Sunshine\" Mix", [60_000])
+        home = HomeSide(broker.port, topics=("homeassistant/#",))
+        assert home.wait(lambda h: len(discovery(h)) == 13), sorted(discovery(home))
+        checked = subprocess.run([HA_PYTHON, os.path.join(os.path.dirname(__file__), "ha_discovery_check.py")],
+                                 input=json.dumps(discovery(home)), capture_output=True, text=True, timeout=120)
+        assert checked.returncode == 0, checked.stderr[-3000:]
+        answers = json.loads(checked.stdout)
+        assert len(answers) == 13 and all(answer == "ok" for answer in answers.values()), answers
+        # The checker itself refuses what Home Assistant would: a wildcard command topic.
+        broken = {"homeassistant/button/x/play/config": json.dumps({"command_topic": "a/#", "unique_id": "x"})}
+        checked = subprocess.run([HA_PYTHON, os.path.join(os.path.dirname(__file__), "ha_discovery_check.py")],
+                                 input=json.dumps(broken), capture_output=True, text=True, timeout=120)
+        assert "Wildcards" in json.loads(checked.stdout)["homeassistant/button/x/play/config"], checked.stdout
     finally:
         if home:
             home.close()
