@@ -15,7 +15,7 @@ struct PlayerTests {
         let playing = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id)).value
         #expect(playing.status == .playing && playing.trackIndex == 0 && playing.trackCount == 3)
         #expect(playing.activeTrack?.id == playlist.tracks[0].id && playing.activePlaylistTitle == "Songs")
-        #expect(playing.canNext && !playing.canPrev)
+        #expect(playing.canNext && playing.canPrev)  // previous restarts the first track
 
         let next = try await manager.perform(NextTrack()).value
         #expect(next.activeTrack?.id == playlist.tracks[1].id && next.canPrev)

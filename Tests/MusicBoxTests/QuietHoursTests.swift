@@ -7,10 +7,14 @@ import Testing
 
 @Suite("Quiet hours: a lower cap (or no music) in a daily window, with a controllable clock")
 struct QuietHoursTests {
-    static func harness(_ clock: SteeredClock, seed: @escaping (GRDBLibraryStore) throws -> Void = { _ in }) throws -> StateHarness {
+    static var options: StateManager.Options {
         var options = StateManager.Options()
         options.quietHoursCheckInterval = .milliseconds(20)
-        return try StateHarness(options: options, clock: clock.wall, seed: seed)
+        return options
+    }
+
+    static func harness(_ clock: SteeredClock, seed: @escaping (GRDBLibraryStore) throws -> Void = { _ in }) throws -> StateHarness {
+        try StateHarness(options: options, clock: clock.wall, seed: seed)
     }
 
     @Test("the window, also across midnight, and the time format")
@@ -55,8 +59,54 @@ struct QuietHoursTests {
         clock.set(hour: 7, minute: 0)
         try await waitFor { await !manager.playerState.quietHoursActive }
         state = await manager.playerState
-        #expect(state.maxVolume == 100 && state.volume == 20)  // not turned up by itself
+        // The volume the window lowered comes back with the morning.
+        #expect(state.maxVolume == 100 && state.volume == 60)
+        #expect(harness.engine.output.volume == 60)
+
+        // Changed by somebody during the window: their volume stays.
+        clock.set(hour: 20, minute: 0)
+        try await waitFor { await manager.playerState.quietHoursActive }
+        #expect(await manager.playerState.volume == 20)
+        _ = try await manager.perform(SetVolume(volume: 12))
+        clock.set(hour: 7, minute: 1)
+        try await waitFor { await !manager.playerState.quietHoursActive }
+        #expect(await manager.playerState.volume == 12)
         #expect(try await manager.perform(SetVolume(volume: 70)).value.volume == 70)
+    }
+
+    @Test("a window with no music gives the volume back when it ends, and a box started in the window gets its start-up volume after it")
+    func morningIsNotSilent() async throws {
+        let clock = SteeredClock()
+        clock.set(hour: 18, minute: 0)
+        var playlist: PlaylistDetail!
+        let harness = try Self.harness(clock) { store in
+            playlist = try StateHarness.seedPlaylist(store, title: "Night", durations: [3_600_000])
+            try store.write { try $0.setSetting(BoxSettings.startupVolume, to: 45, now: 0) }
+        }
+        let manager = harness.manager
+        _ = try await manager.perform(UpdateSettings(
+            quietHoursEnabled: true, quietHoursStart: "19:30", quietHoursEnd: "07:00", quietHoursMaxVolume: 0
+        ))
+        _ = try await manager.perform(PlayPlaylist(playlistID: playlist.summary.id))
+        _ = try await manager.perform(SetVolume(volume: 55))
+        clock.set(hour: 19, minute: 30)
+        try await waitFor { await manager.playerState.status == .paused }
+        #expect(await manager.playerState.volume == 0)
+        clock.set(hour: 7, minute: 0)
+        try await waitFor { await !manager.playerState.quietHoursActive }
+        #expect(await manager.playerState.volume == 55)
+        _ = try await manager.perform(Play())
+        #expect(harness.engine.output.volume == 55)
+        harness.manager.shutdown()
+
+        // Started at night (a power cut): the volume is 0 until the window ends, then the start-up volume.
+        clock.set(hour: 23, minute: 0)
+        let night = try StateManager(store: harness.store, engine: SimulatedPlaybackEngine(), publisher: EventRecorder(), options: Self.options, clock: clock.wall)
+        defer { night.shutdown() }
+        #expect(await night.playerState.volume == 0)
+        clock.set(hour: 7, minute: 0)
+        try await waitFor { await !night.playerState.quietHoursActive }
+        #expect(await night.playerState.volume == 45)
     }
 
     @Test("a cap of 0 pauses what plays and refuses to start music until the window ends")

@@ -71,4 +71,5 @@ def browser_results():
 @pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_official_browser_client(browser_results, scenario, transport):
-    assert browser_results.get(f"{scenario}[{transport}]") == "ok"
+    result = browser_results.get(f"{scenario}[{transport}]")
+    assert result == "ok", result

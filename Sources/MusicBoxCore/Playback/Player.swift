@@ -16,6 +16,8 @@ public struct Player: Sendable, Equatable {
     public var parentMaxVolume = 100
     /// The quiet-hours cap while the window lasts (0: no playback).
     public var quietCap: Int?
+    /// The volume the window turned down, to give back when it ends.
+    public var quietVolume: QuietVolume?
     /// The cap in force: the parents', lowered during quiet hours. Setting it sets the parents'.
     public var maxVolume: Int {
         get { min(parentMaxVolume, quietCap ?? 100) }
@@ -86,8 +88,9 @@ public struct Player: Sendable, Equatable {
 
     /// Whether "next" has somewhere to go.
     public var canNext: Bool { followingIndex != nil }
-    /// Whether "previous" goes to another track (it always can restart the current one).
-    public var canPrev: Bool { precedingIndex != nil }
+    /// Whether "previous" does something: it goes to the track before, or restarts the current
+    /// one (on the first track too, so a child can start the first song again).
+    public var canPrev: Bool { current != nil }
 
     /// The contract's `state:player`, with the position given (live from the engine while playing).
     public func state(positionMs live: Int64) -> PlayerState {

@@ -45,19 +45,46 @@ public struct QuietHours: Sendable, Equatable {
     }
 }
 
+/// The volume quiet hours turned down, given back when they end: a box left at 60 at bedtime and
+/// lowered to a quiet cap (or to 0) plays at 60 again in the morning, not silently. Whoever
+/// changes the volume meanwhile wins: it is given back only if it is still what quiet hours set.
+public struct QuietVolume: Sendable, Equatable {
+    /// The volume before quiet hours lowered it.
+    public var before: Int
+    /// What quiet hours lowered it to.
+    public var loweredTo: Int
+
+    public init(before: Int, loweredTo: Int) {
+        self.before = before
+        self.loweredTo = loweredTo
+    }
+}
+
 /// The quiet-hours window began or ended (the state manager checks the clock): the volume cap
-/// follows, a louder volume is turned down, and with a cap of 0 playback pauses.
+/// follows, a louder volume is turned down (and remembered, ``QuietVolume``), and with a cap of
+/// 0 playback pauses. When the window ends the volume it lowered comes back.
 struct ApplyQuietHours: PlayerCommand {
     var cap: Int?
 
     func run(in context: inout CommandContext) throws -> PlayerState {
+        let lowered = context.player.quietVolume
         context.player.quietCap = cap
         let limit = context.player.maxVolume
-        if context.player.volume > limit {
-            context.player.volume = limit
-            context.engine.setVolume(limit, muted: context.player.muted)
+        if cap != nil {
+            if context.player.volume > limit {
+                // A lower cap while the window lasts keeps the volume from before it began.
+                context.player.quietVolume = QuietVolume(before: lowered?.before ?? context.player.volume, loweredTo: limit)
+                context.player.volume = limit
+                context.engine.setVolume(limit, muted: context.player.muted)
+            }
+            if cap == 0, context.player.status == .playing { context.player.pause(on: context.engine) }
+        } else if let lowered {
+            context.player.quietVolume = nil
+            if context.player.volume == lowered.loweredTo {
+                context.player.volume = min(lowered.before, limit)
+                context.engine.setVolume(context.player.volume, muted: context.player.muted)
+            }
         }
-        if cap == 0, context.player.status == .playing { context.player.pause(on: context.engine) }
         return context.playerState
     }
 }

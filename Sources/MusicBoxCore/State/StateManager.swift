@@ -101,6 +101,10 @@ public actor StateManager {
         feedback = FeedbackGate(boxAllows: options.feedbackSounds, sounds: FeedbackSounds.load(store))
         if quietHours.isActive(at: clock.now()) { initialPlayer.quietCap = quietHours.maxVolume }
         initialPlayer.volume = min(startup, initialPlayer.maxVolume)
+        if initialPlayer.quietCap != nil, initialPlayer.volume < min(startup, initialPlayer.parentMaxVolume) {
+            // Started in the window: the morning gets the start-up volume, not the quiet cap.
+            initialPlayer.quietVolume = QuietVolume(before: min(startup, initialPlayer.parentMaxVolume), loweredTo: initialPlayer.volume)
+        }
         player = initialPlayer
         engine.setVolume(initialPlayer.volume, muted: initialPlayer.muted)
         ticker.start()
