@@ -75,6 +75,10 @@ public final class GRDBLibraryStore: LibraryStore {
         try database.pool.read { db in try FeedRepository.progress(db, playlist: playlist) }
     }
 
+    public func latestResumePoint() throws -> ResumePoint? {
+        try database.pool.read { db in try ResumeRepository.latest(db) }
+    }
+
     public func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? {
         try database.pool.read { db in try ResumeRepository.load(db, playlist: playlist) }
     }

@@ -16,6 +16,10 @@ struct GRDBLibraryTransaction: LibraryTransaction {
         try SettingsRepository.value(db, key)
     }
 
+    func latestResumePoint() throws -> ResumePoint? {
+        try ResumeRepository.latest(db)
+    }
+
     func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? {
         try ResumeRepository.load(db, playlist: playlist)
     }

@@ -54,6 +54,38 @@ struct PlayerTests {
         #expect(json["sleep_timer_ends_at"] is NSNull)
     }
 
+    @Test("play with nothing loaded continues the playlist left last (after a restart too); with none left, a clear refusal")
+    func playContinuesTheLastPlaylist() async throws {
+        var stories: PlaylistDetail!, songs: PlaylistDetail!
+        let clock = SteeredClock()
+        let harness = try StateHarness(clock: clock.wall) {
+            stories = try StateHarness.seedPlaylist($0, title: "Stories", durations: [600_000, 600_000])
+            songs = try StateHarness.seedPlaylist($0, title: "Songs", durations: [60_000])
+        }
+        do {
+            _ = try await harness.manager.perform(Play())
+            Issue.record("played with nothing ever played")
+        } catch {
+            #expect(error.code == .conflict && error.details["reason"] == "nothing_loaded")
+        }
+        _ = try await harness.manager.perform(PlayPlaylist(playlistID: songs.summary.id))
+        _ = try await harness.manager.perform(Pause())
+        clock.advance(60)
+        _ = try await harness.manager.perform(PlayPlaylist(playlistID: stories.summary.id, trackIndex: 1, positionMs: 42_000))
+        clock.advance(1)  // the switch saved where Songs was left, now; the pause saves the story after it
+        _ = try await harness.manager.perform(Pause())
+        harness.manager.shutdown()
+
+        // The box starts again: nothing loaded, and the play button continues the story.
+        let engine = SimulatedPlaybackEngine()
+        let again = try StateManager(store: harness.store, engine: engine, publisher: EventRecorder(), clock: clock.wall)
+        defer { again.shutdown() }
+        #expect(await again.playerState.activeTrack == nil)
+        let playing = try await again.perform(Play()).value
+        #expect(playing.status == .playing && playing.activePlaylistID == stories.summary.id && playing.trackIndex == 1)
+        #expect(playing.positionMs >= 42_000 && playing.positionMs < 43_000)
+    }
+
     @Test("the end of a track advances as the repeat mode says, and stops after the last")
     func autoAdvance() async throws {
         var playlist: PlaylistDetail!

@@ -15,11 +15,18 @@ public enum ResumeRepository {
     }
 
     public static func load(_ db: Database, playlist: PlaylistID) throws -> ResumePoint? {
-        guard let record = try ResumeRecord.fetchOne(db, key: playlist.description) else { return nil }
-        return ResumePoint(
-            playlistID: playlist, trackID: record.trackID.flatMap(TrackID.init),
-            positionMs: record.positionMs, updatedAt: record.updatedAt
-        )
+        try ResumeRecord.fetchOne(db, key: playlist.description).flatMap(point)
+    }
+
+    /// The point saved last (the playlist left most recently).
+    public static func latest(_ db: Database) throws -> ResumePoint? {
+        try ResumeRecord.order(Column("updated_at").desc).fetchOne(db).flatMap(point)
+    }
+
+    private static func point(_ record: ResumeRecord) -> ResumePoint? {
+        PlaylistID(record.playlistID).map {
+            ResumePoint(playlistID: $0, trackID: record.trackID.flatMap(TrackID.init), positionMs: record.positionMs, updatedAt: record.updatedAt)
+        }
     }
 
     /// Forgets a playlist's resume point (it starts over next time).

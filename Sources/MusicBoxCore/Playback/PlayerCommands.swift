@@ -35,11 +35,17 @@ public struct PlayPlaylist: PlayerCommand {
 }
 
 /// Plays: resumes when paused, restarts the loaded track when stopped.
+/// Plays what is loaded; with nothing loaded (after a restart, a stop), continues the playlist
+/// left most recently, as its tag would, so the play button always does something a child hears.
 public struct Play: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         guard context.player.current != nil else {
-            throw BoxError(.conflict, "Nothing to play: choose a playlist first.")
+            if let last = try context.latestResumePoint(), let detail = context.library.playlist(last.playlistID), !detail.tracks.isEmpty {
+                _ = try ContinuePlaylist(detail: detail).start(in: &context, behaviour: TagBehaviour.current(context.store))
+                return context.playerState
+            }
+            throw BoxError(.conflict, "Nothing to play: choose a playlist first.", details: ["reason": "nothing_loaded"])
         }
         context.player.resume(on: context.engine)
         return context.playerState

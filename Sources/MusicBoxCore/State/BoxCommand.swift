@@ -62,6 +62,16 @@ public struct CommandContext {
         return try store.resumePoint(for: playlist)
     }
 
+    /// The playlist left most recently and where (this boot's decisions over the stored points;
+    /// one played to its end since is not offered).
+    public func latestResumePoint() throws -> ResumePoint? {
+        let decided = resumeDecisions.values.compactMap(\.point).max { $0.updatedAt < $1.updatedAt }
+        let stored = try store.latestResumePoint().flatMap { point in
+            resumeDecisions[point.playlistID].map { $0.point } ?? point
+        }
+        return [decided, stored].compactMap { $0 }.max { $0.updatedAt < $1.updatedAt }
+    }
+
     /// The place of each downloaded episode of the playlist's podcast, the manager's latest
     /// over the stored one (`nil`: the playlist follows no podcast).
     public func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? {

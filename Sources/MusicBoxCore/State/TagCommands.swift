@@ -107,6 +107,20 @@ public struct PlaceTag: PlayerCommand {
                 break
             }
         }
+        let action = try ContinuePlaylist(detail: detail).start(in: &context, behaviour: behaviour)
+        return TagOutcome(tagID: tag, present: true, action: action, playlist: summary)
+    }
+}
+
+/// Starts a playlist where it was left, as its tag does and as play with nothing loaded does:
+/// a podcast at its newest episode not heard to the end (where that was left); otherwise at its
+/// resume point unless that is older than ``TagBehaviour/startOverAfterMs`` or its track is
+/// gone; otherwise from the beginning.
+struct ContinuePlaylist {
+    var detail: PlaylistDetail
+
+    func start(in context: inout CommandContext, behaviour: TagBehaviour) throws -> TagOutcome.Action {
+        let summary = detail.summary
         // A podcast: the newest episode not heard to its end, where it was left (each keeps its
         // own place, however long ago); all heard: the newest from its start.
         if let places = try context.episodeProgress(in: summary.id) {
@@ -115,7 +129,7 @@ public struct PlaceTag: PlayerCommand {
             let saved = places[track.id].map { $0.finished ? 0 : $0.positionMs } ?? 0
             let position = track.durationMs > 0 && saved >= track.durationMs ? 0 : max(0, saved)
             _ = try PlayPlaylist(playlistID: summary.id, trackIndex: index, positionMs: position).run(in: &context)
-            return TagOutcome(tagID: tag, present: true, action: position > 0 ? .resumed : .started, playlist: summary)
+            return position > 0 ? .resumed : .started
         }
         if let point = try context.resumePoint(for: summary.id),
            behaviour.startOverAfterMs == 0 || context.now - point.updatedAt < behaviour.startOverAfterMs,
@@ -124,10 +138,10 @@ public struct PlaceTag: PlayerCommand {
             // A point at the very end (or past a shortened file) starts that track again.
             let position = track.durationMs > 0 && point.positionMs >= track.durationMs ? 0 : max(0, point.positionMs)
             _ = try PlayPlaylist(playlistID: summary.id, trackIndex: index, positionMs: position).run(in: &context)
-            return TagOutcome(tagID: tag, present: true, action: .resumed, playlist: summary)
+            return .resumed
         }
         _ = try PlayPlaylist(playlistID: summary.id).run(in: &context)
-        return TagOutcome(tagID: tag, present: true, action: .started, playlist: summary)
+        return .started
     }
 }
 

@@ -36,6 +36,8 @@ public protocol LibraryReading {
     func setting<Value>(_ key: SettingKey<Value>) throws -> Value
     /// Where a playlist was left, if it was.
     func resumePoint(for playlist: PlaylistID) throws -> ResumePoint?
+    /// The resume point saved last: the playlist left most recently, unfinished.
+    func latestResumePoint() throws -> ResumePoint?
     /// The place of each downloaded episode of the podcast a playlist follows, by track (`nil`:
     /// the playlist follows no podcast).
     func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]?

@@ -5,6 +5,7 @@ struct ReadOnlyLibrary: LibraryTransaction {
 
     func setting<Value>(_ key: SettingKey<Value>) throws -> Value { try store.setting(key) }
     func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? { try store.resumePoint(for: playlist) }
+    func latestResumePoint() throws -> ResumePoint? { try store.latestResumePoint() }
     func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? { try store.episodeProgress(in: playlist) }
 
     private func refused(_ what: String) -> BoxError {
