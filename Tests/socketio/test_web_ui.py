@@ -321,6 +321,48 @@ def test_reconnects_by_itself_and_catches_up(daemon, library, browser):
     page.until(lambda d: page.text("#now-title") == "Little March")
 
 
+def test_with_the_box_away_the_page_says_so_and_play_continues_the_last_playlist_after(media, browser):
+    """The box itself goes away (killed, as by a power cut) while it plays: the page says so, its
+    controls are off and its clock stands still. Back on the same port, the page reconnects and
+    Play, with nothing loaded after the restart, continues the playlist that was playing; on its
+    first track Previous is offered (it restarts the track)."""
+    from icecast import free_port
+    port = free_port()
+    box = Daemon("--port", str(port))
+    try:
+        songs = create_playlist(box, "Long Songs")
+        upload(box, songs, media["lullaby"])
+        upload(box, songs, media["march"])
+        page = browser()
+        page.open(box.url)
+        api(box, "POST", f"playlists/{songs}/start")
+        page.until(lambda d: page.css("#play-toggle").get_attribute("aria-label") == "Pause")
+        assert page.css("button[aria-label='Previous track']").is_enabled()  # track 1: previous restarts it
+        time.sleep(1.5)  # a resume point is written behind; a power cut may lose the last seconds only
+        api(box, "POST", "player/pause")
+        api(box, "POST", "player/play")
+        page.until(lambda d: page.css("#play-toggle").get_attribute("aria-label") == "Pause")
+        box.proc.kill()
+        box.proc.wait()
+        page.until(lambda d: page.css("#now-offline").is_displayed(), timeout=20)
+        assert page.css("#play-toggle").get_attribute("aria-label") == "Play"
+        for control in ("#play-toggle", "#volume", "#repeat", "button[aria-label='Next track']"):
+            assert not page.css(control).is_enabled(), control
+        first = page.text("#now-elapsed")
+        time.sleep(2)
+        assert page.text("#now-elapsed") == first, "the clock ran on with the box away"
+        box.start()
+        page.until(lambda d: d.execute_script("return document.getElementById('connection').dataset.state") == "connected", timeout=20)
+        assert not page.css("#now-offline").is_displayed()
+        page.until(lambda d: page.css("#play-toggle").is_enabled())
+        page.css("#play-toggle").click()
+        page.until(lambda d: player(box)["state"] == "playing")
+        assert player(box)["active_playlist_id"] == songs
+        page.until(lambda d: page.text("#now-title") == "Lullaby")
+    finally:
+        box.stop()
+
+
 # --- Playlists and uploads ----------------------------------------------------------------------
 
 def test_upload_two_files_by_the_file_input(daemon, library, media, browser):

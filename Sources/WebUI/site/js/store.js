@@ -88,7 +88,11 @@ socket.on("connect", async ({ reconnected }) => {
     socket.emit("sync:request", { last_global_seq: lastSeq, server_epoch: lastEpoch, deltas: true }).catch(() => {});
   }
 });
-socket.on("disconnect", () => setConnection("offline"));
+socket.on("disconnect", () => {
+  // The clock stops where the box was last known to be (currentPosition, still connected).
+  if (store.position) { store.position = { ...currentPosition(), is_playing: false, at: performance.now() }; notify("position", store.position); }
+  setConnection("offline");
+});
 socket.on("connection_status", (status) => {
   if (status.server_epoch && status.server_epoch !== store.epoch && store.epoch) store.seen.clear();
 });

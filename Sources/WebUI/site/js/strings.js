@@ -12,6 +12,8 @@ export const strings = {
   parent_mode_on: "Parent mode on",
   nothing_playing: "Nothing is playing",
   nothing_playing_hint: "Tap a tag on the box or pick a playlist.",
+  now_offline: "The box cannot be reached. Is it switched on? The page reconnects by itself.",
+  play_choose_playlist: "Pick a playlist to play.",
   play: "Play",
   pause: "Pause",
   previous: "Previous track",

@@ -29,8 +29,11 @@ export function nowPlaying(root) {
   const sleep = h("button", { type: "button", class: "chip", id: "sleep" });
   const sleepState = h("p", { class: "hint", id: "sleep-state", "aria-live": "polite" });
   const idle = h("p", { class: "empty" }, t("nothing_playing_hint"));
+  // While the box cannot be reached nothing here is true any more: said, controls off, clock still.
+  const away = h("p", { class: "offline-note", id: "now-offline", role: "status", hidden: true }, t("now_offline"));
 
   root.append(h("section", { class: "now", "aria-labelledby": "now-title" },
+    away,
     h("div", { class: "cover-wrap" }, cover, placeholder),
     h("div", { class: "now-text" }, title, artist, where, idle),
     h("div", { class: "seek-row" }, elapsed, seek, total),
@@ -43,7 +46,14 @@ export function nowPlaying(root) {
   let coverTrack = null;
 
   const act = (path, body) => post(`player/${path}`, body).catch((error) => toast(error.message, "error"));
-  play.addEventListener("click", () => act(store.player?.is_playing ? "pause" : store.player?.active_track ? "play" : "play"));
+  play.addEventListener("click", async () => {
+    if (store.player?.is_playing) return act("pause");
+    // With nothing loaded the box continues the playlist left last; if there is none, pick one.
+    try { await post("player/play", {}); } catch (error) {
+      if (error.details?.reason === "nothing_loaded") { toast(t("play_choose_playlist")); location.hash = "#/playlists"; }
+      else toast(error.message, "error");
+    }
+  });
   prev.addEventListener("click", () => act("previous"));
   next.addEventListener("click", () => act("next"));
   mute.addEventListener("click", () => act("volume", { muted: !store.player?.muted }));
@@ -83,6 +93,8 @@ export function nowPlaying(root) {
   function seekTarget() { return (Number(seek.value) / 1000) * (store.position?.duration_ms || 0); }
 
   function showPlayer(p) {
+    const online = store.connection === "connected";
+    away.hidden = online;
     const track = p?.active_track;
     idle.hidden = Boolean(track);
     // A live stream shows what it plays now above the station's name.
@@ -95,14 +107,15 @@ export function nowPlaying(root) {
       if (coverTrack) { cover.alt = t("cover_of", { title: track.title }); cover.src = `/api/tracks/${encodeURIComponent(coverTrack)}/cover`; }
       else { cover.hidden = true; placeholder.hidden = false; cover.removeAttribute("src"); }
     }
-    const playing = Boolean(p?.is_playing);
+    const playing = online && Boolean(p?.is_playing);
     play.replaceChildren(icon(playing ? "pause" : "play"));
     play.setAttribute("aria-label", playing ? t("pause") : t("play"));
     play.title = play.getAttribute("aria-label");
-    play.disabled = !track && !p?.active_playlist_id;
-    prev.disabled = !p?.can_prev;
-    next.disabled = !p?.can_next;
-    seek.disabled = !track || p.source === "stream";
+    play.disabled = !online || (!track && !store.playlists?.length);
+    prev.disabled = !online || !p?.can_prev;
+    next.disabled = !online || !p?.can_next;
+    seek.disabled = !online || !track || p.source === "stream";
+    for (const control of [volume, mute, repeat, shuffle, sleep]) control.disabled = !online;
     const max = p?.max_volume ?? 100;
     volume.max = max;
     if (document.activeElement !== volume) volume.value = Math.min(p?.volume ?? 0, max);
@@ -137,7 +150,8 @@ export function nowPlaying(root) {
   }
 
   showPlayer(store.player);
-  const stops = [subscribe("player", showPlayer)];
+  const stops = [subscribe("player", showPlayer), subscribe("connection", () => showPlayer(store.player)),
+    subscribe("playlists", () => showPlayer(store.player))];
   frame = requestAnimationFrame(tick);
   return () => { stops.forEach((stop) => stop()); cancelAnimationFrame(frame); clearTimeout(volumeTimer); };
 }
