@@ -97,19 +97,29 @@ export function playlistDetail(root, id, { parent }) {
       parent && h("button", { type: "button", class: "danger", onclick: deletePlaylist }, t("delete_playlist")));
     if (!playlist.tracks.length) { replace(tracks, h("li", { class: "empty" }, t("tracks_empty"))); return; }
     const playingID = store.player?.active_track_id;
+    // Re-drawn rows would drop the keyboard's place (after ↑/↓ it fell to the page): the same
+    // control of the same track gets the focus back, or its other arrow when at an end now.
+    const focused = document.activeElement?.closest?.("#track-list .track") ? document.activeElement : null;
+    const place = focused && { id: focused.closest(".track").dataset.id, tool: focused.dataset.tool };
     replace(tracks, playlist.tracks.map((track, index) => trackRow(track, index, playlist.tracks.length, track.id === playingID)));
+    if (place) {
+      const row = [...tracks.children].find((item) => item.dataset.id === place.id);
+      const tools = place.tool === "up" ? ["up", "down"] : place.tool === "down" ? ["down", "up"] : [place.tool];
+      const target = tools.map((tool) => row?.querySelector(`[data-tool="${tool}"]`)).find((button) => button && !button.disabled);
+      (target ?? row?.querySelector(".track-play"))?.focus();
+    }
   }
 
   function trackRow(track, index, count, playing) {
     const row = h("li", { class: `track${playing ? " playing" : ""}`, "data-id": track.id, draggable: parent ? "true" : null },
       parent && h("span", { class: "handle", "aria-hidden": "true", title: t("drag_handle", { title: track.title }) }, "⋮⋮"),
-      h("button", { type: "button", class: "track-play", "aria-label": t("play_track", { title: track.title }), onclick: () => start(index) },
+      h("button", { type: "button", class: "track-play", "data-tool": "play", "aria-label": t("play_track", { title: track.title }), onclick: () => start(index) },
         h("span", { class: "track-number" }, String(track.track_number)),
         h("span", { class: "grow track-name" }, h("strong", {}, track.title), track.artist ? h("span", { class: "hint" }, track.artist) : null),
         h("span", { class: track.kind === "stream" ? "time live" : "time" }, track.kind === "stream" ? t("stream_live") : duration(track.duration_ms))),
       parent && h("span", { class: "track-tools" },
-        h("button", { type: "button", class: "small", disabled: index === 0, "aria-label": t("move_up", { title: track.title }), onclick: () => moveWithin(track.id, index - 1) }, "↑"),
-        h("button", { type: "button", class: "small", disabled: index === count - 1, "aria-label": t("move_down", { title: track.title }), onclick: () => moveWithin(track.id, index + 1) }, "↓"),
+        h("button", { type: "button", class: "small", "data-tool": "up", disabled: index === 0, "aria-label": t("move_up", { title: track.title }), onclick: () => moveWithin(track.id, index - 1) }, "↑"),
+        h("button", { type: "button", class: "small", "data-tool": "down", disabled: index === count - 1, "aria-label": t("move_down", { title: track.title }), onclick: () => moveWithin(track.id, index + 1) }, "↓"),
         h("button", { type: "button", class: "small", onclick: () => renameTrack(track) }, t("rename")),
         h("button", { type: "button", class: "small", onclick: () => moveElsewhere(track) }, t("move_to")),
         h("button", { type: "button", class: "small danger", onclick: () => deleteTrack(track) }, t("delete"))));
