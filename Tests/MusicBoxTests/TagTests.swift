@@ -147,6 +147,35 @@ struct TagCommandTests {
         #expect(await harness.manager.playerState.status == .playing)
     }
 
+    @Test("tag_again: a second tap (or putting the tag back) goes on, starts the playlist over, or plays the next track, as parents chose")
+    func sameTagAgain() async throws {
+        let (harness, first, _) = try makeHarness()
+        let manager = harness.manager
+        _ = try await manager.perform(LinkTag(tag: tag, playlistID: first.summary.id))
+        await #expect(throws: BoxError.self) { try await manager.perform(UpdateSettings(tagAgain: "shuffle")) }
+        #expect(try await manager.settings().tagAgain == .continue)
+
+        #expect(try await manager.perform(UpdateSettings(tagAgain: "next")).value.tagAgain == .next)
+        #expect(await manager.tag(.placed(tag)).action == .started)
+        #expect(await manager.tag(.placed(tag)).action == .skipped)
+        let skipped = await manager.playerState
+        #expect(skipped.trackIndex == 1 && skipped.status == .playing)
+        // At the last track there is no next: it goes on.
+        #expect(await manager.tag(.placed(tag)).action == .continued)
+        // A lift pauses; putting it back is a tap again too: the next track (here: none, so it continues).
+        #expect(await manager.tag(.removed(tag)).action == .paused)
+        #expect(await manager.tag(.placed(tag)).action == .resumed)
+
+        _ = try await manager.perform(UpdateSettings(tagAgain: "restart"))
+        _ = try await manager.perform(Seek(positionMs: 30_000))
+        #expect(await manager.tag(.placed(tag)).action == .started)
+        let restarted = await manager.playerState
+        #expect(restarted.trackIndex == 0 && restarted.positionMs < 1000 && restarted.status == .playing)
+        #expect(await manager.tag(.removed(tag)).action == .paused)
+        #expect(await manager.tag(.placed(tag)).action == .started)
+        #expect(await manager.playerState.status == .playing)
+    }
+
     @Test("the simulated reader reports placements and removals as the dev endpoints make them")
     func simulatedReader() {
         let reader = SimulatedTagReader()

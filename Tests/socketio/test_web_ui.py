@@ -607,6 +607,7 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.until(lambda d: page.css("#settings-form [name=max_volume]").get_attribute("value") == "100")
     page.js("const f = document.getElementById('settings-form'); f.elements.max_volume.value = 80; f.elements.startup_volume.value = 30;")
     page.css("#settings-form [name=tag_removal] option[value=keep_playing]").click()
+    page.css("#settings-form [name=tag_again] option[value=next]").click()
     page.css("#settings-form [name=quiet_hours_enabled]").click()
     # A window that starts two hours from now and lasts one: never in force while this test runs (the
     # feedback sound below expects the day's cap), whatever the time of day or the machine's TZ.
@@ -617,7 +618,7 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.css("#save-settings").click()
     page.until(lambda d: api(daemon, "GET", "settings")["max_volume"] == 80)
     settings = api(daemon, "GET", "settings")
-    assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing"
+    assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing" and settings["tag_again"] == "next"
     assert settings["quiet_hours_enabled"] is True and settings["quiet_hours_start"] == quiet_start
     assert settings["quiet_hours_end"] == quiet_end and settings["quiet_hours_max_volume"] == 10 and settings["sleep_timer_minutes"] == 45
     assert player(daemon)["quiet_hours_active"] is False
@@ -637,7 +638,7 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.shot("settings")
     page.resize(LAPTOP)
     page.shot("settings")
-    api(daemon, "PATCH", "settings", json={"max_volume": 100, "startup_volume": 50, "tag_removal": "pause",
+    api(daemon, "PATCH", "settings", json={"max_volume": 100, "startup_volume": 50, "tag_removal": "pause", "tag_again": "continue",
                                            "quiet_hours_enabled": False, "sleep_timer_minutes": 30})
     # Without parent mode the fields are read-only.
     page.js("localStorage.setItem('musicbox.parent', '0')")

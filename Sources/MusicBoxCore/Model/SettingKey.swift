@@ -18,6 +18,8 @@ public enum BoxSettings {
     public static let startupVolume = SettingKey<Int>("startup_volume", default: 50)
     /// What lifting the playing playlist's tag does: "pause" (putting it back continues) or "keep_playing".
     public static let tagRemoval = SettingKey<String>("tag_removal", default: TagBehaviour.Removal.pause.rawValue)
+    /// What tapping the tag of the playlist already loaded does: "continue", "restart" or "next".
+    public static let tagAgain = SettingKey<String>("tag_again", default: TagBehaviour.Again.continue.rawValue)
     /// A playlist left longer ago than this starts over when its tag is placed (0: always resume).
     public static let startOverAfterHours = SettingKey<Int>("start_over_after_hours", default: 24)
     /// Once a parent PIN is set, whether playback control needs the parent token too (by default
@@ -43,6 +45,7 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var maxVolume: Int
     public var startupVolume: Int
     public var tagRemoval: TagBehaviour.Removal
+    public var tagAgain: TagBehaviour.Again
     public var startOverAfterHours: Int
     public var playbackRequiresToken: Bool
     public var sleepTimerMinutes: Int
@@ -54,7 +57,8 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var feedbackVolume: Int
 
     public init(
-        maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, startOverAfterHours: Int = 24,
+        maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, tagAgain: TagBehaviour.Again = .continue,
+        startOverAfterHours: Int = 24,
         playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil,
         feedback: FeedbackSounds = FeedbackSounds()
     ) {
@@ -70,6 +74,7 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         self.maxVolume = maxVolume
         self.startupVolume = startupVolume
         self.tagRemoval = tagRemoval
+        self.tagAgain = tagAgain
         self.startOverAfterHours = startOverAfterHours
     }
 
@@ -77,6 +82,7 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case maxVolume = "max_volume"
         case startupVolume = "startup_volume"
         case tagRemoval = "tag_removal"
+        case tagAgain = "tag_again"
         case startOverAfterHours = "start_over_after_hours"
         case playbackRequiresToken = "playback_requires_token"
         case sleepTimerMinutes = "sleep_timer_minutes"

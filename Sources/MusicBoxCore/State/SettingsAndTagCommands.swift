@@ -5,6 +5,7 @@ public struct UpdateSettings: BoxCommand {
     public var maxVolume: Int?
     public var startupVolume: Int?
     public var tagRemoval: String?
+    public var tagAgain: String?
     public var startOverAfterHours: Int?
     public var playbackRequiresToken: Bool?
     public var sleepTimerMinutes: Int?
@@ -19,8 +20,9 @@ public struct UpdateSettings: BoxCommand {
         maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil,
         playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil, quietHoursEnabled: Bool? = nil,
         quietHoursStart: String? = nil, quietHoursEnd: String? = nil, quietHoursMaxVolume: Int? = nil,
-        feedbackSounds: Bool? = nil, feedbackVolume: Int? = nil
+        feedbackSounds: Bool? = nil, feedbackVolume: Int? = nil, tagAgain: String? = nil
     ) {
+        self.tagAgain = tagAgain
         self.feedbackSounds = feedbackSounds
         self.feedbackVolume = feedbackVolume
         self.maxVolume = maxVolume
@@ -35,11 +37,11 @@ public struct UpdateSettings: BoxCommand {
         self.quietHoursMaxVolume = quietHoursMaxVolume
     }
 
-    static let fieldNames = "max_volume, startup_volume, tag_removal, start_over_after_hours, playback_requires_token, "
+    static let fieldNames = "max_volume, startup_volume, tag_removal, tag_again, start_over_after_hours, playback_requires_token, "
         + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume, feedback_sounds, feedback_volume"
 
     var isEmpty: Bool {
-        maxVolume == nil && startupVolume == nil && tagRemoval == nil && startOverAfterHours == nil && playbackRequiresToken == nil
+        maxVolume == nil && startupVolume == nil && tagRemoval == nil && tagAgain == nil && startOverAfterHours == nil && playbackRequiresToken == nil
             && sleepTimerMinutes == nil && quietHoursEnabled == nil && quietHoursStart == nil && quietHoursEnd == nil
             && quietHoursMaxVolume == nil && feedbackSounds == nil && feedbackVolume == nil
     }
@@ -56,6 +58,9 @@ public struct UpdateSettings: BoxCommand {
         if let tagRemoval, TagBehaviour.Removal(rawValue: tagRemoval) == nil {
             throw BoxError.validation(field: "tag_removal", "tag_removal must be \"pause\" or \"keep_playing\".")
         }
+        if let tagAgain, TagBehaviour.Again(rawValue: tagAgain) == nil {
+            throw BoxError.validation(field: "tag_again", "tag_again must be \"continue\", \"restart\" or \"next\".")
+        }
         if let startOverAfterHours, !(0...8760).contains(startOverAfterHours) {
             throw BoxError.validation(field: "start_over_after_hours", "start_over_after_hours must be from 0 to 8760 (0: always resume).")
         }
@@ -71,6 +76,7 @@ public struct UpdateSettings: BoxCommand {
             if let value { try store.setSetting(key, to: value, now: now) }
         }
         try save(BoxSettings.tagRemoval, tagRemoval)
+        try save(BoxSettings.tagAgain, tagAgain)
         try save(BoxSettings.startOverAfterHours, startOverAfterHours)
         try save(BoxSettings.sleepTimerMinutes, sleepTimerMinutes)
         try save(BoxSettings.playbackRequiresToken, playbackRequiresToken)
@@ -100,7 +106,7 @@ extension SettingsSnapshot {
         let tags = TagBehaviour.current(store)
         return SettingsSnapshot(
             maxVolume: player.parentMaxVolume, startupVolume: try store.setting(BoxSettings.startupVolume),
-            tagRemoval: tags.removal, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
+            tagRemoval: tags.removal, tagAgain: tags.again, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
             playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken),
             sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes), quietHours: QuietHours.load(store),
             feedback: FeedbackSounds.load(store)

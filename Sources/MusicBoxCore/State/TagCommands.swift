@@ -7,7 +7,19 @@ public struct TagBehaviour: Sendable, Equatable {
         case keepPlaying = "keep_playing"
     }
 
+    /// What tapping the tag of the playlist already loaded does (a second tap, or putting it
+    /// back after a lift): parents choose (Phoniebox #228, #196).
+    public enum Again: String, Sendable, Equatable, Codable, CaseIterable {
+        /// It goes on: playing stays playing, paused continues.
+        case `continue`
+        /// The playlist starts over from its first track.
+        case restart
+        /// The next track plays (at the last one, as `continue`).
+        case next
+    }
+
     public var removal = Removal.pause
+    public var again = Again.continue
     /// A playlist left longer ago than this starts over instead of resuming (24 h; 0: never).
     public var startOverAfterMs: Int64 = 24 * 3600 * 1000
 
@@ -18,6 +30,7 @@ public struct TagBehaviour: Sendable, Equatable {
         var behaviour = TagBehaviour()
         if let text = try? store.setting(BoxSettings.tagRemoval), let removal = Removal(rawValue: text) { behaviour.removal = removal }
         if let hours = try? store.setting(BoxSettings.startOverAfterHours) { behaviour.startOverAfterMs = Int64(hours) * 3600 * 1000 }
+        if let text = try? store.setting(BoxSettings.tagAgain), let again = Again(rawValue: text) { behaviour.again = again }
         return behaviour
     }
 }
@@ -32,6 +45,8 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
         case resumed
         /// The playlist was already playing: nothing changed (a tag put back, a second tap).
         case continued
+        /// Tapped again with `tag_again` `next`: the next track plays.
+        case skipped
         /// The tag is linked to no playlist.
         case unknown
         /// The linked playlist has no tracks yet.
@@ -96,6 +111,20 @@ public struct PlaceTag: PlayerCommand {
         }
         let summary = detail.summary
         guard !detail.tracks.isEmpty else { return TagOutcome(tagID: tag, present: true, action: .empty, playlist: summary) }
+        if context.player.playlist?.id == summary.id, context.player.current != nil, context.player.status != .stopped {
+            switch behaviour.again {
+            case .restart:
+                _ = try PlayPlaylist(playlistID: summary.id).run(in: &context)
+                return TagOutcome(tagID: tag, present: true, action: .started, playlist: summary)
+            case .next:
+                if let next = context.player.followingIndex {
+                    context.player.load(index: next, at: 0, playing: true, on: context.engine)
+                    return TagOutcome(tagID: tag, present: true, action: .skipped, playlist: summary)
+                }
+            case .continue:
+                break
+            }
+        }
         if context.player.playlist?.id == summary.id, context.player.current != nil {
             switch context.player.status {
             case .playing:

@@ -20,6 +20,7 @@ struct SettingsRoutes<Context: RequestContext> {
         var max_volume: Int?
         var startup_volume: Int?
         var tag_removal: String?
+        var tag_again: String?
         var start_over_after_hours: Int?
         var playback_requires_token: Bool?
         var sleep_timer_minutes: Int?
@@ -41,7 +42,7 @@ struct SettingsRoutes<Context: RequestContext> {
             playbackRequiresToken: input.playback_requires_token, sleepTimerMinutes: input.sleep_timer_minutes,
             quietHoursEnabled: input.quiet_hours_enabled, quietHoursStart: input.quiet_hours_start, quietHoursEnd: input.quiet_hours_end,
             quietHoursMaxVolume: input.quiet_hours_max_volume,
-            feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume
+            feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume, tagAgain: input.tag_again
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }
