@@ -416,7 +416,7 @@ def test_player_settings_and_tag_routes(daemon):
 
         # Lowering max_volume turns the box down at once; clients see it in state:player.
         saved = requests.put(f"{url}/api/settings", json={"max_volume": 40}, timeout=5).json()
-        assert saved["data"] == {"max_volume": 40, "startup_volume": 50, "tag_removal": "pause", "tag_again": "continue", "start_over_after_hours": 24,
+        assert saved["data"] == {"max_volume": 40, "min_volume": 0, "startup_volume": 50, "startup_volume_after_idle_minutes": 0, "tag_removal": "pause", "tag_again": "continue", "start_over_after_hours": 24,
                                  "playback_requires_token": False, "sleep_timer_minutes": 30, "quiet_hours_enabled": False,
                                  "quiet_hours_start": "19:30", "quiet_hours_end": "07:00", "quiet_hours_max_volume": 30,
                                  "feedback_sounds": True, "feedback_volume": 30}

@@ -605,7 +605,8 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.open(daemon.url, parent=True)
     page.go("#/settings")
     page.until(lambda d: page.css("#settings-form [name=max_volume]").get_attribute("value") == "100")
-    page.js("const f = document.getElementById('settings-form'); f.elements.max_volume.value = 80; f.elements.startup_volume.value = 30;")
+    page.js("const f = document.getElementById('settings-form'); f.elements.max_volume.value = 80; f.elements.startup_volume.value = 30;"
+            " f.elements.min_volume.value = 15; f.elements.startup_volume_after_idle_minutes.value = 90;")
     page.css("#settings-form [name=tag_removal] option[value=keep_playing]").click()
     page.css("#settings-form [name=tag_again] option[value=next]").click()
     page.css("#settings-form [name=quiet_hours_enabled]").click()
@@ -619,6 +620,7 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.until(lambda d: api(daemon, "GET", "settings")["max_volume"] == 80)
     settings = api(daemon, "GET", "settings")
     assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing" and settings["tag_again"] == "next"
+    assert settings["min_volume"] == 15 and settings["startup_volume_after_idle_minutes"] == 90
     assert settings["quiet_hours_enabled"] is True and settings["quiet_hours_start"] == quiet_start
     assert settings["quiet_hours_end"] == quiet_end and settings["quiet_hours_max_volume"] == 10 and settings["sleep_timer_minutes"] == 45
     assert player(daemon)["quiet_hours_active"] is False
@@ -638,7 +640,8 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.shot("settings")
     page.resize(LAPTOP)
     page.shot("settings")
-    api(daemon, "PATCH", "settings", json={"max_volume": 100, "startup_volume": 50, "tag_removal": "pause", "tag_again": "continue",
+    api(daemon, "PATCH", "settings", json={"max_volume": 100, "min_volume": 0, "startup_volume_after_idle_minutes": 0,
+                                           "startup_volume": 50, "tag_removal": "pause", "tag_again": "continue",
                                            "quiet_hours_enabled": False, "sleep_timer_minutes": 30})
     # Without parent mode the fields are read-only.
     page.js("localStorage.setItem('musicbox.parent', '0')")

@@ -16,6 +16,10 @@ public enum BoxSettings {
     public static let maxVolume = SettingKey<Int>("max_volume", default: 100)
     /// The volume at start, so a box left loud at night starts gently in the morning.
     public static let startupVolume = SettingKey<Int>("startup_volume", default: 50)
+    /// The quietest the box plays (0–100, at most `max_volume`), so it is never turned down to nothing.
+    public static let minVolume = SettingKey<Int>("min_volume", default: 0)
+    /// Silent this many minutes, a tap starts at the start-up volume again (0: only at start-up).
+    public static let startupVolumeAfterIdleMinutes = SettingKey<Int>("startup_volume_after_idle_minutes", default: 0)
     /// What lifting the playing playlist's tag does: "pause" (putting it back continues) or "keep_playing".
     public static let tagRemoval = SettingKey<String>("tag_removal", default: TagBehaviour.Removal.pause.rawValue)
     /// What tapping the tag of the playlist already loaded does: "continue", "restart" or "next".
@@ -43,7 +47,9 @@ public enum BoxSettings {
 /// The settings as clients see them (`/api/settings`).
 public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var maxVolume: Int
+    public var minVolume: Int
     public var startupVolume: Int
+    public var startupVolumeAfterIdleMinutes: Int
     public var tagRemoval: TagBehaviour.Removal
     public var tagAgain: TagBehaviour.Again
     public var startOverAfterHours: Int
@@ -60,8 +66,10 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, tagAgain: TagBehaviour.Again = .continue,
         startOverAfterHours: Int = 24,
         playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil,
-        feedback: FeedbackSounds = FeedbackSounds()
+        feedback: FeedbackSounds = FeedbackSounds(), minVolume: Int = 0, startupVolumeAfterIdleMinutes: Int = 0
     ) {
+        self.minVolume = minVolume
+        self.startupVolumeAfterIdleMinutes = startupVolumeAfterIdleMinutes
         feedbackSounds = feedback.enabled
         feedbackVolume = feedback.volume
         let quiet = quietHours ?? QuietHours(enabled: false, start: 19 * 60 + 30, end: 7 * 60, maxVolume: 30)
@@ -81,6 +89,8 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case maxVolume = "max_volume"
         case startupVolume = "startup_volume"
+        case minVolume = "min_volume"
+        case startupVolumeAfterIdleMinutes = "startup_volume_after_idle_minutes"
         case tagRemoval = "tag_removal"
         case tagAgain = "tag_again"
         case startOverAfterHours = "start_over_after_hours"

@@ -23,6 +23,16 @@ public struct Player: Sendable, Equatable {
         get { min(parentMaxVolume, quietCap ?? 100) }
         set { parentMaxVolume = newValue }
     }
+    /// The parents' floor (`min_volume`): kids turn the box to 0 and think it is broken. The cap
+    /// wins where they meet (quiet hours at 0 mean silence).
+    public var parentMinVolume = 0
+    /// The lowest volume allowed now.
+    public var minVolume: Int { min(parentMinVolume, maxVolume) }
+    /// `volume` within the floor and the cap: the one rule every volume change goes through.
+    public func allowedVolume(_ volume: Int) -> Int { min(max(volume, minVolume), maxVolume) }
+    /// When it last stopped playing (`nil` while playing); kept by the state manager, for
+    /// ``VolumeGuard/resetAfterIdleMs``.
+    public var silentSince: EpochMillis?
     public var muted = false
     public var repeatMode = RepeatMode.none
     public var shuffle = false

@@ -131,7 +131,7 @@ public struct SetVolume: PlayerCommand {
         guard volume != nil || muted != nil else { throw BoxError.validation(field: "volume", "Give a volume, muted, or both.") }
         if let volume {
             guard (0...100).contains(volume) else { throw BoxError.validation(field: "volume", "volume must be from 0 to 100.") }
-            context.player.volume = min(volume, context.player.maxVolume)
+            context.player.volume = context.player.allowedVolume(volume)
         }
         if let muted { context.player.muted = muted }
         context.engine.setVolume(context.player.volume, muted: context.player.muted)
@@ -139,13 +139,13 @@ public struct SetVolume: PlayerCommand {
     }
 }
 
-/// Turns the volume up or down by `step` (a button or the encoder), within 0 and `max_volume`;
+/// Turns the volume up or down by `step` (a button or the encoder), within `min_volume` and `max_volume`;
 /// turning it up also unmutes.
 public struct ChangeVolume: PlayerCommand {
     public var step: Int
     public init(by step: Int) { self.step = step }
     public func run(in context: inout CommandContext) throws -> PlayerState {
-        context.player.volume = min(max(0, context.player.volume + step), context.player.maxVolume)
+        context.player.volume = context.player.allowedVolume(context.player.volume + step)
         if step > 0 { context.player.muted = false }
         context.engine.setVolume(context.player.volume, muted: context.player.muted)
         return context.playerState

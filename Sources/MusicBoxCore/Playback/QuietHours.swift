@@ -81,7 +81,7 @@ struct ApplyQuietHours: PlayerCommand {
         } else if let lowered {
             context.player.quietVolume = nil
             if context.player.volume == lowered.loweredTo {
-                context.player.volume = min(lowered.before, limit)
+                context.player.volume = context.player.allowedVolume(lowered.before)
                 context.engine.setVolume(context.player.volume, muted: context.player.muted)
             }
         }

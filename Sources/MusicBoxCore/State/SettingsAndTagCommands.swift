@@ -3,7 +3,9 @@
 /// changes take effect at the manager's next clock check (within a second).
 public struct UpdateSettings: BoxCommand {
     public var maxVolume: Int?
+    public var minVolume: Int?
     public var startupVolume: Int?
+    public var startupVolumeAfterIdleMinutes: Int?
     public var tagRemoval: String?
     public var tagAgain: String?
     public var startOverAfterHours: Int?
@@ -20,8 +22,11 @@ public struct UpdateSettings: BoxCommand {
         maxVolume: Int? = nil, startupVolume: Int? = nil, tagRemoval: String? = nil, startOverAfterHours: Int? = nil,
         playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil, quietHoursEnabled: Bool? = nil,
         quietHoursStart: String? = nil, quietHoursEnd: String? = nil, quietHoursMaxVolume: Int? = nil,
-        feedbackSounds: Bool? = nil, feedbackVolume: Int? = nil, tagAgain: String? = nil
+        feedbackSounds: Bool? = nil, feedbackVolume: Int? = nil, tagAgain: String? = nil, minVolume: Int? = nil,
+        startupVolumeAfterIdleMinutes: Int? = nil
     ) {
+        self.minVolume = minVolume
+        self.startupVolumeAfterIdleMinutes = startupVolumeAfterIdleMinutes
         self.tagAgain = tagAgain
         self.feedbackSounds = feedbackSounds
         self.feedbackVolume = feedbackVolume
@@ -37,20 +42,28 @@ public struct UpdateSettings: BoxCommand {
         self.quietHoursMaxVolume = quietHoursMaxVolume
     }
 
-    static let fieldNames = "max_volume, startup_volume, tag_removal, tag_again, start_over_after_hours, playback_requires_token, "
+    static let fieldNames = "max_volume, min_volume, startup_volume, startup_volume_after_idle_minutes, tag_removal, tag_again, start_over_after_hours, playback_requires_token, "
         + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume, feedback_sounds, feedback_volume"
 
     var isEmpty: Bool {
-        maxVolume == nil && startupVolume == nil && tagRemoval == nil && tagAgain == nil && startOverAfterHours == nil && playbackRequiresToken == nil
+        maxVolume == nil && minVolume == nil && startupVolume == nil && startupVolumeAfterIdleMinutes == nil && tagRemoval == nil && tagAgain == nil && startOverAfterHours == nil && playbackRequiresToken == nil
             && sleepTimerMinutes == nil && quietHoursEnabled == nil && quietHoursStart == nil && quietHoursEnd == nil
             && quietHoursMaxVolume == nil && feedbackSounds == nil && feedbackVolume == nil
     }
 
-    /// Every value checked before anything is written, so a refusal changes nothing.
-    func validate() throws(BoxError) {
+    /// Every value checked before anything is written, so a refusal changes nothing; `parentMax`
+    /// and `parentMin` are the caps in force, for the floor and the cap checked together.
+    func validate(parentMax: Int = 100, parentMin: Int = 0) throws(BoxError) {
         guard !isEmpty else { throw BoxError.validation(field: "body", "Give at least one of \(Self.fieldNames).") }
-        for (name, value) in [("max_volume", maxVolume), ("startup_volume", startupVolume), ("quiet_hours_max_volume", quietHoursMaxVolume), ("feedback_volume", feedbackVolume)] {
+        for (name, value) in [("max_volume", maxVolume), ("min_volume", minVolume), ("startup_volume", startupVolume), ("quiet_hours_max_volume", quietHoursMaxVolume), ("feedback_volume", feedbackVolume)] {
             if let value, !(0...100).contains(value) { throw BoxError.validation(field: name, "\(name) must be from 0 to 100.") }
+        }
+        if (minVolume ?? parentMin) > (maxVolume ?? parentMax) {
+            throw BoxError.validation(field: minVolume != nil ? "min_volume" : "max_volume", "min_volume must not be above max_volume.")
+        }
+        if let startupVolumeAfterIdleMinutes, !(0...1440).contains(startupVolumeAfterIdleMinutes) {
+            throw BoxError.validation(
+                field: "startup_volume_after_idle_minutes", "startup_volume_after_idle_minutes must be from 0 to 1440 (0: only at start-up).")
         }
         if let sleepTimerMinutes, !(1...SleepTimer.maximumMinutes).contains(sleepTimerMinutes) {
             throw BoxError.validation(field: "sleep_timer_minutes", "sleep_timer_minutes must be from 1 to \(SleepTimer.maximumMinutes).")
@@ -70,7 +83,7 @@ public struct UpdateSettings: BoxCommand {
     }
 
     public func run(in context: inout CommandContext) throws -> SettingsSnapshot {
-        try validate()
+        try validate(parentMax: context.player.parentMaxVolume, parentMin: context.player.parentMinVolume)
         let store = context.store, now = context.now
         func save<Value>(_ key: SettingKey<Value>, _ value: Value?) throws {
             if let value { try store.setSetting(key, to: value, now: now) }
@@ -81,6 +94,9 @@ public struct UpdateSettings: BoxCommand {
         try save(BoxSettings.sleepTimerMinutes, sleepTimerMinutes)
         try save(BoxSettings.playbackRequiresToken, playbackRequiresToken)
         try save(BoxSettings.startupVolume, startupVolume)
+        try save(BoxSettings.startupVolumeAfterIdleMinutes, startupVolumeAfterIdleMinutes)
+        try save(BoxSettings.minVolume, minVolume)
+        if let minVolume { context.player.parentMinVolume = minVolume }
         try save(BoxSettings.quietHoursEnabled, quietHoursEnabled)
         try save(BoxSettings.quietHoursStart, quietHoursStart)
         try save(BoxSettings.quietHoursEnd, quietHoursEnd)
@@ -90,11 +106,12 @@ public struct UpdateSettings: BoxCommand {
         if let maxVolume {
             try save(BoxSettings.maxVolume, maxVolume)
             context.player.maxVolume = maxVolume
-            let limit = context.player.maxVolume  // lower still during quiet hours
-            if context.player.volume > limit {
-                context.player.volume = limit
-                context.engine.setVolume(limit, muted: context.player.muted)
-            }
+        }
+        // A new cap or floor applies at once (the cap lower still during quiet hours).
+        let allowed = context.player.allowedVolume(context.player.volume)
+        if allowed != context.player.volume {
+            context.player.volume = allowed
+            context.engine.setVolume(allowed, muted: context.player.muted)
         }
         return try SettingsSnapshot.current(store, player: context.player)
     }
@@ -109,7 +126,8 @@ extension SettingsSnapshot {
             tagRemoval: tags.removal, tagAgain: tags.again, startOverAfterHours: Int(tags.startOverAfterMs / 3_600_000),
             playbackRequiresToken: try store.setting(BoxSettings.playbackRequiresToken),
             sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes), quietHours: QuietHours.load(store),
-            feedback: FeedbackSounds.load(store)
+            feedback: FeedbackSounds.load(store), minVolume: player.parentMinVolume,
+            startupVolumeAfterIdleMinutes: try store.setting(BoxSettings.startupVolumeAfterIdleMinutes)
         )
     }
 }

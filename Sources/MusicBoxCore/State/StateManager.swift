@@ -95,12 +95,14 @@ public actor StateManager {
         // The parents' volume settings; a damaged value falls back to the default rather than stopping the box.
         var initialPlayer = Player()
         initialPlayer.maxVolume = (try? store.setting(BoxSettings.maxVolume)) ?? BoxSettings.maxVolume.defaultValue
+        initialPlayer.parentMinVolume = (try? store.setting(BoxSettings.minVolume)) ?? 0
+        initialPlayer.silentSince = clock.millis
         let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
         quietHours = QuietHours.load(store)
         playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? false
         feedback = FeedbackGate(boxAllows: options.feedbackSounds, sounds: FeedbackSounds.load(store))
         if quietHours.isActive(at: clock.now()) { initialPlayer.quietCap = quietHours.maxVolume }
-        initialPlayer.volume = min(startup, initialPlayer.maxVolume)
+        initialPlayer.volume = initialPlayer.allowedVolume(startup)
         if initialPlayer.quietCap != nil, initialPlayer.volume < min(startup, initialPlayer.parentMaxVolume) {
             // Started in the window: the morning gets the start-up volume, not the quiet cap.
             initialPlayer.quietVolume = QuietVolume(before: min(startup, initialPlayer.parentMaxVolume), loweredTo: initialPlayer.volume)
@@ -261,6 +263,7 @@ public actor StateManager {
             if case .playlistDeleted(let id) = change { resumeDecisions[id] = nil }
         }
         followLibrary(changes, player: &newPlayer)
+        if newPlayer.status == .playing { newPlayer.silentSince = nil } else if newPlayer.silentSince == nil { newPlayer.silentSince = now }
         // Published when what clients see changed, not on internal bookkeeping (a new tag on the active playlist).
         let visibleChange = newPlayer.state(positionMs: newPlayer.positionMs) != player.state(positionMs: player.positionMs)
         keepEpisodePlace(from: previous, at: previousPositionMs, to: newPlayer, naturalEnd: command is TrackFinished)

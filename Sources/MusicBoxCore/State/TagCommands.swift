@@ -105,6 +105,14 @@ public struct PlaceTag: PlayerCommand {
     public init(tag: TagID) { self.tag = tag }
 
     public func run(in context: inout CommandContext) throws -> TagOutcome {
+        let outcome = try play(in: &context)
+        if [.started, .resumed, .skipped].contains(outcome.action) {
+            VolumeGuard.current(context.store).tapped(&context.player, now: context.now, on: context.engine)
+        }
+        return outcome
+    }
+
+    private func play(in context: inout CommandContext) throws -> TagOutcome {
         let behaviour = TagBehaviour.current(context.store)
         guard let detail = context.library.playlist(taggedWith: tag) else {
             return TagOutcome(tagID: tag, present: true, action: .unknown)

@@ -18,7 +18,9 @@ struct SettingsRoutes<Context: RequestContext> {
 
     struct UpdateBody: Decodable {
         var max_volume: Int?
+        var min_volume: Int?
         var startup_volume: Int?
+        var startup_volume_after_idle_minutes: Int?
         var tag_removal: String?
         var tag_again: String?
         var start_over_after_hours: Int?
@@ -42,7 +44,8 @@ struct SettingsRoutes<Context: RequestContext> {
             playbackRequiresToken: input.playback_requires_token, sleepTimerMinutes: input.sleep_timer_minutes,
             quietHoursEnabled: input.quiet_hours_enabled, quietHoursStart: input.quiet_hours_start, quietHoursEnd: input.quiet_hours_end,
             quietHoursMaxVolume: input.quiet_hours_max_volume,
-            feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume, tagAgain: input.tag_again
+            feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume, tagAgain: input.tag_again,
+            minVolume: input.min_volume, startupVolumeAfterIdleMinutes: input.startup_volume_after_idle_minutes
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }

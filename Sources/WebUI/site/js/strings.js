@@ -162,6 +162,8 @@ export const strings = {
   settings_volume: "Volume",
   settings_max_volume: "Maximum volume",
   settings_startup_volume: "Volume at start-up",
+  settings_min_volume: "Quietest volume (so the box is never turned down to nothing)",
+  settings_startup_after_idle: "Start a tap at the start-up volume after this many quiet minutes (0: only at start-up)",
   settings_tags: "Tags",
   settings_tag_removal: "When the tag is lifted",
   settings_tag_removal_pause: "Pause",

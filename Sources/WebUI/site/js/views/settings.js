@@ -34,7 +34,9 @@ export function settings(root, { parent }) {
     h("span", { class: "slider-row" }, h("input", { type: "range", name, min: 0, max: 100, disabled: !parent }), h("output", { name: `${name}_value` })));
   replace(form,
     h("fieldset", {}, h("legend", {}, t("settings_volume")),
-      slider("max_volume", t("settings_max_volume")), slider("startup_volume", t("settings_startup_volume"))),
+      slider("max_volume", t("settings_max_volume")), slider("min_volume", t("settings_min_volume")),
+      slider("startup_volume", t("settings_startup_volume")),
+      number("startup_volume_after_idle_minutes", t("settings_startup_after_idle"), 0, 1440)),
     h("fieldset", {}, h("legend", {}, t("settings_tags")),
       h("label", { class: "field" }, t("settings_tag_removal"),
         h("select", { name: "tag_removal", disabled: !parent },
@@ -69,6 +71,8 @@ export function settings(root, { parent }) {
     const values = {
       max_volume: Number(form.elements.max_volume.value),
       startup_volume: Number(form.elements.startup_volume.value),
+      min_volume: Number(form.elements.min_volume.value),
+      startup_volume_after_idle_minutes: Number(form.elements.startup_volume_after_idle_minutes.value),
       tag_removal: form.elements.tag_removal.value,
       tag_again: form.elements.tag_again.value,
       start_over_after_hours: Number(form.elements.start_over_after_hours.value),
