@@ -43,6 +43,10 @@ final class ControlService: Service {
     }
 
     private func perform(_ action: ControlAction) async throws(BoxError) {
+        guard await state.buttonAllowed(action) else {
+            logger.info("button \(action.rawValue) held by the toddler lock")
+            return
+        }
         switch action {
         case .playPause: _ = try await state.perform(TogglePlayback())
         case .next: _ = try await state.perform(NextTrack())
@@ -58,6 +62,10 @@ final class ControlService: Service {
                 logger.error("\(error.message)")
                 await state.playFeedback(.error)
             }
+        case .toddlerLock:
+            let locked = try await state.perform(SetToddlerLock()).value.toddlerLock
+            logger.notice("toddler lock \(locked ? "on" : "off") by the buttons")
+            await state.playFeedback(locked ? .tagLinked : .ready, evenIfJustPlayed: true)
         case .none: break
         }
     }

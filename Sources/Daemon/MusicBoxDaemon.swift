@@ -117,6 +117,7 @@ public final class MusicBoxDaemon: Sendable {
             requestFile: PowerOff.requestFile(configured: config.power.requestFile, environment: ProcessInfo.processInfo.environment),
             state: state, logger: logger.with(label: "musicboxd.power")
         )
+        state.setPowerOff { try await power.request(by: "a command tag") }
         let gateway = RealtimeGateway(
             io: io, state: state, operations: operations, health: health,
             healthInterval: .milliseconds(config.realtime.healthIntervalMs), parental: parental, logger: realtimeLogger

@@ -75,6 +75,10 @@ public final class GRDBLibraryStore: LibraryStore {
         try database.pool.read { db in try FeedRepository.progress(db, playlist: playlist) }
     }
 
+    public func commandTags() throws -> [CommandTag] {
+        try database.pool.read { db in try CommandTagRepository.all(db) }
+    }
+
     public func latestResumePoint() throws -> ResumePoint? {
         try database.pool.read { db in try ResumeRepository.latest(db) }
     }

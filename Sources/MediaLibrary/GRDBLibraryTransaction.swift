@@ -16,6 +16,20 @@ struct GRDBLibraryTransaction: LibraryTransaction {
         try SettingsRepository.value(db, key)
     }
 
+    func commandTags() throws -> [CommandTag] {
+        try CommandTagRepository.all(db)
+    }
+
+    func linkCommandTag(_ tag: TagID, to command: TagCommand, force: Bool, now: EpochMillis) throws -> PlaylistSummary? {
+        try CommandTagRepository.link(db, tag: tag, to: command, force: force, now: now).flatMap { try PlaylistRepository.summary(db, id: $0) }
+    }
+
+    func unlinkCommandTag(_ tag: TagID) throws {
+        guard try CommandTagRepository.unlink(db, tag: tag) else {
+            throw BoxError(.notFound, "Tag \(tag) is not a command tag.", details: ["tag_id": tag.hex])
+        }
+    }
+
     func latestResumePoint() throws -> ResumePoint? {
         try ResumeRepository.latest(db)
     }

@@ -28,6 +28,7 @@ public enum APIRouter {
         SharedCommandRoutes(dependencies: dependencies).register(on: routes)
         SettingsRoutes(dependencies: dependencies).register(on: routes)
         MQTTSettingsRoutes(dependencies: dependencies).register(on: routes)
+        CommandTagRoutes(dependencies: dependencies).register(on: routes)
         NFCRoutes(dependencies: dependencies).register(on: routes)
         ControlRoutes(dependencies: dependencies).register(on: routes)
         UploadRoutes(dependencies: dependencies).register(on: routes)

@@ -52,7 +52,7 @@ struct MigrationTests {
         #expect(try old.appliedMigrations() == Array(Schema.versions.dropLast()))
         let playlist = PlaylistID(), track = TrackID()
         try old.pool.write { db in
-            #expect(try !db.tableExists("feeds"))
+            #expect(try !db.tableExists("tag_commands"))
             try db.execute(
                 sql: "INSERT INTO playlists (id, title, description, position, created_at, updated_at) VALUES (?, 'Bedtime', 'soft', 0, 10, 10)",
                 arguments: [playlist.description]
@@ -92,6 +92,11 @@ struct MigrationTests {
             // And the playlist can follow a podcast.
             try FeedRepository.follow(db, playlist: playlist, url: "http://feeds.example/a.xml", keep: 2, now: 22)
             #expect(try FeedRepository.feed(db, playlist: playlist)?.keep == 2)
+            // The old tag becomes a command tag only by force, and leaves its playlist then.
+            #expect(throws: BoxError.self) { try CommandTagRepository.link(db, tag: TagID("04a1b2c3")!, to: TagCommand(action: .stop), force: false, now: 23) }
+            #expect(try CommandTagRepository.link(db, tag: TagID("04a1b2c3")!, to: TagCommand(action: .stop), force: true, now: 23) == playlist)
+            #expect(try CommandTagRepository.all(db).map(\.command) == [TagCommand(action: .stop)])
+            #expect(try PlaylistRepository.summary(db, id: playlist)?.nfcTagID == nil)
         }
         #expect(try upgraded.integrityCheck() == ["ok"])
     }

@@ -115,6 +115,7 @@ public final class LibGPIODInput: ControlInput {
         var buttons = layout.buttons.map {
             ButtonDecoder(action: $0.action, longAction: $0.longAction, repeats: $0.repeats, timing: layout.timing)
         }
+        var chord = ButtonChord()
         var encoder = layout.encoder.map {
             RotaryDecoder(
                 transitionsPerStep: $0.transitionsPerStep,
@@ -133,7 +134,7 @@ public final class LibGPIODInput: ControlInput {
         descriptors.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
         var buffer = [musicbox_gpio_edge](repeating: musicbox_gpio_edge(), count: 256)
         while !stopping.load(ordering: .sequentiallyConsistent) {
-            let deadline = buttons.compactMap(\.nextDeadline).min()
+            let deadline = (buttons.compactMap(\.nextDeadline) + [chord.nextDeadline].compactMap { $0 }).min()
             let timeout = deadline.map { max(0, Int32(($0 - .now) / .milliseconds(1)) + 1) } ?? -1
             let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
             if ready < 0, errno != EINTR { return fail("waiting for GPIO events failed (\(String(cString: strerror(errno))))") }
@@ -164,6 +165,7 @@ public final class LibGPIODInput: ControlInput {
             }
             let now = ContinuousClock.now
             for index in buttons.indices { actions += buttons[index].tick(at: now) }
+            actions += chord.update(pressed: buttons.map(\.pressed), at: now)
             deliver(actions)
         }
     }

@@ -6,7 +6,7 @@ import GRDB
 /// Each migration runs in its own transaction, with foreign keys checked at its end.
 public enum Schema {
     /// Migration identifiers in order. The last one is the current schema version.
-    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork", "v4_streams", "v5_feeds"]
+    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork", "v4_streams", "v5_feeds", "v6_command_tags"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -112,6 +112,17 @@ public enum Schema {
                 t.column("finished", .boolean).notNull().defaults(to: false)
                 t.column("progress_at", .integer)
                 t.primaryKey(["playlist_id", "guid"])
+            }
+        }
+        // v6: tags that do something instead of playing a playlist (a tag is one or the other:
+        // the repositories move it between the two tables, never keep it in both).
+        migrator.registerMigration("v6_command_tags") { db in
+            try db.create(table: "tag_commands") { t in
+                t.primaryKey("tag_id", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("minutes", .integer)
+                t.column("volume", .integer)
+                t.column("created_at", .integer).notNull()
             }
         }
         return migrator

@@ -10,6 +10,15 @@ public enum TagRepository {
         _ db: Database, tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis
     ) throws -> PlaylistID? {
         guard try PlaylistRepository.exists(db, id: playlist) else { throw BoxError.playlistNotFound(playlist) }
+        if let command = try CommandTagRepository.command(db, for: tag) {
+            guard force else {
+                throw BoxError(
+                    .conflict, "Tag \(tag) is a command tag (\(command.action.rawValue)).",
+                    details: ["tag_id": tag.hex, "conflict_command": command.action.rawValue]
+                )
+            }
+            try CommandTagRepository.unlink(db, tag: tag)
+        }
         let previous = try TagRepository.playlist(db, for: tag)
         if let previous, previous != playlist, !force {
             throw BoxError(

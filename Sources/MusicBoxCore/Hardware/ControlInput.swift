@@ -10,6 +10,9 @@ public enum ControlAction: String, Sendable, Equatable, Codable, CaseIterable {
     /// Switch the box off (saved, a goodbye sound, then the system powers down). Only as a long
     /// press, held for the longer shutdown hold, so a child leaning on a button does not.
     case shutdown
+    /// The toddler lock on or off (two buttons held together, or a button's long press the
+    /// parents mapped to it); never held by the lock itself.
+    case toddlerLock = "toddler_lock"
     case none
 }
 

@@ -86,6 +86,8 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var sleepTimerMode: String
     /// Quiet hours are on now (`max_volume` is their cap; a cap of 0 means no playback).
     public var quietHoursActive: Bool
+    /// The box's buttons are locked (the toddler lock).
+    public var toddlerLock: Bool
     /// What a live stream says it plays now (its `StreamTitle`), shown above the station's name.
     public var streamTitle: String?
     /// A live stream that plays: `live`, or `reconnecting` after a drop (`nil`: no stream playing).
@@ -96,11 +98,12 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         activeTrack: ActiveTrack? = nil, trackIndex: Int = 0, trackCount: Int = 0, positionMs: Int64 = 0,
         volume: Int = 50, maxVolume: Int = 100, muted: Bool = false, repeatMode: RepeatMode = .none,
         shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil,
-        sleepTimerMode: String = "off", quietHoursActive: Bool = false, streamTitle: String? = nil, streamStatus: String? = nil
+        sleepTimerMode: String = "off", quietHoursActive: Bool = false, toddlerLock: Bool = false, streamTitle: String? = nil, streamStatus: String? = nil
     ) {
         self.streamTitle = streamTitle
         self.streamStatus = streamStatus
         self.quietHoursActive = quietHoursActive
+        self.toddlerLock = toddlerLock
         self.sleepTimerMode = sleepTimerMode
         self.status = status
         self.activePlaylistID = activePlaylistID
@@ -145,6 +148,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         case sleepTimerEndsAt = "sleep_timer_ends_at"
         case sleepTimerMode = "sleep_timer_mode"
         case quietHoursActive = "quiet_hours_active"
+        case toddlerLock = "toddler_lock"
         case source
         case streamTitle = "stream_title"
         case streamStatus = "stream_status"
@@ -173,6 +177,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         try container.encode(sleepTimerEndsAt, forKey: .sleepTimerEndsAt)
         try container.encode(sleepTimerMode, forKey: .sleepTimerMode)
         try container.encode(quietHoursActive, forKey: .quietHoursActive)
+        try container.encode(toddlerLock, forKey: .toddlerLock)
         try container.encode(source, forKey: .source)
         try container.encode(streamTitle, forKey: .streamTitle)
         try container.encode(streamStatus, forKey: .streamStatus)

@@ -39,6 +39,9 @@ public enum BoxSettings {
     /// Short sounds for ready, tag linked, unknown tag and errors (see ``FeedbackCue``), and how loud (0–100).
     public static let feedbackSounds = SettingKey<Bool>("feedback_sounds", default: true)
     public static let feedbackVolume = SettingKey<Int>("feedback_volume", default: 30)
+    /// The toddler lock (see ``ToddlerLock``): on or off, and which buttons it holds.
+    public static let toddlerLock = SettingKey<Bool>("toddler_lock", default: false)
+    public static let toddlerLockMode = SettingKey<String>("toddler_lock_mode", default: ToddlerLock.Mode.all.rawValue)
     /// The smart home's broker as the parents chose it, over the config file (see ``MQTTPreferences``).
     /// Not part of ``SettingsSnapshot``: it holds the broker password, and only parents read it.
     public static let mqtt = SettingKey<MQTTPreferences>("mqtt", default: MQTTPreferences())
@@ -50,6 +53,7 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var minVolume: Int
     public var startupVolume: Int
     public var startupVolumeAfterIdleMinutes: Int
+    public var toddlerLockMode: ToddlerLock.Mode
     public var tagRemoval: TagBehaviour.Removal
     public var tagAgain: TagBehaviour.Again
     public var startOverAfterHours: Int
@@ -66,8 +70,10 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         maxVolume: Int, startupVolume: Int, tagRemoval: TagBehaviour.Removal = .pause, tagAgain: TagBehaviour.Again = .continue,
         startOverAfterHours: Int = 24,
         playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil,
-        feedback: FeedbackSounds = FeedbackSounds(), minVolume: Int = 0, startupVolumeAfterIdleMinutes: Int = 0
+        feedback: FeedbackSounds = FeedbackSounds(), minVolume: Int = 0, startupVolumeAfterIdleMinutes: Int = 0,
+        toddlerLockMode: ToddlerLock.Mode = .all
     ) {
+        self.toddlerLockMode = toddlerLockMode
         self.minVolume = minVolume
         self.startupVolumeAfterIdleMinutes = startupVolumeAfterIdleMinutes
         feedbackSounds = feedback.enabled
@@ -102,5 +108,6 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case quietHoursMaxVolume = "quiet_hours_max_volume"
         case feedbackSounds = "feedback_sounds"
         case feedbackVolume = "feedback_volume"
+        case toddlerLockMode = "toddler_lock_mode"
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Tags tapped and lifted, and the linking sessions of CONTRACT §5: the state manager's side of
 /// the reader. Their rules are commands (``PlaceTag``, ``RemoveTag``, ``LinkTag``); this is what
@@ -14,6 +15,16 @@ extension StateManager {
         if case .placed(let tag) = event, let session = association, !session.state.isOver {
             let outcome = associate(tag, in: session)
             playFeedback(association?.state == .success ? .tagLinked : .error)
+            publishTag(outcome)
+            return outcome
+        }
+        if case .placed(let tag) = event, let command = commandTags[tag] {
+            let outcome = run(command, of: tag)
+            publishTag(outcome)
+            return outcome
+        }
+        if case .removed(let tag) = event, commandTags[tag] != nil {
+            let outcome = TagOutcome(tagID: tag, present: false, action: .none)
             publishTag(outcome)
             return outcome
         }
@@ -40,6 +51,36 @@ extension StateManager {
         default: break
         }
         publishTag(outcome)
+        return outcome
+    }
+
+    /// A command tag was placed: its command, through the manager like any other; a short
+    /// positive sound says it was done (the goodbye sound for switching off), the error sound
+    /// that it could not be.
+    func run(_ command: TagCommand, of tag: TagID) -> TagOutcome {
+        var outcome = TagOutcome(tagID: tag, present: true, action: .command)
+        outcome.command = command.action.rawValue
+        do throws(BoxError) {
+            switch command.action {
+            case .sleep: _ = try perform(SetSleepTimer(mode: "minutes", minutes: command.minutes))
+            case .sleepEndOfTrack: _ = try perform(SetSleepTimer(mode: "end_of_track"))
+            case .volumeCap: _ = try perform(UpdateSettings(maxVolume: command.volume))
+            case .stop: _ = try perform(Stop())
+            case .toddlerLock: _ = try perform(SetToddlerLock())
+            case .shutdown:
+                guard let powerOff = powerOff.withLock({ $0 }) else { throw BoxError(.unavailable, "Switching off is not set up on this box.") }
+                Task { try? await powerOff() }
+                logger.notice("command tag \(tag): switching off")
+                return outcome
+            }
+            // Every tap is meant: each is answered, however close after another.
+            playFeedback(.tagLinked, evenIfJustPlayed: true)
+            logger.info("command tag \(tag): \(command.action.rawValue)")
+        } catch {
+            logger.notice("command tag \(tag) (\(command.action.rawValue)) refused: \(error.message)")
+            playFeedback(.error, evenIfJustPlayed: true)
+            outcome.action = .none
+        }
         return outcome
     }
 

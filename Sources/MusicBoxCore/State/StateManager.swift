@@ -52,6 +52,12 @@ public actor StateManager {
     public private(set) var playbackRequiresToken: Bool
     /// Which feedback sounds play, and how loud (the parents' settings kept here, so deciding reads no disk).
     var feedback: FeedbackGate
+    /// Which buttons the toddler lock holds (the parents' setting, kept here like the others).
+    var toddlerLockMode = ToddlerLock.Mode.all
+    /// The command tags by tag, read at start and after each change of them.
+    var commandTags: [TagID: TagCommand] = [:]
+    /// Switches the box off when a command tag asks (set by the daemon; `nil`: not set up).
+    let powerOff = Mutex<(@Sendable () async throws -> Void)?>(nil)
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -96,6 +102,7 @@ public actor StateManager {
         var initialPlayer = Player()
         initialPlayer.maxVolume = (try? store.setting(BoxSettings.maxVolume)) ?? BoxSettings.maxVolume.defaultValue
         initialPlayer.parentMinVolume = (try? store.setting(BoxSettings.minVolume)) ?? 0
+        initialPlayer.toddlerLocked = (try? store.setting(BoxSettings.toddlerLock)) ?? false
         initialPlayer.silentSince = clock.millis
         let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
         quietHours = QuietHours.load(store)
@@ -109,6 +116,8 @@ public actor StateManager {
         }
         player = initialPlayer
         engine.setVolume(initialPlayer.volume, muted: initialPlayer.muted)
+        toddlerLockMode = Self.lockMode(store)
+        commandTags = Self.commandTags(store, logger: logger)
         ticker.start()
         // Reports are handled one at a time, in the order the engine sent them.
         let (reports, reporter) = AsyncStream.makeStream(of: PlaybackReport.self)
@@ -171,6 +180,36 @@ public actor StateManager {
         } catch {
             logger.error("reading settings failed: \(error)")
             throw BoxError(.storageError, "The box could not read its settings.")
+        }
+    }
+
+    /// Whether a button's action goes through the toddler lock now.
+    public func buttonAllowed(_ action: ControlAction) -> Bool {
+        ToddlerLock.allows(action, locked: player.toddlerLocked, mode: toddlerLockMode)
+    }
+
+    /// What switches the box off when a command tag asks (the daemon's power-off path).
+    public nonisolated func setPowerOff(_ handler: @escaping @Sendable () async throws -> Void) { powerOff.withLock { $0 = handler } }
+
+    /// The command tags, oldest first.
+    public func listCommandTags() throws(BoxError) -> [CommandTag] {
+        do {
+            return try store.commandTags()
+        } catch {
+            throw BoxError(.storageError, "The box could not read its command tags.")
+        }
+    }
+
+    static func lockMode(_ store: any LibraryStore) -> ToddlerLock.Mode {
+        (try? store.setting(BoxSettings.toddlerLockMode)).flatMap(ToddlerLock.Mode.init) ?? .all
+    }
+
+    static func commandTags(_ store: any LibraryStore, logger: Logger) -> [TagID: TagCommand] {
+        do {
+            return Dictionary(try store.commandTags().map { ($0.tagID, $0.command) }, uniquingKeysWith: { $1 })
+        } catch {
+            logger.error("reading the command tags failed: \(error)")
+            return [:]
         }
     }
 
@@ -274,7 +313,11 @@ public actor StateManager {
         ticker.update(player, serverSeq: serverSeq)
         engine.prepareNext(player.status == .stopped ? nil : player.upcoming.map(PlaybackItem.init))
         watchSleepTimer()
+        if command is LinkCommandTag || command is UnlinkCommandTag || command is LinkTag {
+            commandTags = Self.commandTags(store, logger: logger)
+        }
         if command is UpdateSettings {
+            toddlerLockMode = Self.lockMode(store)
             quietHours = QuietHours.load(store)
             playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? playbackRequiresToken
             feedback.sounds = FeedbackSounds.load(store)

@@ -57,6 +57,8 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
         case none
         /// A linking session was open: the tag was linked (or found to play another playlist), not played.
         case linking
+        /// A command tag: its command (`command`) was done.
+        case command
     }
 
     public var tagID: TagID
@@ -64,6 +66,8 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
     public var action: Action
     public var playlistID: PlaylistID?
     public var playlistTitle: String?
+    /// A command tag's action (``TagCommand/Action``), when `action` is `command`.
+    public var command: String?
 
     public init(tagID: TagID, present: Bool, action: Action, playlist: PlaylistSummary? = nil) {
         self.tagID = tagID
@@ -74,7 +78,7 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case present, action
+        case present, action, command
         case tagID = "tag_id"
         case playlistID = "playlist_id"
         case playlistTitle = "playlist_title"
@@ -87,6 +91,7 @@ public struct TagOutcome: Sendable, Equatable, Encodable {
         try container.encode(action, forKey: .action)
         try container.encode(playlistID, forKey: .playlistID)
         try container.encode(playlistTitle, forKey: .playlistTitle)
+        try container.encodeIfPresent(command, forKey: .command)
     }
 }
 

@@ -38,6 +38,8 @@ public protocol LibraryReading {
     func resumePoint(for playlist: PlaylistID) throws -> ResumePoint?
     /// The resume point saved last: the playlist left most recently, unfinished.
     func latestResumePoint() throws -> ResumePoint?
+    /// Every tag linked to a command, oldest first.
+    func commandTags() throws -> [CommandTag]
     /// The place of each downloaded episode of the podcast a playlist follows, by track (`nil`:
     /// the playlist follows no podcast).
     func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]?
@@ -77,6 +79,11 @@ public protocol LibraryTransaction: LibraryReading {
     func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary]
     /// Removes a tag's link; returns the summary of the playlist it left (`not_found` when unlinked).
     func unlinkTag(_ tag: TagID, now: EpochMillis) throws -> PlaylistSummary
+    /// Links a tag to a command; a tag that plays a playlist moves only with `force`. Returns the
+    /// summary of the playlist that lost it, if one did.
+    func linkCommandTag(_ tag: TagID, to command: TagCommand, force: Bool, now: EpochMillis) throws -> PlaylistSummary?
+    /// Removes a tag's command (`not_found` when it has none).
+    func unlinkCommandTag(_ tag: TagID) throws
     func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary
     /// Changes the given fields; `nil` leaves a field as it is. Throws `not_found`.
     func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary

@@ -6,6 +6,7 @@ struct ReadOnlyLibrary: LibraryTransaction {
     func setting<Value>(_ key: SettingKey<Value>) throws -> Value { try store.setting(key) }
     func resumePoint(for playlist: PlaylistID) throws -> ResumePoint? { try store.resumePoint(for: playlist) }
     func latestResumePoint() throws -> ResumePoint? { try store.latestResumePoint() }
+    func commandTags() throws -> [CommandTag] { try store.commandTags() }
     func episodeProgress(in playlist: PlaylistID) throws -> [TrackID: EpisodeProgress]? { try store.episodeProgress(in: playlist) }
 
     private func refused(_ what: String) -> BoxError {
@@ -25,6 +26,8 @@ struct ReadOnlyLibrary: LibraryTransaction {
     func updateTrack(_ track: TrackID, title: String?, artist: String?, album: String?, now: EpochMillis) throws -> PlaylistDetail { throw refused("updateTrack") }
     func linkTag(_ tag: TagID, to playlist: PlaylistID, force: Bool, now: EpochMillis) throws -> [PlaylistSummary] { throw refused("linkTag") }
     func unlinkTag(_ tag: TagID, now: EpochMillis) throws -> PlaylistSummary { throw refused("unlinkTag") }
+    func linkCommandTag(_ tag: TagID, to command: TagCommand, force: Bool, now: EpochMillis) throws -> PlaylistSummary? { throw refused("linkCommandTag") }
+    func unlinkCommandTag(_ tag: TagID) throws { throw refused("unlinkCommandTag") }
     func createPlaylist(title: String, description: String, now: EpochMillis) throws -> PlaylistSummary { throw refused("createPlaylist") }
     func updatePlaylist(_ id: PlaylistID, title: String?, description: String?, now: EpochMillis) throws -> PlaylistSummary { throw refused("updatePlaylist") }
     func deletePlaylist(_ id: PlaylistID) throws { throw refused("deletePlaylist") }

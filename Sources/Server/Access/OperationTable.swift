@@ -88,6 +88,11 @@ extension APIOperation {
     static let startLinking = APIOperation("nfc.session.start", .parent, .post, "api/nfc/scan", event: "start_nfc_link")
     static let stopLinking = APIOperation("nfc.session.stop", .parent, .delete, "api/nfc/session/:assoc_id", event: "stop_nfc_link")
     static let overrideTag = APIOperation("nfc.override", .parent, event: "override_nfc_tag")
+    /// Command tags and the toddler lock: parents only (a child must not unlock from a phone).
+    static let listCommandTags = APIOperation("nfc.commands.list", .parent, .get, "api/nfc/commands")
+    static let linkCommandTag = APIOperation("nfc.commands.link", .parent, .post, "api/nfc/commands")
+    static let unlinkCommandTag = APIOperation("nfc.commands.unlink", .parent, .delete, "api/nfc/commands/:tag_id")
+    static let toddlerLock = APIOperation("player.toddler_lock", .parent, .post, "api/player/toddler_lock")
 
     // MARK: Buttons
     static let buttonMap = APIOperation("controls.map", .open, .get, "api/controls")
@@ -123,6 +128,7 @@ public enum OperationTable {
         .volumeStep, .stopAfterTrack, .playTag,
         .getSettings, .replaceSettings, .updateSettings, .getMQTTSettings, .updateMQTTSettings,
         .linkTag, .unlinkTag, .readerStatus, .startLinking, .stopLinking, .overrideTag,
+        .listCommandTags, .linkCommandTag, .unlinkCommandTag, .toddlerLock,
         .buttonMap,
         .joinPlaylists, .joinNFC, .joinPlaylist, .leavePlaylists, .leaveNFC, .leavePlaylist, .syncRequest, .currentState,
         .clientPing, .healthCheck,

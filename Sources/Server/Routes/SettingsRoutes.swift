@@ -23,6 +23,7 @@ struct SettingsRoutes<Context: RequestContext> {
         var startup_volume_after_idle_minutes: Int?
         var tag_removal: String?
         var tag_again: String?
+        var toddler_lock_mode: String?
         var start_over_after_hours: Int?
         var playback_requires_token: Bool?
         var sleep_timer_minutes: Int?
@@ -45,7 +46,8 @@ struct SettingsRoutes<Context: RequestContext> {
             quietHoursEnabled: input.quiet_hours_enabled, quietHoursStart: input.quiet_hours_start, quietHoursEnd: input.quiet_hours_end,
             quietHoursMaxVolume: input.quiet_hours_max_volume,
             feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume, tagAgain: input.tag_again,
-            minVolume: input.min_volume, startupVolumeAfterIdleMinutes: input.startup_volume_after_idle_minutes
+            minVolume: input.min_volume, startupVolumeAfterIdleMinutes: input.startup_volume_after_idle_minutes,
+            toddlerLockMode: input.toddler_lock_mode
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }
