@@ -226,3 +226,77 @@ def test_sample_pin_maps_are_valid_configurations(sample):
                              capture_output=True, text=True, env=env)
     assert checked.returncode == 0, checked.stderr
     assert "controls.play_pause_pin" in checked.stdout or "controls.encoder_a_pin" in checked.stdout
+
+
+def test_command_tags_on_the_real_reader_and_the_toddler_lock_on_the_real_buttons(fake_gpiod, paced_audio):
+    """One daemon with libgpiod (the fake) and libnfc (the emulated PN532): a parent links command
+    tags over HTTP; tapping the lock tag locks the buttons (presses change nothing), holding two
+    buttons together for 3 s unlocks them; the sleep tag sets the timer; the stop tag stops."""
+    from pn532_emulator import PN532Emulator
+    work = tempfile.mkdtemp(prefix="musicboxd-command-tags-")
+    reader = PN532Emulator(os.path.join(work, "pn532"))
+    board = Board(work)
+    audio = {"MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env}  # real time: a song lasts as long as it is
+    daemon = start(fake_gpiod, board, {**audio, "MUSICBOXD_NFC_DEVICE": f"pn532_uart:{reader.path}", "LIBNFC_AUTO_SCAN": "false",
+                                       "MUSICBOXD_NFC_REMOVAL_GRACE_MS": "300"})
+    lock_tag, sleep_tag, stop_tag = "04c0ffee000001", "04c0ffee000002", "04c0ffee000003"
+    status = lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+    try:
+        songs = [tone(os.path.join(work, f"{n}.flac"), f, 60) for n, f in (("a", 440), ("b", 660))]
+        playlist = daemon.seed_playlist("Songs", [60_000, 60_000], files=songs)  # starts the daemon again: its port changes
+        url = daemon.url
+        assert wait_for(lambda: gpio(daemon)["components"]["gpio"] == "available" and gpio(daemon)["components"]["nfc"] == "available",
+                        timeout=10), gpio(daemon)
+        for tag, command in ((lock_tag, {"action": "toddler_lock"}), (sleep_tag, {"action": "sleep", "minutes": 20}),
+                             (stop_tag, {"action": "stop"})):
+            reply = requests.post(f"{url}/api/nfc/commands", json={"tag_id": tag, **command}, timeout=5)
+            assert reply.status_code == 200, reply.text
+        bad = requests.post(f"{url}/api/nfc/commands", json={"tag_id": stop_tag, "action": "sleep"}, timeout=5)
+        assert bad.status_code == 400 and bad.json()["details"]["field"] == "minutes"
+        listed = requests.get(f"{url}/api/nfc/commands", timeout=5).json()["data"]["commands"]
+        assert [(c["tag_id"], c["action"], c["minutes"]) for c in listed] == [
+            (lock_tag, "toddler_lock", None), (sleep_tag, "sleep", 20), (stop_tag, "stop", None)]
+        requests.post(f"{url}/api/player/play", json={"playlist_id": playlist}, timeout=5).raise_for_status()
+        assert wait_for(lambda: status()["state"] == "playing")
+
+        # The lock tag: buttons locked; a press of next changes nothing.
+        reader.place(lock_tag)
+        assert wait_for(lambda: status()["toddler_lock"] is True, timeout=10), status()
+        reader.remove()
+        board.press(NEXT)
+        time.sleep(0.5)
+        assert status()["track_index"] == 0 and status()["state"] == "playing"
+        board.press(PLAY)
+        time.sleep(0.5)
+        assert status()["state"] == "playing"
+        # Two buttons held together for 3 s: unlocked; next works again.
+        board.edge(PLAY, False)
+        board.edge(NEXT, False)
+        time.sleep(3.4)
+        board.edge(PLAY, True)
+        board.edge(NEXT, True)
+        assert wait_for(lambda: status()["toddler_lock"] is False, timeout=5), status()
+        board.press(NEXT)
+        assert wait_for(lambda: status()["track_index"] == 1, timeout=5), status()
+
+        # The sleep tag sets the timer; the stop tag stops; neither plays a playlist.
+        reader.place(sleep_tag)
+        assert wait_for(lambda: status()["sleep_timer_mode"] == "minutes", timeout=10), status()
+        ends = status()["sleep_timer_ends_at"] / 1000 - time.time()
+        assert 19 * 60 < ends <= 20 * 60, ends
+        reader.remove()
+        reader.place(stop_tag)
+        assert wait_for(lambda: status()["state"] == "stopped", timeout=10), status()
+        reader.remove()
+
+        # Locked from the web UI's route: the same lock.
+        requests.post(f"{url}/api/player/toddler_lock", json={"locked": True}, timeout=5).raise_for_status()
+        board.press(PLAY)
+        time.sleep(0.5)
+        assert status()["state"] == "stopped"
+        requests.post(f"{url}/api/player/toddler_lock", json={"locked": False}, timeout=5).raise_for_status()
+        board.press(PLAY)
+        assert wait_for(lambda: status()["state"] == "playing", timeout=5), status()
+    finally:
+        daemon.stop()
+        reader.close()
