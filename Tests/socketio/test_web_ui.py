@@ -579,6 +579,44 @@ def test_an_unknown_tag_tapped_on_the_box_offers_to_link_it(daemon, library, bro
     page.until(lambda d: api(daemon, "GET", f"playlists/{library['songs']}")["nfc_tag_id"] == "deadbeef")
 
 
+def test_a_parent_makes_a_command_tag_and_locks_the_buttons_from_the_page(daemon, library, browser):
+    """An unknown tag tapped on the box becomes a command tag from the prompt (the toddler lock);
+    tapping it locks the buttons, which the page says; Settings lists it and removes it; the
+    lock chip unlocks. Not in parent mode, there is no lock chip."""
+    page = browser()
+    page.open(daemon.url, parent=True)
+    api(daemon, "POST", "dev/nfc/place", json={"tag_id": "c0ffee01"})
+    page.until(lambda d: page.css("#tag-prompt").is_displayed())
+    api(daemon, "POST", "dev/nfc/remove")
+    page.css("#make-command-tag").click()
+    page.until(lambda d: page.all("#dialog[open] select[name=action]"))
+    page.js("document.querySelector('#dialog[open] select[name=action]').value = 'toddler_lock'")
+    page.css("#dialog[open] button.primary").click()
+    page.until(lambda d: [c["action"] for c in api(daemon, "GET", "nfc/commands")["commands"]] == ["toddler_lock"])
+    api(daemon, "POST", "dev/nfc/place", json={"tag_id": "c0ffee01"})
+    api(daemon, "POST", "dev/nfc/remove")
+    page.until(lambda d: player(daemon)["toddler_lock"] is True)
+    page.until(lambda d: "buttons are locked" in page.text("#lock-state"))
+    assert page.css("#toddler-lock").get_attribute("aria-pressed") == "true"
+    # A locked box's simulated button does nothing.
+    before = player(daemon)["volume"]
+    api(daemon, "POST", "dev/controls/press", json={"action": "volume_up"})
+    time.sleep(0.3)
+    assert player(daemon)["volume"] == before
+    page.css("#toddler-lock").click()
+    page.until(lambda d: player(daemon)["toddler_lock"] is False)
+    page.until(lambda d: page.text("#lock-state") == "")
+    # Settings: listed, described, removed.
+    page.go("#/settings")
+    page.until(lambda d: "Lock or unlock the buttons" in page.text("#command-tags"))
+    page.press("#command-tags", "Delete")
+    page.until(lambda d: "No command tags" in page.text("#command-tags"))
+    assert api(daemon, "GET", "nfc/commands")["commands"] == []
+    child = browser()
+    child.open(daemon.url)
+    assert not child.css("#toddler-lock").is_displayed()
+
+
 # --- Settings -----------------------------------------------------------------------------------
 
 def quiet_window_away_from_now(now=None):

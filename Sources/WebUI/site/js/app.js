@@ -7,6 +7,7 @@ import { nowPlaying } from "./views/now.js";
 import { playlistList, playlistDetail } from "./views/playlists.js";
 import { settings } from "./views/settings.js";
 import { linkUnknownTag } from "./views/tags.js";
+import { makeCommandTag } from "./views/commandtags.js";
 import { parent, setParentMode, checkParentMode } from "./parent.js";
 
 for (const element of document.querySelectorAll("[data-text]")) element.textContent = strings[element.dataset.text];
@@ -67,6 +68,7 @@ subscribe("tag", (tag) => {
   replace(prompt,
     h("p", {}, t("tag_unknown_prompt", { tag: tag.tag_id })),
     h("button", { type: "button", class: "primary", onclick: () => { prompt.hidden = true; linkUnknownTag(tag.tag_id); } }, t("tag_unknown_link")),
+    h("button", { type: "button", id: "make-command-tag", onclick: () => { prompt.hidden = true; makeCommandTag(tag.tag_id); } }, t("command_make")),
     h("button", { type: "button", onclick: () => { prompt.hidden = true; } }, t("close")));
 });
 

@@ -4,6 +4,9 @@ import { t, duration } from "../strings.js";
 import { store, subscribe, currentPosition } from "../store.js";
 import { get, post } from "../api.js";
 import { h, icon, toast, ask } from "../dom.js";
+import { parent as parentMode } from "../parent.js";
+
+const isParent = () => Boolean(parentMode?.on);
 
 const REPEAT_NEXT = { none: "all", all: "one", one: "none" };
 
@@ -28,6 +31,9 @@ export function nowPlaying(root) {
   const shuffle = h("button", { type: "button", class: "chip", id: "shuffle" });
   const sleep = h("button", { type: "button", class: "chip", id: "sleep" });
   const sleepState = h("p", { class: "hint", id: "sleep-state", "aria-live": "polite" });
+  // The toddler lock: said to everyone; parents can switch it (the box's own gesture: two buttons held 3 s).
+  const lockState = h("p", { class: "hint", id: "lock-state", "aria-live": "polite" });
+  const lock = h("button", { type: "button", class: "chip", id: "toddler-lock", hidden: !isParent() });
   const idle = h("p", { class: "empty" }, t("nothing_playing_hint"));
   // While the box cannot be reached nothing here is true any more: said, controls off, clock still.
   const away = h("p", { class: "offline-note", id: "now-offline", role: "status", hidden: true }, t("now_offline"));
@@ -39,8 +45,8 @@ export function nowPlaying(root) {
     h("div", { class: "seek-row" }, elapsed, seek, total),
     h("div", { class: "transport" }, prev, play, next),
     h("div", { class: "volume-row" }, mute, volume, volumeCap),
-    h("div", { class: "modes" }, repeat, shuffle, sleep),
-    sleepState));
+    h("div", { class: "modes" }, repeat, shuffle, sleep, lock),
+    sleepState, lockState));
 
   let seeking = false;
   let coverTrack = null;
@@ -60,6 +66,7 @@ export function nowPlaying(root) {
   repeat.addEventListener("click", () => act("repeat", { mode: REPEAT_NEXT[store.player?.repeat_mode ?? "none"] }));
   shuffle.addEventListener("click", () => act("shuffle", { enabled: !store.player?.shuffle_enabled }));
   sleep.addEventListener("click", chooseSleep);
+  lock.addEventListener("click", () => act("toddler_lock", { locked: !store.player?.toddler_lock }));
 
   async function chooseSleep() {
     const settings = await get("settings").catch(() => ({ sleep_timer_minutes: 30 }));
@@ -115,7 +122,11 @@ export function nowPlaying(root) {
     prev.disabled = !online || !p?.can_prev;
     next.disabled = !online || !p?.can_next;
     seek.disabled = !online || !track || p.source === "stream";
-    for (const control of [volume, mute, repeat, shuffle, sleep]) control.disabled = !online;
+    for (const control of [volume, mute, repeat, shuffle, sleep, lock]) control.disabled = !online;
+    const locked = Boolean(p?.toddler_lock);
+    lock.textContent = locked ? t("lock_off") : t("lock_on");
+    lock.setAttribute("aria-pressed", String(locked));
+    lockState.textContent = locked ? t("lock_active") : "";
     const max = p?.max_volume ?? 100;
     volume.max = max;
     if (document.activeElement !== volume) volume.value = Math.min(p?.volume ?? 0, max);

@@ -5,6 +5,7 @@ import { get, patch, post, del } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { access } from "../parent.js";
 import { smartHome } from "./smarthome.js";
+import { commandTagList } from "./commandtags.js";
 
 export function settings(root, { parent }) {
   const form = h("form", { class: "settings", id: "settings-form" });
@@ -13,11 +14,13 @@ export function settings(root, { parent }) {
   const about = h("p", { class: "hint", id: "about" });
   const pin = h("div", { id: "pin-settings" });
   const mqtt = h("div", { id: "mqtt-settings" });
+  const commands = h("div", { id: "command-tag-settings" });
   root.append(h("section", { "aria-labelledby": "settings-heading" },
     h("h2", { id: "settings-heading" }, t("settings_title")),
     parent ? null : h("p", { class: "hint" }, t("settings_parent_locked")),
     form,
     h("h3", {}, t("pin_title")), pin,
+    parent && [h("h3", {}, t("command_title")), commands],
     h("h3", {}, t("mqtt_title")), mqtt,
     h("h3", {}, t("settings_buttons")), buttons,
     h("h3", {}, t("settings_health")), health, about,
@@ -62,6 +65,10 @@ export function settings(root, { parent }) {
           t(`sound_${cue}`))))),
     h("fieldset", {}, h("legend", {}, t("pin_title")),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
+    h("fieldset", {}, h("legend", {}, t("lock_title")),
+      h("label", { class: "field" }, t("lock_mode"),
+        h("select", { name: "toddler_lock_mode", disabled: !parent },
+          h("option", { value: "all" }, t("lock_mode_all")), h("option", { value: "all_but_volume_down" }, t("lock_mode_volume_down"))))),
     parent && h("button", { type: "submit", class: "primary", id: "save-settings" }, t("save")));
   for (const range of form.querySelectorAll("input[type=range]")) {
     range.addEventListener("input", () => { form.elements[`${range.name}_value`].value = range.value; });
@@ -75,6 +82,7 @@ export function settings(root, { parent }) {
       startup_volume_after_idle_minutes: Number(form.elements.startup_volume_after_idle_minutes.value),
       tag_removal: form.elements.tag_removal.value,
       tag_again: form.elements.tag_again.value,
+      toddler_lock_mode: form.elements.toddler_lock_mode.value,
       start_over_after_hours: Number(form.elements.start_over_after_hours.value),
       playback_requires_token: form.elements.playback_requires_token.checked,
       sleep_timer_minutes: Number(form.elements.sleep_timer_minutes.value),
@@ -98,6 +106,7 @@ export function settings(root, { parent }) {
   }
 
   get("settings").then(fill).catch((error) => toast(error.message, "error"));
+  const commandList = parent ? commandTagList(commands) : null;
   const home = parent ? smartHome(mqtt) : (replace(mqtt, h("p", { class: "hint" }, t("mqtt_parent_only"))), null);
   if (parent) showPIN(); else access().then((status) => replace(pin, h("p", { class: "hint" }, status.pin_set ? t("pin_is_set") : t("pin_none")))).catch(() => {});
 
@@ -154,6 +163,6 @@ export function settings(root, { parent }) {
     about.textContent = `${t("settings_version", { version: info.version })} · ${t("settings_storage")}: ${t("settings_disk", { free: bytes(info.disk.free_bytes), total: bytes(info.disk.total_bytes) })}`;
   }).catch(() => {});
   refresh();
-  const timer = setInterval(() => { refresh(); home?.refresh(); }, 10000);
+  const timer = setInterval(() => { refresh(); home?.refresh(); commandList?.refresh(); }, 10000);
   return () => { clearInterval(timer); home?.stop(); };
 }
