@@ -53,7 +53,7 @@ def library(daemon, media):
 
 
 class Browser:
-    def __init__(self, size=PHONE):
+    def __init__(self, size=PHONE, language="en-US"):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -64,8 +64,10 @@ class Browser:
         options = webdriver.ChromeOptions()
         options.binary_location = chromium
         for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         f"--user-data-dir={self.profile}", "--blink-settings=preferredColorScheme=0"):  # 0: dark
+                         f"--user-data-dir={self.profile}", "--blink-settings=preferredColorScheme=0",  # 0: dark
+                         f"--lang={language}"):
             options.add_argument(argument)
+        options.add_experimental_option("prefs", {"intl.accept_languages": language})
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         os.environ["SE_OFFLINE"] = "true"  # never let Selenium fetch a driver
         self.driver = webdriver.Chrome(service=Service(driver_path), options=options)
@@ -135,8 +137,8 @@ class Browser:
 def browser():
     opened = []
 
-    def make(size=PHONE):
-        opened.append(Browser(size))
+    def make(size=PHONE, language="en-US"):
+        opened.append(Browser(size, language))
         return opened[-1]
 
     yield make
@@ -398,7 +400,9 @@ def test_a_file_that_is_not_audio_gets_a_clear_error(daemon, library, browser):
     page.until(lambda d: page.all("#upload-files"))
     page.css("#upload-files").send_keys(fake)
     page.until(lambda d: page.all("#upload-list .upload-failed"))
-    assert "not a song the box can play" in page.text("#upload-list .upload-failed .error")
+    # The page's own words for the reason (not_audio), never the bare code.
+    assert "holds no music the box can play" in page.text("#upload-list .upload-failed .error")
+    assert "not_audio" not in page.text("#upload-list")
     assert len(api(daemon, "GET", f"playlists/{trip}")["tracks"]) == 2
 
 
@@ -615,6 +619,105 @@ def test_a_parent_makes_a_command_tag_and_locks_the_buttons_from_the_page(daemon
     child = browser()
     child.open(daemon.url)
     assert not child.css("#toddler-lock").is_displayed()
+
+
+# --- Languages ----------------------------------------------------------------------------------
+
+LANGUAGES = ("en", "de", "fr")
+
+
+def language_table(code):
+    text = open(os.path.join(SITE, "js", "i18n", f"{code}.js"), encoding="utf-8").read()
+    return dict(re.findall(r'^  (\w+): ("(?:[^"\\]|\\.)*"),$', text, re.M))
+
+
+def test_every_language_has_every_text_with_the_same_placeholders_and_every_text_used_exists():
+    """Fails when a string is missing (or left over) in one language, when a translation drops or
+    invents a {placeholder}, or when the UI asks for a text English does not have, including each
+    family the code builds by name (error_<every error_type>, health_<component>, command_<action>…)."""
+    import json
+    tables = {code: {k: json.loads(v) for k, v in language_table(code).items()} for code in LANGUAGES}
+    english = tables["en"]
+    assert len(english) > 250
+    for code in ("de", "fr"):
+        assert sorted(set(english) - set(tables[code])) == [], f"missing in {code}"
+        assert sorted(set(tables[code]) - set(english)) == [], f"only in {code}"
+        for key, text in english.items():
+            assert set(re.findall(r"\{(\w+)\}", tables[code][key])) <= set(re.findall(r"\{(\w+)\}", text)) | {"count"}, (code, key)
+            assert set(re.findall(r"\{(\w+)\}", text)) - {"count"} <= set(re.findall(r"\{(\w+)\}", tables[code][key])) | (
+                {"count"} if key.endswith("_one") else set()), (code, key)
+        # The same as English only where it is a name ("Home Assistant").
+        untranslated = [k for k, v in tables[code].items() if v == english[k] and len(v) > 12 and "{" not in v and k != "mqtt_home_assistant"]
+        assert untranslated == [], (code, untranslated)
+    used = set()
+    for folder, _, files in os.walk(os.path.join(SITE, "js")):
+        for name in files:
+            if name.endswith(".js") and "i18n" not in folder:
+                source = open(os.path.join(folder, name), encoding="utf-8").read()
+                used |= set(re.findall(r'\bt\("(\w+)"', source))
+    used |= set(re.findall(r'data-text="(\w+)"', open(os.path.join(SITE, "index.html"), encoding="utf-8").read()))
+    assert sorted(used - set(english)) == []
+    document = json.load(open(os.path.join(SITE, "openapi.json")))
+    codes = document["components"]["schemas"]["Error"]["properties"]["error_type"]["enum"]
+    families = {"error": codes + ["offline"], "health": ["database", "storage", "audio", "nfc", "gpio", "links", "mqtt"],
+                "command": ["sleep", "sleep_end_of_track", "volume_cap", "stop", "shutdown", "toddler_lock"],
+                "repeat": ["none", "all", "one"], "sound": ["ready", "tag_linked", "unknown_tag", "error"],
+                "connection": ["connecting", "connected", "offline"], "settings_tag_again": ["continue", "restart", "next"],
+                "tag": ["timeout", "stopped", "error", "success", "duplicate"], "sleep": ["end_of_track", "end_of_playlist"]}
+    for family, names in families.items():
+        assert sorted(f"{family}_{name}" for name in names if f"{family}_{name}" not in english) == [], family
+
+
+def test_the_page_speaks_the_browsers_language_and_the_one_chosen_in_settings(daemon, library, browser):
+    """German chosen in Settings: the page reloads in German (lang="de", tabs, player, dates);
+    a browser that asks for French gets French with no choice made; errors in the page's words.
+    Screenshots of every screen in each language, at phone and laptop size."""
+    page = browser()
+    page.open(daemon.url, parent=True)
+    page.go("#/settings")
+    page.until(lambda d: page.all("#language"))
+    page.js("const s = document.getElementById('language'); s.value = 'de'; s.dispatchEvent(new Event('change'));")
+    page.until(lambda d: page.js("return document.documentElement.lang") == "de")
+    page.until(lambda d: "Jetzt läuft" in page.text("nav.tabs") and "Einstellungen" in page.text("nav.tabs"))
+    page.go("#/settings")
+    page.until(lambda d: "Höchstlautstärke" in page.text("#settings-form"))
+    for size in (PHONE, LAPTOP):
+        page.resize(size)
+        for route, ready in (("#/now", "#play-toggle"), ("#/playlists", "#playlist-list, .playlists"), ("#/settings", "#settings-form"),
+                             (f"#/playlist/{library['songs']}", "#track-list")):
+            page.go(route)
+            page.until(lambda d: page.all(ready))
+            time.sleep(0.3)
+            page.shot(f"de-{route.strip('#/').split('/')[0]}")
+    # The player's words and a refusal in German.
+    api(daemon, "POST", f"playlists/{library['songs']}/start")
+    page.go("#/now")
+    page.until(lambda d: page.css("#play-toggle").get_attribute("aria-label") == "Pause")
+    assert "Titel 1 von 2" in page.text(".track-where")
+    page.js("localStorage.removeItem('musicbox.language')")
+
+    from selenium import webdriver  # noqa: F401 (the browser below asks for French)
+    french = browser(PHONE, language="fr-FR")
+    french.open(daemon.url, parent=True)
+    french.until(lambda d: french.js("return document.documentElement.lang") == "fr")
+    assert "En cours" in french.text("nav.tabs")
+    french.go("#/playlists")
+    french.until(lambda d: "morceaux" in french.text("#view"))
+    for size in (PHONE, LAPTOP):
+        french.resize(size)
+        for route, ready in (("#/now", "#play-toggle"), ("#/playlists", "#view h2"), ("#/settings", "#settings-form"),
+                             (f"#/playlist/{library['songs']}", "#track-list")):
+            french.go(route)
+            french.until(lambda d: french.all(ready))
+            time.sleep(0.3)
+            french.shot(f"fr-{route.strip('#/').split('/')[0]}")
+    # A refusal told in French, not as a code: nothing to play at the end of a playlist's "next".
+    api(daemon, "POST", "player/stop")
+    api(daemon, "POST", f"playlists/{library['songs']}/start", json={"track_index": 1})
+    french.go("#/now")
+    french.until(lambda d: french.css("#play-toggle").get_attribute("aria-label") == "Pause")
+    assert french.text(".track-where").endswith("Morceau 2 sur 2")
+    api(daemon, "POST", "player/stop")
 
 
 # --- Settings -----------------------------------------------------------------------------------

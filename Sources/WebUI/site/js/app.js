@@ -1,6 +1,6 @@
 // The shell: routes (#/now, #/playlists, #/playlist/ID, #/settings), connection state, parent
 // mode, and the prompt for unknown tags tapped on the box.
-import { strings, t } from "./strings.js";
+import { t, errorText } from "./strings.js";
 import { store, subscribe, start, socket } from "./store.js";
 import { h, replace, toast } from "./dom.js";
 import { nowPlaying } from "./views/now.js";
@@ -10,7 +10,7 @@ import { linkUnknownTag } from "./views/tags.js";
 import { makeCommandTag } from "./views/commandtags.js";
 import { parent, setParentMode, checkParentMode } from "./parent.js";
 
-for (const element of document.querySelectorAll("[data-text]")) element.textContent = strings[element.dataset.text];
+for (const element of document.querySelectorAll("[data-text]")) element.textContent = t(element.dataset.text);
 
 const view = document.getElementById("view");
 // The skip link moves focus past the header without touching the route (the hash is the router's).
@@ -42,7 +42,7 @@ function showParentMode() {
 }
 toggle.addEventListener("click", async () => {
   toggle.disabled = true;
-  try { await setParentMode(!parent.on); } catch (error) { toast(error.message, "error"); }
+  try { await setParentMode(!parent.on); } catch (error) { toast(errorText(error), "error"); }
   toggle.disabled = false;
   route();
 });

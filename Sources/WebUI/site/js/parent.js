@@ -1,6 +1,6 @@
 // Parent mode: the editing tools show only in it. Once a PIN is set, turning it on asks for the
 // PIN and logs in (the box sets an HttpOnly cookie the page never sees); turning it off logs out.
-import { t } from "./strings.js";
+import { t, errorText } from "./strings.js";
 import { get, post } from "./api.js";
 import { h, ask, toast } from "./dom.js";
 
@@ -31,7 +31,7 @@ export async function logIn() {
       await post("auth/login", { pin, label: navigator.userAgent.slice(0, 100) });
       return true;
     } catch (error) {
-      problem = error.message;
+      problem = errorText(error);
     }
   }
 }

@@ -1,279 +1,69 @@
-// Every text the UI shows, in one place, so a translation is one file. `{name}` marks a value.
-export const strings = {
-  app_name: "Music Box",
-  skip_to_content: "Skip to content",
-  nav_now: "Now playing",
-  nav_playlists: "Playlists",
-  nav_settings: "Settings",
-  connection_connecting: "Connecting…",
-  connection_connected: "Connected",
-  connection_offline: "Offline, reconnecting…",
-  parent_mode: "Parent mode",
-  parent_mode_on: "Parent mode on",
-  nothing_playing: "Nothing is playing",
-  nothing_playing_hint: "Tap a tag on the box or pick a playlist.",
-  now_offline: "The box cannot be reached. Is it switched on? The page reconnects by itself.",
-  play_choose_playlist: "Pick a playlist to play.",
-  play: "Play",
-  pause: "Pause",
-  previous: "Previous track",
-  next: "Next track",
-  stop: "Stop",
-  seek: "Position in the track",
-  volume: "Volume",
-  volume_cap: "Limited to {max}",
-  mute: "Mute",
-  unmute: "Unmute",
-  repeat_none: "Repeat off",
-  repeat_all: "Repeat playlist",
-  repeat_one: "Repeat track",
-  shuffle_on: "Shuffle on",
-  shuffle_off: "Shuffle off",
-  sleep_timer: "Sleep timer",
-  sleep_ends: "Stops at {time}",
-  sleep_end_of_track: "Stops after this track",
-  sleep_end_of_playlist: "Stops after this playlist",
-  sleep_off: "Sleep timer off",
-  sleep_choose: "Stop playing…",
-  sleep_minutes: "in {minutes} minutes",
-  sleep_option_track: "at the end of this track",
-  sleep_option_playlist: "at the end of the playlist",
-  sleep_cancel: "Turn the sleep timer off",
-  settings_sleep_minutes: "Sleep timer length (minutes)",
-  power_off: "Switch the box off",
-  power_off_confirm: "Switch the music box off now? Unplug it only after its light goes out.",
-  power_off_started: "The box is saying goodbye and switching off",
-  sounds_title: "Sounds",
-  sounds_enabled: "Short sounds when the box is ready, a tag is linked or unknown, or something fails",
-  sounds_volume: "Sound volume (never above the loudest volume)",
-  sound_ready: "▶ Ready",
-  sound_tag_linked: "▶ Tag linked",
-  sound_unknown_tag: "▶ Unknown tag",
-  sound_error: "▶ Error",
-  quiet_title: "Quiet hours",
-  quiet_enabled: "Quiet hours every day",
-  quiet_start: "From",
-  quiet_end: "Until",
-  quiet_max_volume: "Loudest volume then (0: no music)",
-  quiet_active: "Quiet hours: volume limited to {max}",
-  quiet_no_music: "Quiet hours: no music now",
-  track_of: "Track {index} of {count}",
-  cover_of: "Cover of {title}",
-  playlists_title: "Playlists",
-  playlists_empty: "No playlists yet.",
-  playlists_empty_parent: "Create one below, then upload songs into it.",
-  playlist_tracks: "{count} tracks · {duration}",
-  playlist_one_track: "1 track · {duration}",
-  play_playlist: "Play {title}",
-  new_playlist: "New playlist",
-  new_playlist_name: "Name of the new playlist",
-  create: "Create",
-  back_to_playlists: "All playlists",
-  play_all: "Play all",
-  play_track: "Play {title}",
-  tracks_empty: "This playlist has no songs yet.",
-  rename: "Rename",
-  rename_playlist: "Rename playlist",
-  rename_track: "Rename song",
-  delete: "Delete",
-  delete_playlist: "Delete playlist",
-  delete_playlist_confirm: "Delete the playlist “{title}” and its {count} songs? This cannot be undone.",
-  delete_track_confirm: "Delete “{title}”? This cannot be undone.",
-  move_up: "Move {title} up",
-  move_down: "Move {title} down",
-  move_to: "Move to…",
-  move_track_to: "Move “{title}” to another playlist",
-  drag_handle: "Drag to reorder {title}",
-  cancel: "Cancel",
-  save: "Save",
-  confirm: "Confirm",
-  close: "Close",
-  new_name: "New name",
-  feed_title: "Follow a podcast",
-  feed_explain: "Paste the address of a podcast's feed (RSS or Atom). The box keeps its newest episodes downloaded, newest first, and looks for new ones every few hours.",
-  feed_url: "Feed address",
-  feed_keep: "Episodes to keep",
-  feed_follow: "Follow",
-  feed_reading: "Reading the feed…",
-  feed_checked: "{count} episodes in the feed",
-  feed_error: "The feed could not be read: {message} (the episodes stay)",
-  feed_refresh: "Refresh",
-  feed_unfollow: "Stop following",
-  feed_downloaded: "Downloaded",
-  link_title: "Add a song from a link",
-  link_explain: "Paste the address of a page with a song, or of the song itself. The box fetches it (with yt-dlp) and adds it like an upload.",
-  link_url: "Link",
-  link_add: "Fetch",
-  link_cancel: "Cancel",
-  link_pending: "Waiting",
-  link_downloading: "Downloading · {percent}%",
-  link_processing: "Checking the file…",
-  link_completed: "Added",
-  link_error: "Failed: {message}",
-  stream_title: "Add a radio station",
-  stream_explain: "Paste the address of a web radio stream (http or https). The box listens to it before adding it.",
-  stream_url: "Stream address",
-  stream_name: "Name (optional)",
-  stream_add: "Add station",
-  stream_listening: "Listening to the station…",
-  stream_added: "Added {title}",
-  stream_live: "Live",
-  stream_reconnecting: "Reconnecting…",
-  upload_title: "Add songs",
-  upload_drop: "Drop songs or a folder here",
-  upload_choose_files: "Choose files",
-  upload_choose_folder: "Choose a folder",
-  upload_overall: "{done} of {total} files · {percent}%",
-  upload_waiting: "Waiting",
-  upload_sending: "Sending",
-  upload_checking: "Checking the file…",
-  upload_done: "Added",
-  upload_paused: "Paused",
-  upload_cancelled: "Cancelled",
-  upload_failed: "Failed",
-  upload_pause: "Pause",
-  upload_resume: "Resume",
-  upload_cancel: "Cancel upload",
-  upload_clear: "Clear finished",
-  upload_retrying: "Connection lost, retrying…",
-  upload_interrupted: "“{name}” was interrupted. Add it again to send the rest.",
-  error_unsupported_format: "This is not a song the box can play ({detail}).",
-  error_too_large: "The file is too large (limit {limit}).",
-  error_disk_full: "The box is full. Delete some songs first.",
-  error_duplicate_upload: "This file is already being uploaded.",
-  error_generic: "{message}",
-  tag_link: "Link a tag",
-  tag_unlink: "Unlink tag",
-  tag_linked: "Tag {tag}",
-  tag_none: "No tag linked",
-  tag_listening: "Hold a tag on the box… {seconds} s",
-  tag_success: "Tag {tag} now plays this playlist.",
-  tag_duplicate: "This tag already plays “{title}”.",
-  tag_move_here: "Move it here",
-  tag_timeout: "No tag was seen. Try again.",
-  tag_stopped: "Linking stopped.",
-  tag_error: "The reader reported a problem: {message}",
-  tag_stop: "Stop listening",
-  tag_unknown_prompt: "A new tag ({tag}) was tapped on the box.",
-  tag_unknown_link: "Link it to a playlist",
-  tag_choose_playlist: "Which playlist should tag {tag} play?",
-  link: "Link",
-  settings_title: "Settings",
-  settings_volume: "Volume",
-  settings_max_volume: "Maximum volume",
-  settings_startup_volume: "Volume at start-up",
-  settings_min_volume: "Quietest volume (so the box is never turned down to nothing)",
-  settings_startup_after_idle: "Start a tap at the start-up volume after this many quiet minutes (0: only at start-up)",
-  settings_tags: "Tags",
-  settings_tag_removal: "When the tag is lifted",
-  settings_tag_removal_pause: "Pause",
-  settings_tag_removal_keep: "Keep playing",
-  settings_tag_again: "When the tag that is playing is tapped again",
-  settings_tag_again_continue: "Keep playing",
-  settings_tag_again_restart: "Start the playlist over",
-  settings_tag_again_next: "Play the next track",
-  settings_start_over: "Start a playlist over after (hours away)",
-  settings_saved: "Settings saved",
-  settings_buttons: "Buttons",
-  settings_buttons_none: "No buttons are configured (see [controls] in the configuration file).",
-  settings_buttons_simulated: "Buttons are simulated on this machine.",
-  settings_button_row: "GPIO {pin}: {action}",
-  settings_long_press: "long press: {action}",
-  settings_health: "Health",
-  settings_storage: "Storage",
-  settings_disk: "{free} free of {total}",
-  settings_version: "Version {version}",
-  settings_parent_locked: "Turn on parent mode to change settings.",
-  health_database: "Database",
-  health_audio: "Audio",
-  health_nfc: "Tag reader",
-  health_gpio: "Buttons",
-  health_storage: "Storage",
-  health_mqtt: "Smart home (MQTT)",
-  health_links: "Songs from links",
-  saved: "Saved",
-  mqtt_title: "Smart home (MQTT, Home Assistant)",
-  mqtt_parent_only: "Turn on parent mode to see and change the smart-home settings.",
-  mqtt_broker: "Broker",
-  mqtt_home_assistant: "Home Assistant",
-  mqtt_enabled: "Connect to an MQTT broker",
-  mqtt_host: "Broker address",
-  mqtt_port: "Port",
-  mqtt_tls: "Encrypted (TLS; port 8883 usually)",
-  mqtt_username: "User name (empty: none)",
-  mqtt_password: "Password",
-  mqtt_password_saved: "Saved: type a new one to replace it",
-  mqtt_password_none: "None",
-  mqtt_password_is_set: "A password is saved.",
-  mqtt_password_not_set: "No password is saved.",
-  mqtt_forget_password: "Remove the password",
-  mqtt_discovery: "Show the box in Home Assistant (MQTT discovery)",
-  mqtt_trusted: "Commands from the broker need no parent PIN",
-  mqtt_advanced: "Advanced",
-  mqtt_base_topic: "Base topic (empty: the default)",
-  mqtt_client_id: "Client id (empty: the default)",
-  mqtt_discovery_prefix: "Discovery prefix (empty: homeassistant)",
-  mqtt_connected: "Connected to {host}, topics under {topic}",
-  mqtt_off: "Off",
-  mqtt_not_connected: "Not connected: {problem}",
-  command_title: "Command tags",
-  command_how: "A command tag does something instead of playing music. Tap a new tag on the box, then choose “Make it a command tag”.",
-  command_none: "No command tags yet.",
-  command_tag: "tag {tag}",
-  command_make: "Make it a command tag",
-  command_choose: "What tag {tag} does",
-  command_save: "Save",
-  command_saved: "Command tag saved",
-  command_move_confirm: "This tag plays a playlist now. Make it a command tag instead?",
-  command_minutes: "Minutes",
-  command_volume: "Loudest volume",
-  command_sleep: "Sleep timer",
-  command_sleep_minutes: "Sleep timer, {minutes} minutes",
-  command_sleep_end_of_track: "Stop after this track",
-  command_volume_cap: "Limit the volume",
-  command_volume_cap_to: "Limit the volume to {volume}",
-  command_stop: "Stop the music",
-  command_shutdown: "Switch the box off",
-  command_toddler_lock: "Lock or unlock the buttons",
-  lock_title: "Toddler lock",
-  lock_mode: "When the buttons are locked",
-  lock_mode_all: "Every button is locked",
-  lock_mode_volume_down: "Every button but volume down is locked",
-  lock_on: "Lock the buttons",
-  lock_off: "Unlock the buttons",
-  lock_active: "The box's buttons are locked. Unlock here, with a lock tag, or hold two buttons for 3 seconds.",
-  pin_title: "Parent PIN",
-  pin_enter: "Enter the parent PIN",
-  pin_label: "PIN",
-  pin_new: "New PIN (4 to 12 digits)",
-  pin_repeat: "New PIN again",
-  pin_current: "Current PIN",
-  pin_mismatch: "The two PINs are not the same.",
-  pin_log_in: "Log in",
-  pin_none: "No PIN is set: anyone on the home network can change the library and settings.",
-  pin_is_set: "A PIN protects the library, uploads, tags and settings.",
-  pin_set: "Set PIN",
-  pin_change: "Change PIN",
-  pin_remove: "Remove PIN",
-  pin_saved: "PIN saved",
-  pin_removed: "PIN removed",
-  pin_playback: "Playback needs the PIN too",
-  pin_logins: "Parent logins",
-  pin_last_used: "last used",
-  pin_this_device: "this device",
-  pin_revoke: "Log out",
-  pin_session_ended: "Parent login ended. Turn on parent mode again.",
+// Every text the UI shows comes from here: one file per language (i18n/en.js, de.js, fr.js),
+// the language chosen from the browser or in Settings. `{name}` marks a value; a count picks
+// its plural form (`key_one`, `key_few`, … as Intl.PluralRules names them; `key` is "other").
+// The server's messages are English: the page shows its own text for each stable error_type.
+import en from "./i18n/en.js";
+import de from "./i18n/de.js";
+import fr from "./i18n/fr.js";
 
-  loading: "Loading…",
-  not_found: "That playlist no longer exists.",
-};
+export const LANGUAGES = { en: "English", de: "Deutsch", fr: "Français" };
+const TEXTS = { en, de, fr };
+const STORAGE_KEY = "musicbox.language";
 
-/** The text for `key` with `{name}` replaced from `values`. */
-export function t(key, values = {}) {
-  const text = strings[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+function chosen() {
+  const saved = localStorage.getItem(STORAGE_KEY);
+  if (saved && TEXTS[saved]) return saved;
+  for (const wanted of navigator.languages ?? [navigator.language]) {
+    const code = String(wanted || "").toLowerCase().split("-")[0];
+    if (TEXTS[code]) return code;
+  }
+  return "en";
 }
 
+/** The page's language ("en", "de" or "fr"). */
+export const language = chosen();
+const strings = TEXTS[language];
+const plurals = new Intl.PluralRules(language);
+document.documentElement.lang = language;
+
+/** Keeps `code` for this browser and shows the page in it. */
+export function setLanguage(code) {
+  if (!TEXTS[code]) return;
+  localStorage.setItem(STORAGE_KEY, code);
+  location.reload();
+}
+
+/** The text for `key` with `{name}` replaced from `values` (English when a key is missing). */
+export function t(key, values = {}) {
+  let name = key;
+  if (typeof values.count === "number") {
+    const form = `${key}_${plurals.select(values.count)}`;
+    if (form in strings || form in en) name = form;
+  }
+  const text = strings[name] ?? en[name] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, field) => (field in values ? String(values[field]) : `{${field}}`));
+}
+
+/** What to tell a person of a failed request, in the page's language: the page's own words for
+ * its error_type and reason when it has them (a file that is no music, quiet time); otherwise in
+ * English the server's sentence (the most precise there is), in the others the words for its
+ * error_type. Never a bare code. */
+export function errorText(error) {
+  const reason = error?.details?.reason;
+  if (reason && `error_${error.code}_${reason}` in strings) return t(`error_${error.code}_${reason}`, error.details);
+  if (language === "en" && error?.message) return error.message;
+  return `error_${error?.code}` in strings ? t(`error_${error.code}`, error.details ?? {}) : (error?.message ?? String(error));
+}
+
+/** A clock time ("19:30" or "7:30 PM") in the page's language. */
+export function clock(date) {
+  return new Date(date).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
+}
+
+/** A day ("2.12.2026") in the page's language. */
+export function day(date) {
+  return new Date(date).toLocaleDateString(language);
+}
 /** 185000 → "3:05"; an hour or more → "1:02:05". */
 export function duration(ms) {
   const total = Math.max(0, Math.floor((ms || 0) / 1000));

@@ -1,7 +1,7 @@
 // Command tags: a tag that does something instead of playing a playlist (a sleep timer, a
 // volume cap, stop, switching off, the toddler lock). Made from the prompt for an unknown tag
 // tapped on the box; listed and removed in Settings. Parents only.
-import { t } from "../strings.js";
+import { t, errorText } from "../strings.js";
 import { get, post, del } from "../api.js";
 import { h, replace, toast, ask } from "../dom.js";
 
@@ -36,8 +36,8 @@ export async function makeCommandTag(tagID) {
   try {
     await post("nfc/commands", body);
   } catch (error) {
-    if (error.code !== "conflict" || !confirm(t("command_move_confirm"))) { toast(error.message, "error"); return false; }
-    try { await post("nfc/commands", { ...body, force: true }); } catch (again) { toast(again.message, "error"); return false; }
+    if (error.code !== "conflict" || !confirm(t("command_move_confirm"))) { toast(errorText(error), "error"); return false; }
+    try { await post("nfc/commands", { ...body, force: true }); } catch (again) { toast(errorText(again), "error"); return false; }
   }
   toast(t("command_saved"));
   return true;
@@ -50,7 +50,7 @@ export function commandTagList(root) {
   const show = (commands) => replace(list, commands.length ? commands.map((command) => h("li", { class: "command-tag" },
     h("span", { class: "grow" }, describe(command), " · ", h("span", { class: "hint" }, t("command_tag", { tag: command.tag_id }))),
     h("button", { type: "button", class: "danger", onclick: async () => {
-      try { show((await del(`nfc/commands/${encodeURIComponent(command.tag_id)}`)).commands); } catch (error) { toast(error.message, "error"); }
+      try { show((await del(`nfc/commands/${encodeURIComponent(command.tag_id)}`)).commands); } catch (error) { toast(errorText(error), "error"); }
     } }, t("delete")))) : h("li", { class: "hint" }, t("command_none")));
   const refresh = () => get("nfc/commands").then((data) => show(data.commands)).catch(() => {});
   refresh();

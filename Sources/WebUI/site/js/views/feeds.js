@@ -1,7 +1,7 @@
 // Podcasts: a playlist follows a feed. The parent pastes the feed's address and how many of the
 // newest episodes to keep; the box reads it at once (a wrong address is said here) and downloads
 // them in the background. The episode list shows what is downloaded; "Refresh" reads it again.
-import { t, duration } from "../strings.js";
+import { t, duration, errorText } from "../strings.js";
 import { subscribe } from "../store.js";
 import { get, put, post, del } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -27,7 +27,7 @@ export function feedPanel(parentElement, playlistID) {
     try {
       show(await put(path, { url: url.value.trim(), keep: Number(keep.value) }));
     } catch (error) {
-      status.textContent = error.message;
+      status.textContent = errorText(error);
     } finally {
       follow.disabled = false;
     }
@@ -35,11 +35,11 @@ export function feedPanel(parentElement, playlistID) {
 
   async function refresh() {
     status.textContent = t("feed_reading");
-    try { show(await post(`${path}/refresh`)); } catch (error) { status.textContent = error.message; }
+    try { show(await post(`${path}/refresh`)); } catch (error) { status.textContent = errorText(error); }
   }
 
   async function unfollow() {
-    try { await del(path); show(null); } catch (error) { status.textContent = error.message; }
+    try { await del(path); show(null); } catch (error) { status.textContent = errorText(error); }
   }
 
   function show(feed) {
@@ -61,7 +61,7 @@ export function feedPanel(parentElement, playlistID) {
       h("span", { class: "upload-state" }, episode.downloaded ? t("feed_downloaded") : ""))));
   }
 
-  const load = () => get(path).then(show).catch((error) => { status.textContent = error.message; });
+  const load = () => get(path).then(show).catch((error) => { status.textContent = errorText(error); });
   load();
   // A downloaded episode arrives as a change of the playlist: read the list again.
   const stops = [subscribe("playlist", (playlist) => { if (playlist?.id === playlistID) load(); })];

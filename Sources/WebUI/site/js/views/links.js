@@ -1,7 +1,7 @@
 // Songs from a link: a parent pastes an address; the box fetches it in the background and says
 // how far it got (youtube:progress), what it added (youtube:complete) or why not (youtube:error).
 // The list is read from the box on opening, so a reload finds running tasks again.
-import { t } from "../strings.js";
+import { t, errorText } from "../strings.js";
 import { subscribe } from "../store.js";
 import { get, post, del } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -26,7 +26,7 @@ export function linkPanel(parentElement, playlistID) {
       url.value = "";
       merge(task);
     } catch (error) {
-      status.textContent = error.message;
+      status.textContent = errorText(error);
     } finally {
       button.disabled = false;
     }

@@ -1,6 +1,6 @@
 // Now playing, phone first: cover, titles, transport, a seek bar that moves smoothly between
 // the 200 ms position ticks, volume up to the parents' maximum, repeat and shuffle.
-import { t, duration } from "../strings.js";
+import { t, duration, errorText, clock } from "../strings.js";
 import { store, subscribe, currentPosition } from "../store.js";
 import { get, post } from "../api.js";
 import { h, icon, toast, ask } from "../dom.js";
@@ -51,13 +51,13 @@ export function nowPlaying(root) {
   let seeking = false;
   let coverTrack = null;
 
-  const act = (path, body) => post(`player/${path}`, body).catch((error) => toast(error.message, "error"));
+  const act = (path, body) => post(`player/${path}`, body).catch((error) => toast(errorText(error), "error"));
   play.addEventListener("click", async () => {
     if (store.player?.is_playing) return act("pause");
     // With nothing loaded the box continues the playlist left last; if there is none, pick one.
     try { await post("player/play", {}); } catch (error) {
       if (error.details?.reason === "nothing_loaded") { toast(t("play_choose_playlist")); location.hash = "#/playlists"; }
-      else toast(error.message, "error");
+      else toast(errorText(error), "error");
     }
   });
   prev.addEventListener("click", () => act("previous"));
@@ -144,7 +144,7 @@ export function nowPlaying(root) {
     sleep.textContent = t("sleep_timer");
     sleep.setAttribute("aria-pressed", String(sleepMode !== "off"));
     sleepState.textContent = sleepMode === "minutes"
-      ? t("sleep_ends", { time: new Date(p.sleep_timer_ends_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })
+      ? t("sleep_ends", { time: clock(p.sleep_timer_ends_at) })
       : sleepMode === "off" ? "" : t(`sleep_${sleepMode}`);
   }
 

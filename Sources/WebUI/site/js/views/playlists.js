@@ -1,7 +1,7 @@
 // Playlists: the list with covers (tap to play), and one playlist with its songs. In parent mode
 // songs can be renamed, deleted, dragged (or moved with buttons) into order, moved to another
 // playlist, and added by upload; the playlist's tag can be linked or unlinked.
-import { t, duration } from "../strings.js";
+import { t, duration, errorText } from "../strings.js";
 import { store, subscribe, watchPlaylist } from "../store.js";
 import { api, get, post, patch, del } from "../api.js";
 import { h, icon, replace, toast, confirmAction, promptText, ask } from "../dom.js";
@@ -11,7 +11,7 @@ import { linkPanel } from "./links.js";
 import { feedPanel } from "./feeds.js";
 import { tagPanel } from "./tags.js";
 
-const fail = (error) => toast(error.message, "error");
+const fail = (error) => toast(errorText(error), "error");
 
 function coverImage(url, title, className = "thumb") {
   if (!url) return h("div", { class: `${className} cover-empty`, "aria-hidden": "true" }, icon("note"));
@@ -20,7 +20,7 @@ function coverImage(url, title, className = "thumb") {
 
 function countText(playlist) {
   const length = duration(playlist.total_duration_ms);
-  return playlist.track_count === 1 ? t("playlist_one_track", { duration: length }) : t("playlist_tracks", { count: playlist.track_count, duration: length });
+  return t("playlist_tracks", { count: playlist.track_count, duration: length });
 }
 
 export function playlistList(root, { parent }) {
@@ -183,7 +183,7 @@ export function playlistDetail(root, id, { parent }) {
   ];
   if (store.playlist.has(id)) show(store.playlist.get(id));
   else get(`playlists/${encodeURIComponent(id)}`).then((playlist) => { if (!store.playlist.has(id)) show(playlist); }).catch((error) => {
-    replace(tracks, h("li", { class: "empty" }, error.code === "not_found" ? t("not_found") : error.message));
+    replace(tracks, h("li", { class: "empty" }, error.code === "not_found" ? t("not_found") : errorText(error)));
   });
   watchPlaylist(id);
   return () => { stops.forEach((stop) => stop()); panels.forEach((leave) => leave && leave()); watchPlaylist(null); };

@@ -1,6 +1,6 @@
 // Settings: volumes and tag behaviour (parents change them), the button map, health of every
 // part of the box, disk space and version.
-import { t, bytes } from "../strings.js";
+import { t, bytes, errorText, day, language, LANGUAGES, setLanguage } from "../strings.js";
 import { get, patch, post, del } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { access } from "../parent.js";
@@ -17,6 +17,9 @@ export function settings(root, { parent }) {
   const commands = h("div", { id: "command-tag-settings" });
   root.append(h("section", { "aria-labelledby": "settings-heading" },
     h("h2", { id: "settings-heading" }, t("settings_title")),
+    h("label", { class: "field language" }, t("settings_language"),
+      h("select", { id: "language", onchange: (event) => setLanguage(event.target.value) },
+        Object.entries(LANGUAGES).map(([code, name]) => h("option", { value: code, selected: code === language, lang: code }, name)))),
     parent ? null : h("p", { class: "hint" }, t("settings_parent_locked")),
     form,
     h("h3", {}, t("pin_title")), pin,
@@ -28,7 +31,7 @@ export function settings(root, { parent }) {
 
   async function switchOff() {
     if (!confirm(t("power_off_confirm"))) return;
-    try { await post("system/shutdown", {}); toast(t("power_off_started")); } catch (error) { toast(error.message, "error"); }
+    try { await post("system/shutdown", {}); toast(t("power_off_started")); } catch (error) { toast(errorText(error), "error"); }
   }
 
   const number = (name, label, min, max) => h("label", { class: "field" }, label,
@@ -61,7 +64,7 @@ export function settings(root, { parent }) {
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "feedback_sounds", disabled: !parent }), t("sounds_enabled")),
       slider("feedback_volume", t("sounds_volume")),
       parent && h("div", { class: "button-row", id: "sound-tries" }, ["ready", "tag_linked", "unknown_tag", "error"].map((cue) =>
-        h("button", { type: "button", class: "small", "data-cue": cue, onclick: () => post(`system/sounds/${cue}`, {}).catch((error) => toast(error.message, "error")) },
+        h("button", { type: "button", class: "small", "data-cue": cue, onclick: () => post(`system/sounds/${cue}`, {}).catch((error) => toast(errorText(error), "error")) },
           t(`sound_${cue}`))))),
     h("fieldset", {}, h("legend", {}, t("pin_title")),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
@@ -93,7 +96,7 @@ export function settings(root, { parent }) {
       feedback_sounds: form.elements.feedback_sounds.checked,
       feedback_volume: Number(form.elements.feedback_volume.value),
     };
-    try { fill(await patch("settings", values)); toast(t("settings_saved")); } catch (error) { toast(error.message, "error"); }
+    try { fill(await patch("settings", values)); toast(t("settings_saved")); } catch (error) { toast(errorText(error), "error"); }
   });
 
   function fill(values) {
@@ -105,7 +108,7 @@ export function settings(root, { parent }) {
     }
   }
 
-  get("settings").then(fill).catch((error) => toast(error.message, "error"));
+  get("settings").then(fill).catch((error) => toast(errorText(error), "error"));
   const commandList = parent ? commandTagList(commands) : null;
   const home = parent ? smartHome(mqtt) : (replace(mqtt, h("p", { class: "hint" }, t("mqtt_parent_only"))), null);
   if (parent) showPIN(); else access().then((status) => replace(pin, h("p", { class: "hint" }, status.pin_set ? t("pin_is_set") : t("pin_none")))).catch(() => {});
@@ -129,7 +132,7 @@ export function settings(root, { parent }) {
         await post("auth/pin", { pin: fields.pin.value, current_pin: fields.current_pin?.value });
         toast(t("pin_saved"));
         showPIN();
-      } catch (error) { failure.textContent = error.message; }
+      } catch (error) { failure.textContent = errorText(error); }
     });
     const parts = [h("p", { class: "hint", id: "pin-status" }, status.pin_set ? t("pin_is_set") : t("pin_none")), change];
     if (status.pin_set) {
@@ -139,11 +142,11 @@ export function settings(root, { parent }) {
         h("button", { type: "submit", class: "danger" }, t("pin_remove")));
       remove.addEventListener("submit", async (event) => {
         event.preventDefault();
-        try { await del("auth/pin", { current_pin: remove.elements.current_pin.value }); toast(t("pin_removed")); showPIN(); } catch (error) { removeFailure.textContent = error.message; }
+        try { await del("auth/pin", { current_pin: remove.elements.current_pin.value }); toast(t("pin_removed")); showPIN(); } catch (error) { removeFailure.textContent = errorText(error); }
       });
       const logins = await get("auth/tokens").catch(() => ({ tokens: [] }));
       parts.push(h("h4", {}, t("pin_logins")), h("ul", { class: "plain logins", id: "pin-logins" }, logins.tokens.map((login) => h("li", {},
-        `${login.label} · ${t("pin_last_used")} ${new Date(login.last_used_at || login.created_at).toLocaleDateString()}`, login.current ? ` (${t("pin_this_device")})` : "", " ",
+        `${login.label} · ${t("pin_last_used")} ${day(login.last_used_at || login.created_at)}`, login.current ? ` (${t("pin_this_device")})` : "", " ",
         !login.current && h("button", { type: "button", class: "small", onclick: async () => { await del(`auth/tokens/${login.id}`).catch(() => {}); showPIN(); } }, t("pin_revoke"))))),
         remove);
     }

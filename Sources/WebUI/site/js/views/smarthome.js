@@ -1,7 +1,7 @@
 // Settings → Smart home: the MQTT broker and Home Assistant, for parents. The password is
 // written, never shown: the box says only whether one is saved. A change applies at once; the
 // status line follows the connection.
-import { t } from "../strings.js";
+import { t, errorText } from "../strings.js";
 import { get, patch } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 
@@ -57,7 +57,7 @@ export function smartHome(root) {
       fill(await patch("settings/mqtt", values));
       toast(t("settings_saved"));
       follow();
-    } catch (error) { toast(error.message, "error"); }
+    } catch (error) { toast(errorText(error), "error"); }
   }
 
   form.addEventListener("submit", (event) => {
@@ -89,6 +89,6 @@ export function smartHome(root) {
     showStatus(values);
   }).catch(() => {});
 
-  get("settings/mqtt").then(fill).catch((error) => replace(root, h("p", { class: "hint" }, error.message)));
+  get("settings/mqtt").then(fill).catch((error) => replace(root, h("p", { class: "hint" }, errorText(error))));
   return { refresh, stop: () => clearTimeout(following) };
 }

@@ -1,6 +1,6 @@
 // Web radio: a parent pastes a station's address (and, if they like, a name); the box listens
 // to it before adding it, so a wrong address is said at once, with the box's reason.
-import { t } from "../strings.js";
+import { t, errorText } from "../strings.js";
 import { post } from "../api.js";
 import { h, toast } from "../dom.js";
 
@@ -30,7 +30,7 @@ export function streamPanel(parentElement, playlistID) {
       status.textContent = "";
       toast(t("stream_added", { title: track.title }));
     } catch (error) {
-      status.textContent = error.message;
+      status.textContent = errorText(error);
     } finally {
       button.disabled = false;
     }

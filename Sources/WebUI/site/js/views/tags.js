@@ -1,7 +1,7 @@
 // Linking a tag to a playlist: "Link a tag" opens a session on the box (CONTRACT §5), shows it
 // listening with a countdown, then success, or a duplicate with the owning playlist and a
 // "move it here" button. Unknown tags tapped on the box can be linked from a prompt.
-import { t } from "../strings.js";
+import { t, errorText } from "../strings.js";
 import { store, subscribe, watchNFC } from "../store.js";
 import { post, del } from "../api.js";
 import { h, replace, toast, ask } from "../dom.js";
@@ -23,11 +23,11 @@ export function tagPanel(parentElement, playlistID) {
       const status = await post("nfc/scan", { playlist_id: playlistID, timeout_s: 60 });
       session = status.assoc_id;
       showSession({ ...store.nfc, ...status }); // the nfc room brings the same; whichever is first
-    } catch (error) { toast(error.message, "error"); }
+    } catch (error) { toast(errorText(error), "error"); }
   });
   unlinkButton.addEventListener("click", async () => {
     const tag = store.playlist.get(playlistID)?.nfc_tag_id;
-    if (tag) await del(`nfc/associate/${encodeURIComponent(tag)}`).catch((error) => toast(error.message, "error"));
+    if (tag) await del(`nfc/associate/${encodeURIComponent(tag)}`).catch((error) => toast(errorText(error), "error"));
   });
 
   function showTag() {
@@ -57,7 +57,7 @@ export function tagPanel(parentElement, playlistID) {
     } else if (nfc.state === "duplicate") {
       const owner = nfc.existing_playlist?.title ?? (store.playlists ?? []).find((p) => p.id === nfc.conflict_playlist_id)?.title ?? "?";
       replace(status, h("p", { class: "warn", id: "tag-duplicate" }, t("tag_duplicate", { title: owner })),
-        h("button", { type: "button", class: "primary", onclick: () => post("nfc/associate", { tag_id: nfc.tag_id, playlist_id: playlistID, force: true }).catch((error) => toast(error.message, "error")) }, t("tag_move_here")));
+        h("button", { type: "button", class: "primary", onclick: () => post("nfc/associate", { tag_id: nfc.tag_id, playlist_id: playlistID, force: true }).catch((error) => toast(errorText(error), "error")) }, t("tag_move_here")));
     } else {
       replace(status, h("p", { class: nfc.state === "error" ? "error" : "hint" }, t(`tag_${nfc.state}`, { message: nfc.message ?? "" })));
     }
@@ -88,5 +88,5 @@ export async function linkUnknownTag(tagID) {
   try {
     await post("nfc/associate", { tag_id: tagID, playlist_id: target });
     toast(t("tag_success", { tag: tagID }));
-  } catch (error) { toast(error.message, "error"); }
+  } catch (error) { toast(errorText(error), "error"); }
 }

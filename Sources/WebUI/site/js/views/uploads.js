@@ -1,7 +1,7 @@
 // Uploading songs (CONTRACT §6): a queue that outlives page changes, one file at a time, chunk
 // by chunk. A dropped connection is retried; a reload finds its sessions again in localStorage
 // and sends only the chunks the box is missing. Progress comes from `upload:progress`.
-import { t, bytes } from "../strings.js";
+import { t, bytes, errorText } from "../strings.js";
 import { subscribe } from "../store.js";
 import { api, ApiError } from "../api.js";
 import { h, replace, toast } from "../dom.js";
@@ -117,11 +117,10 @@ async function withRetries(item, request) {
 }
 
 function describe(error) {
-  const reason = error.details?.reason;
-  if (error.code === "unsupported_format") return t("error_unsupported_format", { detail: reason ?? error.message });
+  if (error.code === "unsupported_format") return errorText(error);
   if (error.code === "payload_too_large") return t("error_too_large", { limit: error.details.limit ? bytes(Number(error.details.limit)) : "" });
   if (error.code === "insufficient_storage") return t("error_disk_full");
-  return t("error_generic", { message: error.message });
+  return t("error_generic", { message: errorText(error) });
 }
 
 function pause(item) {
