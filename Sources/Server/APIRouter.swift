@@ -29,6 +29,7 @@ public enum APIRouter {
         SettingsRoutes(dependencies: dependencies).register(on: routes)
         MQTTSettingsRoutes(dependencies: dependencies).register(on: routes)
         CommandTagRoutes(dependencies: dependencies).register(on: routes)
+        ListeningRoutes(dependencies: dependencies).register(on: routes)
         NFCRoutes(dependencies: dependencies).register(on: routes)
         ControlRoutes(dependencies: dependencies).register(on: routes)
         UploadRoutes(dependencies: dependencies).register(on: routes)

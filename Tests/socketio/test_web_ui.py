@@ -756,12 +756,15 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     quiet_start, quiet_end = quiet_window_away_from_now()
     page.js("""const f = document.getElementById('settings-form'); f.elements.quiet_hours_start.value = arguments[0];
         f.elements.quiet_hours_end.value = arguments[1];
-        f.elements.quiet_hours_max_volume.value = 10; f.elements.sleep_timer_minutes.value = 45;""", quiet_start, quiet_end)
+        f.elements.quiet_hours_max_volume.value = 10; f.elements.sleep_timer_minutes.value = 45;
+        f.elements.daily_limit_minutes.value = 90;""", quiet_start, quiet_end)
     page.css("#save-settings").click()
     page.until(lambda d: api(daemon, "GET", "settings")["max_volume"] == 80)
     settings = api(daemon, "GET", "settings")
     assert settings["startup_volume"] == 30 and settings["tag_removal"] == "keep_playing" and settings["tag_again"] == "next"
-    assert settings["min_volume"] == 15 and settings["startup_volume_after_idle_minutes"] == 90
+    assert settings["min_volume"] == 15 and settings["startup_volume_after_idle_minutes"] == 90 and settings["daily_limit_minutes"] == 90
+    listening = api(daemon, "GET", "player/listening")  # counted from now: at most a minute has played
+    assert listening["limit_minutes"] == 90 and listening["reached"] is False and 89 <= listening["remaining_minutes"] <= 90, listening
     assert settings["quiet_hours_enabled"] is True and settings["quiet_hours_start"] == quiet_start
     assert settings["quiet_hours_end"] == quiet_end and settings["quiet_hours_max_volume"] == 10 and settings["sleep_timer_minutes"] == 45
     assert player(daemon)["quiet_hours_active"] is False
@@ -781,7 +784,7 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.shot("settings")
     page.resize(LAPTOP)
     page.shot("settings")
-    api(daemon, "PATCH", "settings", json={"max_volume": 100, "min_volume": 0, "startup_volume_after_idle_minutes": 0,
+    api(daemon, "PATCH", "settings", json={"max_volume": 100, "min_volume": 0, "startup_volume_after_idle_minutes": 0, "daily_limit_minutes": 0,
                                            "startup_volume": 50, "tag_removal": "pause", "tag_again": "continue",
                                            "quiet_hours_enabled": False, "sleep_timer_minutes": 30})
     # Without parent mode the fields are read-only.

@@ -88,6 +88,8 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var quietHoursActive: Bool
     /// The box's buttons are locked (the toddler lock).
     public var toddlerLock: Bool
+    /// Today's listening minutes are used up: nothing starts until tomorrow or more minutes.
+    public var dailyLimitReached: Bool
     /// What a live stream says it plays now (its `StreamTitle`), shown above the station's name.
     public var streamTitle: String?
     /// A live stream that plays: `live`, or `reconnecting` after a drop (`nil`: no stream playing).
@@ -98,12 +100,13 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         activeTrack: ActiveTrack? = nil, trackIndex: Int = 0, trackCount: Int = 0, positionMs: Int64 = 0,
         volume: Int = 50, maxVolume: Int = 100, muted: Bool = false, repeatMode: RepeatMode = .none,
         shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil,
-        sleepTimerMode: String = "off", quietHoursActive: Bool = false, toddlerLock: Bool = false, streamTitle: String? = nil, streamStatus: String? = nil
+        sleepTimerMode: String = "off", quietHoursActive: Bool = false, toddlerLock: Bool = false, dailyLimitReached: Bool = false, streamTitle: String? = nil, streamStatus: String? = nil
     ) {
         self.streamTitle = streamTitle
         self.streamStatus = streamStatus
         self.quietHoursActive = quietHoursActive
         self.toddlerLock = toddlerLock
+        self.dailyLimitReached = dailyLimitReached
         self.sleepTimerMode = sleepTimerMode
         self.status = status
         self.activePlaylistID = activePlaylistID
@@ -149,6 +152,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         case sleepTimerMode = "sleep_timer_mode"
         case quietHoursActive = "quiet_hours_active"
         case toddlerLock = "toddler_lock"
+        case dailyLimitReached = "daily_limit_reached"
         case source
         case streamTitle = "stream_title"
         case streamStatus = "stream_status"
@@ -178,6 +182,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         try container.encode(sleepTimerMode, forKey: .sleepTimerMode)
         try container.encode(quietHoursActive, forKey: .quietHoursActive)
         try container.encode(toddlerLock, forKey: .toddlerLock)
+        try container.encode(dailyLimitReached, forKey: .dailyLimitReached)
         try container.encode(source, forKey: .source)
         try container.encode(streamTitle, forKey: .streamTitle)
         try container.encode(streamStatus, forKey: .streamStatus)

@@ -39,6 +39,9 @@ public enum BoxSettings {
     /// Short sounds for ready, tag linked, unknown tag and errors (see ``FeedbackCue``), and how loud (0–100).
     public static let feedbackSounds = SettingKey<Bool>("feedback_sounds", default: true)
     public static let feedbackVolume = SettingKey<Int>("feedback_volume", default: 30)
+    /// The daily listening limit in minutes (0: none), and today's count (``DailyLimit``).
+    public static let dailyLimitMinutes = SettingKey<Int>("daily_limit_minutes", default: 0)
+    public static let listeningToday = SettingKey<ListeningDay?>("listening_today", default: nil)
     /// The toddler lock (see ``ToddlerLock``): on or off, and which buttons it holds.
     public static let toddlerLock = SettingKey<Bool>("toddler_lock", default: false)
     public static let toddlerLockMode = SettingKey<String>("toddler_lock_mode", default: ToddlerLock.Mode.all.rawValue)
@@ -54,6 +57,7 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
     public var startupVolume: Int
     public var startupVolumeAfterIdleMinutes: Int
     public var toddlerLockMode: ToddlerLock.Mode
+    public var dailyLimitMinutes: Int
     public var tagRemoval: TagBehaviour.Removal
     public var tagAgain: TagBehaviour.Again
     public var startOverAfterHours: Int
@@ -71,8 +75,9 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         startOverAfterHours: Int = 24,
         playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil,
         feedback: FeedbackSounds = FeedbackSounds(), minVolume: Int = 0, startupVolumeAfterIdleMinutes: Int = 0,
-        toddlerLockMode: ToddlerLock.Mode = .all
+        toddlerLockMode: ToddlerLock.Mode = .all, dailyLimitMinutes: Int = 0
     ) {
+        self.dailyLimitMinutes = dailyLimitMinutes
         self.toddlerLockMode = toddlerLockMode
         self.minVolume = minVolume
         self.startupVolumeAfterIdleMinutes = startupVolumeAfterIdleMinutes
@@ -109,5 +114,6 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case feedbackSounds = "feedback_sounds"
         case feedbackVolume = "feedback_volume"
         case toddlerLockMode = "toddler_lock_mode"
+        case dailyLimitMinutes = "daily_limit_minutes"
     }
 }

@@ -36,6 +36,8 @@ public struct Player: Sendable, Equatable {
     public var muted = false
     /// The buttons are locked (``ToddlerLock``).
     public var toddlerLocked = false
+    /// Today's listening minutes are used up (``DailyLimit``): nothing starts.
+    public var dailyLimitReached = false
     public var repeatMode = RepeatMode.none
     public var shuffle = false
     public var sleepTimer: SleepTimer?
@@ -111,7 +113,7 @@ public struct Player: Sendable, Equatable {
             activeTrack: current.map(ActiveTrack.init), trackIndex: index, trackCount: order.count,
             positionMs: current == nil ? 0 : live, volume: volume, maxVolume: maxVolume, muted: muted,
             repeatMode: repeatMode, shuffleEnabled: shuffle, canNext: canNext, canPrev: canPrev,
-            sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off", quietHoursActive: quietCap != nil, toddlerLock: toddlerLocked,
+            sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off", quietHoursActive: quietCap != nil, toddlerLock: toddlerLocked, dailyLimitReached: dailyLimitReached,
             streamTitle: current?.source.isLive == true ? streamTitle : nil,
             streamStatus: current?.source.isLive == true ? (status != .playing ? nil : streamReconnecting ? "reconnecting" : "live") : nil
         )

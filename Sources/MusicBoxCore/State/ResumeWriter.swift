@@ -36,6 +36,8 @@ final class ResumeWriter: Sendable {
         var order: [PlaylistID] = []
         /// Podcast episodes' places, the latest per episode.
         var episodes: [TrackID: EpisodeProgress] = [:]
+        /// Today's listening (``DailyLimit``), the latest.
+        var listening: (day: ListeningDay, at: EpochMillis)?
         var scheduled = false
     }
 
@@ -69,15 +71,25 @@ final class ResumeWriter: Sendable {
         if schedule { queue.async { self.drain() } }
     }
 
+    /// Queues today's listening count; returns at once.
+    func submit(_ day: ListeningDay, at now: EpochMillis) {
+        let schedule = pending.withLock { queue -> Bool in
+            queue.listening = (day, now)
+            defer { queue.scheduled = true }
+            return !queue.scheduled
+        }
+        if schedule { queue.async { self.drain() } }
+    }
+
     /// Waits until everything submitted before the call is on disk (at shutdown, in tests).
     func flush() { queue.sync {} }
 
     private func drain() {
-        let (batch, episodes) = pending.withLock { queue -> ([ResumeDecision], [EpisodeProgress]) in
+        let (batch, episodes, listening) = pending.withLock { queue -> ([ResumeDecision], [EpisodeProgress], (day: ListeningDay, at: EpochMillis)?) in
             defer { queue = Queue() }
-            return (queue.order.compactMap { queue.decisions[$0] }, Array(queue.episodes.values))
+            return (queue.order.compactMap { queue.decisions[$0] }, Array(queue.episodes.values), queue.listening)
         }
-        guard !batch.isEmpty || !episodes.isEmpty else { return }
+        guard !batch.isEmpty || !episodes.isEmpty || listening != nil else { return }
         do {
             try store.write { transaction in
                 for decision in batch {
@@ -87,6 +99,7 @@ final class ResumeWriter: Sendable {
                     }
                 }
                 for progress in episodes { try transaction.saveEpisodeProgress(progress) }
+                if let listening { try transaction.setSetting(BoxSettings.listeningToday, to: listening.day, now: listening.at) }
             }
         } catch {
             // The music goes on; the worst case is a resume from an older point.

@@ -9,6 +9,7 @@ public struct UpdateSettings: BoxCommand {
     public var tagRemoval: String?
     public var tagAgain: String?
     public var toddlerLockMode: String?
+    public var dailyLimitMinutes: Int?
     public var startOverAfterHours: Int?
     public var playbackRequiresToken: Bool?
     public var sleepTimerMinutes: Int?
@@ -24,8 +25,9 @@ public struct UpdateSettings: BoxCommand {
         playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil, quietHoursEnabled: Bool? = nil,
         quietHoursStart: String? = nil, quietHoursEnd: String? = nil, quietHoursMaxVolume: Int? = nil,
         feedbackSounds: Bool? = nil, feedbackVolume: Int? = nil, tagAgain: String? = nil, minVolume: Int? = nil,
-        startupVolumeAfterIdleMinutes: Int? = nil, toddlerLockMode: String? = nil
+        startupVolumeAfterIdleMinutes: Int? = nil, toddlerLockMode: String? = nil, dailyLimitMinutes: Int? = nil
     ) {
+        self.dailyLimitMinutes = dailyLimitMinutes
         self.toddlerLockMode = toddlerLockMode
         self.minVolume = minVolume
         self.startupVolumeAfterIdleMinutes = startupVolumeAfterIdleMinutes
@@ -45,12 +47,12 @@ public struct UpdateSettings: BoxCommand {
     }
 
     static let fieldNames = "max_volume, min_volume, startup_volume, startup_volume_after_idle_minutes, tag_removal, tag_again, start_over_after_hours, playback_requires_token, "
-        + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume, feedback_sounds, feedback_volume, toddler_lock_mode"
+        + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume, feedback_sounds, feedback_volume, toddler_lock_mode, daily_limit_minutes"
 
     var isEmpty: Bool {
         maxVolume == nil && minVolume == nil && startupVolume == nil && startupVolumeAfterIdleMinutes == nil && tagRemoval == nil && tagAgain == nil && startOverAfterHours == nil && playbackRequiresToken == nil
             && sleepTimerMinutes == nil && quietHoursEnabled == nil && quietHoursStart == nil && quietHoursEnd == nil
-            && quietHoursMaxVolume == nil && feedbackSounds == nil && feedbackVolume == nil && toddlerLockMode == nil
+            && quietHoursMaxVolume == nil && feedbackSounds == nil && feedbackVolume == nil && toddlerLockMode == nil && dailyLimitMinutes == nil
     }
 
     /// Every value checked before anything is written, so a refusal changes nothing; `parentMax`
@@ -72,6 +74,9 @@ public struct UpdateSettings: BoxCommand {
         }
         if let tagRemoval, TagBehaviour.Removal(rawValue: tagRemoval) == nil {
             throw BoxError.validation(field: "tag_removal", "tag_removal must be \"pause\" or \"keep_playing\".")
+        }
+        if let dailyLimitMinutes, !(0...1440).contains(dailyLimitMinutes) {
+            throw BoxError.validation(field: "daily_limit_minutes", "daily_limit_minutes must be from 0 to 1440 (0: no limit).")
         }
         if let toddlerLockMode, ToddlerLock.Mode(rawValue: toddlerLockMode) == nil {
             throw BoxError.validation(field: "toddler_lock_mode", "toddler_lock_mode must be \"all\" or \"all_but_volume_down\".")
@@ -96,6 +101,7 @@ public struct UpdateSettings: BoxCommand {
         try save(BoxSettings.tagRemoval, tagRemoval)
         try save(BoxSettings.tagAgain, tagAgain)
         try save(BoxSettings.toddlerLockMode, toddlerLockMode)
+        try save(BoxSettings.dailyLimitMinutes, dailyLimitMinutes)
         try save(BoxSettings.startOverAfterHours, startOverAfterHours)
         try save(BoxSettings.sleepTimerMinutes, sleepTimerMinutes)
         try save(BoxSettings.playbackRequiresToken, playbackRequiresToken)
@@ -134,7 +140,8 @@ extension SettingsSnapshot {
             sleepTimerMinutes: try store.setting(BoxSettings.sleepTimerMinutes), quietHours: QuietHours.load(store),
             feedback: FeedbackSounds.load(store), minVolume: player.parentMinVolume,
             startupVolumeAfterIdleMinutes: try store.setting(BoxSettings.startupVolumeAfterIdleMinutes),
-            toddlerLockMode: ToddlerLock.Mode(rawValue: try store.setting(BoxSettings.toddlerLockMode)) ?? .all
+            toddlerLockMode: ToddlerLock.Mode(rawValue: try store.setting(BoxSettings.toddlerLockMode)) ?? .all,
+            dailyLimitMinutes: try store.setting(BoxSettings.dailyLimitMinutes)
         )
     }
 }

@@ -29,6 +29,45 @@ extension StateManager {
         return playFeedback(.goodbye, evenIfJustPlayed: true) == nil ? .zero : FeedbackSounds.goodbyeLength
     }
 
+    // MARK: The clock: quiet hours and the daily listening limit
+
+    func checkClock() {
+        checkQuietHours()
+        checkListening()
+    }
+
+    /// Counts what played since the last check; when today's minutes are used up what plays
+    /// pauses with the goodbye sound; a new day (or more minutes) lifts it.
+    func checkListening() {
+        let now = clock.now()
+        let changed = dailyLimit.tick(playing: player.status == .playing, at: now)
+        let millis = clock.millis
+        // Written behind, at most every 30 s (a power cut loses at most that much of the count).
+        if changed, millis - listeningSavedAt >= 30_000 || dailyLimit.reached != player.dailyLimitReached {
+            listeningSavedAt = millis
+            resumeWriter.submit(dailyLimit.today, at: millis)
+        }
+        guard dailyLimit.reached != player.dailyLimitReached else { return }
+        let playing = player.status == .playing
+        logger.notice(dailyLimit.reached ? "daily listening limit reached" : "daily listening limit lifted")
+        _ = try? perform(ApplyDailyLimit(reached: dailyLimit.reached))
+        if dailyLimit.reached, playing { playFeedback(.goodbye, evenIfJustPlayed: true) }
+    }
+
+    /// Where today's listening stands.
+    public func listening() -> ListeningStatus { ListeningStatus(dailyLimit) }
+
+    /// Parents add minutes to today (1–720); playback may start again at once.
+    public func extendListening(minutes: Int) throws(BoxError) -> ListeningStatus {
+        guard (1...720).contains(minutes) else { throw BoxError.validation(field: "minutes", "minutes must be from 1 to 720.") }
+        dailyLimit.extend(byMinutes: minutes, at: clock.now())
+        listeningSavedAt = clock.millis
+        resumeWriter.submit(dailyLimit.today, at: listeningSavedAt)
+        checkListening()
+        logger.notice("daily listening limit: \(minutes) minute(s) added")
+        return ListeningStatus(dailyLimit)
+    }
+
     // MARK: Quiet hours
 
     /// Lowers (or lifts) the volume cap as the quiet-hours window begins (or ends).

@@ -35,7 +35,10 @@ extension StateManager {
             case .removed(let tag): outcome = try perform(RemoveTag(tag: tag)).value
             }
         } catch {
-            if error.details["reason"] == "quiet_hours" {
+            if error.details["reason"] == "daily_limit" {
+                logger.notice("tag \(event) ignored: \(error.message)")
+                playFeedback(.goodbye)
+            } else if error.details["reason"] == "quiet_hours" {
                 logger.notice("tag \(event) ignored: \(error.message)")
             } else {
                 logger.error("tag \(event) could not be handled: \(error.message)")

@@ -52,6 +52,10 @@ public actor StateManager {
     public private(set) var playbackRequiresToken: Bool
     /// Which feedback sounds play, and how loud (the parents' settings kept here, so deciding reads no disk).
     var feedback: FeedbackGate
+    /// Today's listening against the parents' daily limit (counted on the clock checks).
+    var dailyLimit: DailyLimit
+    /// When today's count was last handed to the writer.
+    var listeningSavedAt: EpochMillis = 0
     /// Which buttons the toddler lock holds (the parents' setting, kept here like the others).
     var toddlerLockMode = ToddlerLock.Mode.all
     /// The command tags by tag, read at start and after each change of them.
@@ -106,6 +110,12 @@ public actor StateManager {
         initialPlayer.silentSince = clock.millis
         let startup = (try? store.setting(BoxSettings.startupVolume)) ?? BoxSettings.startupVolume.defaultValue
         quietHours = QuietHours.load(store)
+        dailyLimit = DailyLimit(
+            limitMs: Int64((try? store.setting(BoxSettings.dailyLimitMinutes)) ?? 0) * 60_000,
+            today: ((try? store.setting(BoxSettings.listeningToday)) ?? nil) ?? ListeningDay(day: DailyLimit.dayKey(clock.now()))
+        )
+        dailyLimit.tick(playing: false, at: clock.now())
+        initialPlayer.dailyLimitReached = dailyLimit.reached
         playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? false
         feedback = FeedbackGate(boxAllows: options.feedbackSounds, sounds: FeedbackSounds.load(store))
         if quietHours.isActive(at: clock.now()) { initialPlayer.quietCap = quietHours.maxVolume }
@@ -128,7 +138,7 @@ public actor StateManager {
                 await self.handle(report)
             }
         }
-        let clockChecks = Self.every(options.quietHoursCheckInterval, self) { await $0.checkQuietHours() }
+        let clockChecks = Self.every(options.quietHoursCheckInterval, self) { await $0.checkClock() }
         let resumeSaves = Self.every(options.resumeSaveInterval, self) { await $0.saveWhilePlaying() }
         loops.withLock { $0 = [handler, clockChecks, resumeSaves] }
     }
@@ -272,6 +282,9 @@ public actor StateManager {
             let until = QuietHours.text(quietHours.end)
             throw BoxError(.forbidden, "It is quiet time: no music until \(until).", details: ["reason": "quiet_hours", "until": until])
         }
+        if player.dailyLimitReached, command is any StartsPlayback {
+            throw BoxError(.forbidden, "Today's listening time is used up: more tomorrow, or a parent adds minutes.", details: ["reason": "daily_limit"])
+        }
         let previous = player
         let previousPositionMs = player.status == .playing ? engine.position() : player.positionMs
         let now = clock.millis
@@ -318,10 +331,11 @@ public actor StateManager {
         }
         if command is UpdateSettings {
             toddlerLockMode = Self.lockMode(store)
+            dailyLimit.limitMs = Int64((try? store.setting(BoxSettings.dailyLimitMinutes)) ?? 0) * 60_000
             quietHours = QuietHours.load(store)
             playbackRequiresToken = (try? store.setting(BoxSettings.playbackRequiresToken)) ?? playbackRequiresToken
             feedback.sounds = FeedbackSounds.load(store)
-            Task { self.checkQuietHours() }  // at once, after this command's turn
+            Task { self.checkClock() }  // at once, after this command's turn
         }
         return Committed(value: value, serverSeq: serverSeq, changes: sequenced)
     }

@@ -93,6 +93,9 @@ extension APIOperation {
     static let linkCommandTag = APIOperation("nfc.commands.link", .parent, .post, "api/nfc/commands")
     static let unlinkCommandTag = APIOperation("nfc.commands.unlink", .parent, .delete, "api/nfc/commands/:tag_id")
     static let toddlerLock = APIOperation("player.toddler_lock", .parent, .post, "api/player/toddler_lock")
+    /// The daily listening limit: anyone may see what is left; parents add minutes.
+    static let listening = APIOperation("player.listening", .open, .get, "api/player/listening")
+    static let extendListening = APIOperation("player.listening.extend", .parent, .post, "api/player/listening/extend")
 
     // MARK: Buttons
     static let buttonMap = APIOperation("controls.map", .open, .get, "api/controls")
@@ -128,7 +131,7 @@ public enum OperationTable {
         .volumeStep, .stopAfterTrack, .playTag,
         .getSettings, .replaceSettings, .updateSettings, .getMQTTSettings, .updateMQTTSettings,
         .linkTag, .unlinkTag, .readerStatus, .startLinking, .stopLinking, .overrideTag,
-        .listCommandTags, .linkCommandTag, .unlinkCommandTag, .toddlerLock,
+        .listCommandTags, .linkCommandTag, .unlinkCommandTag, .toddlerLock, .listening, .extendListening,
         .buttonMap,
         .joinPlaylists, .joinNFC, .joinPlaylist, .leavePlaylists, .leaveNFC, .leavePlaylist, .syncRequest, .currentState,
         .clientPing, .healthCheck,

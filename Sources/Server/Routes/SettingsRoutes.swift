@@ -24,6 +24,7 @@ struct SettingsRoutes<Context: RequestContext> {
         var tag_removal: String?
         var tag_again: String?
         var toddler_lock_mode: String?
+        var daily_limit_minutes: Int?
         var start_over_after_hours: Int?
         var playback_requires_token: Bool?
         var sleep_timer_minutes: Int?
@@ -47,7 +48,7 @@ struct SettingsRoutes<Context: RequestContext> {
             quietHoursMaxVolume: input.quiet_hours_max_volume,
             feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume, tagAgain: input.tag_again,
             minVolume: input.min_volume, startupVolumeAfterIdleMinutes: input.startup_volume_after_idle_minutes,
-            toddlerLockMode: input.toddler_lock_mode
+            toddlerLockMode: input.toddler_lock_mode, dailyLimitMinutes: input.daily_limit_minutes
         )
         return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
     }

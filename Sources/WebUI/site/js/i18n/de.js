@@ -294,4 +294,8 @@ export default {
   pin_session_ended: "Die Eltern-Anmeldung ist abgelaufen. Schalte den Elternmodus wieder ein.",
   loading: "Lädt…",
   not_found: "Diese Playlist gibt es nicht mehr.",
+  settings_daily_limit: "Hörzeit pro Tag (Minuten; 0: unbegrenzt)",
+  limit_reached: "Die Hörzeit für heute ist aufgebraucht. Morgen gibt es mehr!",
+  limit_extend: "15 Minuten dazugeben",
+  error_forbidden_daily_limit: "Die Hörzeit für heute ist aufgebraucht.",
 };

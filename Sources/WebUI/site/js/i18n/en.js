@@ -296,4 +296,8 @@ export default {
 
   loading: "Loading…",
   not_found: "That playlist no longer exists.",
+  settings_daily_limit: "Listening per day (minutes; 0: no limit)",
+  limit_reached: "Today's listening time is used up. More tomorrow!",
+  limit_extend: "Add 15 minutes",
+  error_forbidden_daily_limit: "Today's listening time is used up.",
 };

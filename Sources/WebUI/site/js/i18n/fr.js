@@ -294,4 +294,8 @@ export default {
   pin_session_ended: "La connexion parent a pris fin. Réactive le mode parent.",
   loading: "Chargement…",
   not_found: "Cette playlist n'existe plus.",
+  settings_daily_limit: "Écoute par jour (minutes ; 0 : sans limite)",
+  limit_reached: "Le temps d'écoute du jour est épuisé. À demain !",
+  limit_extend: "Ajouter 15 minutes",
+  error_forbidden_daily_limit: "Le temps d'écoute du jour est épuisé.",
 };

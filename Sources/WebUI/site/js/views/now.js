@@ -3,7 +3,7 @@
 import { t, duration, errorText, clock } from "../strings.js";
 import { store, subscribe, currentPosition } from "../store.js";
 import { get, post } from "../api.js";
-import { h, icon, toast, ask } from "../dom.js";
+import { h, icon, toast, ask, replace } from "../dom.js";
 import { parent as parentMode } from "../parent.js";
 
 const isParent = () => Boolean(parentMode?.on);
@@ -33,6 +33,8 @@ export function nowPlaying(root) {
   const sleepState = h("p", { class: "hint", id: "sleep-state", "aria-live": "polite" });
   // The toddler lock: said to everyone; parents can switch it (the box's own gesture: two buttons held 3 s).
   const lockState = h("p", { class: "hint", id: "lock-state", "aria-live": "polite" });
+  // The daily listening limit: said to everyone when used up; parents can add minutes.
+  const limitState = h("p", { class: "offline-note", id: "limit-state", role: "status", hidden: true });
   const lock = h("button", { type: "button", class: "chip", id: "toddler-lock", hidden: !isParent() });
   const idle = h("p", { class: "empty" }, t("nothing_playing_hint"));
   // While the box cannot be reached nothing here is true any more: said, controls off, clock still.
@@ -46,7 +48,7 @@ export function nowPlaying(root) {
     h("div", { class: "transport" }, prev, play, next),
     h("div", { class: "volume-row" }, mute, volume, volumeCap),
     h("div", { class: "modes" }, repeat, shuffle, sleep, lock),
-    sleepState, lockState));
+    sleepState, lockState, limitState));
 
   let seeking = false;
   let coverTrack = null;
@@ -127,6 +129,11 @@ export function nowPlaying(root) {
     lock.textContent = locked ? t("lock_off") : t("lock_on");
     lock.setAttribute("aria-pressed", String(locked));
     lockState.textContent = locked ? t("lock_active") : "";
+    limitState.hidden = !p?.daily_limit_reached;
+    if (p?.daily_limit_reached) {
+      replace(limitState, t("limit_reached"), isParent() ? [" ", h("button", { type: "button", id: "limit-extend", class: "small",
+        onclick: () => post("player/listening/extend", { minutes: 15 }).catch((error) => toast(errorText(error), "error")) }, t("limit_extend"))] : []);
+    }
     const max = p?.max_volume ?? 100;
     volume.max = max;
     if (document.activeElement !== volume) volume.value = Math.min(p?.volume ?? 0, max);
