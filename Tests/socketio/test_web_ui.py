@@ -53,7 +53,7 @@ def library(daemon, media):
 
 
 class Browser:
-    def __init__(self, size=PHONE, language="en-US"):
+    def __init__(self, size=PHONE, language="en-US", scheme="dark"):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -64,7 +64,7 @@ class Browser:
         options = webdriver.ChromeOptions()
         options.binary_location = chromium
         for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         f"--user-data-dir={self.profile}", "--blink-settings=preferredColorScheme=0",  # 0: dark
+                         f"--user-data-dir={self.profile}", f"--blink-settings=preferredColorScheme={0 if scheme == 'dark' else 1}",
                          f"--lang={language}"):
             options.add_argument(argument)
         options.add_experimental_option("prefs", {"intl.accept_languages": language})
@@ -137,8 +137,8 @@ class Browser:
 def browser():
     opened = []
 
-    def make(size=PHONE, language="en-US"):
-        opened.append(Browser(size, language))
+    def make(size=PHONE, language="en-US", scheme="dark"):
+        opened.append(Browser(size, language, scheme))
         return opened[-1]
 
     yield make
@@ -619,6 +619,76 @@ def test_a_parent_makes_a_command_tag_and_locks_the_buttons_from_the_page(daemon
     child = browser()
     child.open(daemon.url)
     assert not child.css("#toddler-lock").is_displayed()
+
+
+# --- Accessibility -------------------------------------------------------------------------------
+
+AXE_WHEEL = "axe-playwright-python==0.1.8"  # ships axe-core 4.12.1; fetched at test time, never committed
+
+
+def axe_source():
+    import zipfile
+    cache = os.path.join(ROOT, ".build", "axe-core")
+    target = os.path.join(cache, "axe.min.js")
+    if not os.path.exists(target):
+        os.makedirs(cache, exist_ok=True)
+        subprocess.run([os.path.join(os.path.dirname(os.sys.executable), "pip"), "download", "--quiet", "--no-deps", "-d", cache, AXE_WHEEL],
+                       check=True)
+        wheel = next(name for name in os.listdir(cache) if name.endswith(".whl"))
+        with zipfile.ZipFile(os.path.join(cache, wheel)) as archive, open(target, "wb") as out:
+            out.write(archive.read("axe_playwright_python/axe.min.js"))
+    source = open(target, encoding="utf-8").read()
+    assert source.startswith("/*! axe v4."), source[:40]
+    return source
+
+
+def axe_violations(page, source):
+    """axe-core's serious and critical violations of the page as it is now."""
+    page.js(source)
+    result = page.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; axe.run(document, {resultTypes: ['violations']}).then(done, (e) => done({error: String(e)}));")
+    assert "error" not in result, result
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+SCREENS = (("#/now", "#play-toggle"), ("#/playlists", "#playlist-list"), ("#/settings", "#settings-form"))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_on_any_screen_at_either_size(daemon, library, browser, scheme):
+    source = axe_source()
+    page = browser(PHONE, scheme=scheme)
+    page.open(daemon.url, parent=True)
+    found = {}
+    for size in (PHONE, LAPTOP):
+        page.resize(size)
+        for route, ready in SCREENS + ((f"#/playlist/{library['songs']}", "#track-list .track"),):
+            page.go(route)
+            page.until(lambda d: page.all(ready))
+            time.sleep(0.4)
+            violations = axe_violations(page, source)
+            if violations:
+                found[f"{route} {size[0]}x{size[1]}"] = violations
+    assert found == {}, found
+
+
+def test_every_control_on_the_phone_is_at_least_44_px_each_way(daemon, library, browser):
+    page = browser(PHONE)
+    page.open(daemon.url, parent=True)
+    small = {}
+    for route, ready in SCREENS + ((f"#/playlist/{library['songs']}", "#track-list .track"),):
+        page.go(route)
+        page.until(lambda d: page.all(ready))
+        time.sleep(0.3)
+        # A file input is hidden behind its label, which is the control (measured as such).
+        measured = page.js("""return [...document.querySelectorAll('button, a[href], input:not([type=file]), select, summary, [role=button], label.button')]
+            .filter((e) => e.offsetParent !== null && !e.closest('[hidden]'))
+            .map((e) => { const r = (e.closest('label.check') || e).getBoundingClientRect();
+                          return [e.id || e.getAttribute('aria-label') || e.name || e.textContent.trim().slice(0, 30), Math.round(r.width), Math.round(r.height)]; })
+            .filter(([, w, h]) => w < 44 || h < 44);""")
+        if measured:
+            small[route] = measured
+    assert small == {}, small
 
 
 # --- Languages ----------------------------------------------------------------------------------
