@@ -621,6 +621,33 @@ def test_a_parent_makes_a_command_tag_and_locks_the_buttons_from_the_page(daemon
     assert not child.css("#toddler-lock").is_displayed()
 
 
+def test_quiet_time_without_music_a_linked_tag_and_a_new_tag_are_told_plainly(daemon, library, browser):
+    """Quiet hours at a cap of 0: Play is off and the page says why (no tap that silently fails).
+    A playlist with a tag offers to link another, not "Link a tag" again. A new tag's prompt is a
+    labelled landmark of its own."""
+    now = datetime.datetime.now()
+    start, end = ((now + datetime.timedelta(minutes=delta)).strftime("%H:%M") for delta in (-60, 60))
+    page = browser()
+    page.open(daemon.url, parent=True)
+    try:
+        api(daemon, "PATCH", "settings", json={"quiet_hours_enabled": True, "quiet_hours_start": start, "quiet_hours_end": end,
+                                               "quiet_hours_max_volume": 0})
+        page.until(lambda d: player(daemon)["quiet_hours_active"] is True, timeout=5)
+        page.until(lambda d: "no music now" in page.text("#view"))
+        assert not page.css("#play-toggle").is_enabled()
+    finally:
+        api(daemon, "PATCH", "settings", json={"quiet_hours_enabled": False})
+    page.until(lambda d: page.css("#play-toggle").is_enabled())
+    api(daemon, "POST", "nfc/associate", json={"tag_id": "0badcafe", "playlist_id": library["songs"], "force": True})
+    page.go(f"#/playlist/{library['songs']}")
+    page.until(lambda d: page.text("#link-tag") == "Link another tag")
+    api(daemon, "POST", "dev/nfc/place", json={"tag_id": "c0ffee99"})
+    page.until(lambda d: page.css("#tag-prompt").is_displayed())
+    assert page.js("const p = document.getElementById('tag-prompt'); return [p.tagName, p.getAttribute('aria-label')]") == ["ASIDE", "New tag"]
+    api(daemon, "POST", "dev/nfc/remove")
+    page.press("#tag-prompt", "Close")
+
+
 # --- Accessibility -------------------------------------------------------------------------------
 
 AXE_WHEEL = "axe-playwright-python==0.1.8"  # ships axe-core 4.12.1; fetched at test time, never committed

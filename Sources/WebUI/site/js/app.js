@@ -65,6 +65,7 @@ const prompt = document.getElementById("tag-prompt");
 subscribe("tag", (tag) => {
   if (tag.action !== "unknown" || !tag.present || !parent.on) return;
   prompt.hidden = false;
+  prompt.setAttribute("aria-label", t("tag_unknown_title"));
   replace(prompt,
     h("p", {}, t("tag_unknown_prompt", { tag: tag.tag_id })),
     h("button", { type: "button", class: "primary", onclick: () => { prompt.hidden = true; linkUnknownTag(tag.tag_id); } }, t("tag_unknown_link")),

@@ -298,4 +298,7 @@ export default {
   limit_reached: "Die Hörzeit für heute ist aufgebraucht. Morgen gibt es mehr!",
   limit_extend: "15 Minuten dazugeben",
   error_forbidden_daily_limit: "Die Hörzeit für heute ist aufgebraucht.",
+  tag_unknown_title: "Neue Karte",
+  settings_playback: "Wiedergabe",
+  tag_link_another: "Noch eine Karte verknüpfen",
 };

@@ -300,4 +300,7 @@ export default {
   limit_reached: "Today's listening time is used up. More tomorrow!",
   limit_extend: "Add 15 minutes",
   error_forbidden_daily_limit: "Today's listening time is used up.",
+  tag_unknown_title: "New tag",
+  settings_playback: "Playback",
+  tag_link_another: "Link another tag",
 };

@@ -298,4 +298,7 @@ export default {
   limit_reached: "Le temps d'écoute du jour est épuisé. À demain !",
   limit_extend: "Ajouter 15 minutes",
   error_forbidden_daily_limit: "Le temps d'écoute du jour est épuisé.",
+  tag_unknown_title: "Nouvelle carte",
+  settings_playback: "Lecture",
+  tag_link_another: "Associer une autre carte",
 };

@@ -120,7 +120,8 @@ export function nowPlaying(root) {
     play.replaceChildren(icon(playing ? "pause" : "play"));
     play.setAttribute("aria-label", playing ? t("pause") : t("play"));
     play.title = play.getAttribute("aria-label");
-    play.disabled = !online || (!track && !store.playlists?.length);
+    const silentHours = Boolean(p?.quiet_hours_active) && (p?.max_volume ?? 100) === 0;
+    play.disabled = !online || silentHours || Boolean(p?.daily_limit_reached && !p?.is_playing) || (!track && !store.playlists?.length);
     prev.disabled = !online || !p?.can_prev;
     next.disabled = !online || !p?.can_next;
     seek.disabled = !online || !track || p.source === "stream";

@@ -67,7 +67,7 @@ export function settings(root, { parent }) {
       parent && h("div", { class: "button-row", id: "sound-tries" }, ["ready", "tag_linked", "unknown_tag", "error"].map((cue) =>
         h("button", { type: "button", class: "small", "data-cue": cue, onclick: () => post(`system/sounds/${cue}`, {}).catch((error) => toast(errorText(error), "error")) },
           t(`sound_${cue}`))))),
-    h("fieldset", {}, h("legend", {}, t("pin_title")),
+    h("fieldset", {}, h("legend", {}, t("settings_playback")),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
     h("fieldset", {}, h("legend", {}, t("lock_title")),
       h("label", { class: "field" }, t("lock_mode"),

@@ -34,6 +34,7 @@ export function tagPanel(parentElement, playlistID) {
     const tag = store.playlist.get(playlistID)?.nfc_tag_id;
     current.textContent = tag ? t("tag_linked", { tag }) : t("tag_none");
     unlinkButton.hidden = !tag;
+    linkButton.textContent = tag ? t("tag_link_another") : t("tag_link");
   }
 
   function showSession(nfc) {
