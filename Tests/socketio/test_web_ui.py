@@ -648,6 +648,70 @@ def test_quiet_time_without_music_a_linked_tag_and_a_new_tag_are_told_plainly(da
     page.press("#tag-prompt", "Close")
 
 
+def test_a_new_family_is_guided_through_the_first_steps_and_can_skip_them(media, browser):
+    """A box with nothing on it: the page walks a parent through parent mode, a PIN, the first
+    playlist, its songs and a tag, each step ticked from the box's own state (so a reload picks up
+    where it was), and goes away when all are done; skipped, Settings brings it back."""
+    box = Daemon()
+    try:
+        page = browser()
+        page.open(box.url)
+        page.until(lambda d: page.css("#first-run").is_displayed())
+        steps = lambda: page.js("return [...document.querySelectorAll('#first-run li')].map(l => l.className)")
+
+        def go_on():  # the guide's "Do it", as a finger would tap it (scrolled into sight first)
+            button = page.css("#first-run a.button")
+            page.js("arguments[0].scrollIntoView({block: 'center'})", button)
+            button.click()
+        assert steps() == ["next", "", "", "", ""]
+        page.shot("first-run")
+        page.css("#parent-toggle").click()
+        page.until(lambda d: steps()[:2] == ["done", "next"])
+        go_on()  # to the PIN in Settings
+        page.until(lambda d: page.all("#pin-form"))
+        for name in ("pin", "repeat"):
+            page.css(f"#pin-form [name={name}]").send_keys("2468")
+        page.css("#save-pin").click()
+        page.until(lambda d: "A PIN protects" in page.text("#pin-status"))
+        page.go("#/now")
+        page.until(lambda d: steps()[:3] == ["done", "done", "next"])
+        # Resumable: a reload shows the same place.
+        page.driver.refresh()
+        page.until(lambda d: page.all("#first-run li") and steps()[:3] == ["done", "done", "next"])
+        go_on()
+        page.until(lambda d: page.all("#new-playlist"))
+        page.css("#new-playlist").send_keys("Our first songs\n")
+        page.until(lambda d: page.js("return location.hash").startswith("#/playlist/"))
+        playlist = page.js("return location.hash").split("/")[-1]
+        page.go("#/now")
+        page.until(lambda d: steps() == ["done", "done", "done", "next", ""])
+        go_on()  # to the playlist: its upload area (the parent's cookie logs it in)
+        page.until(lambda d: page.all("#upload-files"))
+        page.css("#upload-files").send_keys(media["wind"])
+        page.until(lambda d: len(api(box, "GET", f"playlists/{playlist}")["tracks"]) == 1, timeout=20)
+        page.go("#/now")
+        page.until(lambda d: steps() == ["done", "done", "done", "done", "next"])
+        token = requests.post(f"{box.url}/api/auth/login", json={"pin": "2468"}, timeout=5).json()["data"]["token"]
+        requests.post(f"{box.url}/api/nfc/associate", json={"tag_id": "04010203", "playlist_id": playlist},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=5).raise_for_status()
+        page.until(lambda d: not page.css("#first-run").is_displayed())
+        # Skipped and brought back: on another, empty box.
+        other = Daemon()
+        try:
+            page.driver.get(other.url + "/#/now")
+            page.until(lambda d: page.all("#first-run") and page.css("#first-run").is_displayed())
+            page.css("#first-run-skip").click()
+            page.until(lambda d: not page.css("#first-run").is_displayed())
+            page.go("#/settings")
+            page.until(lambda d: page.all("#first-run-again"))
+            page.css("#first-run-again").click()
+            page.until(lambda d: page.all("#first-run") and page.css("#first-run").is_displayed())
+        finally:
+            other.stop()
+    finally:
+        box.stop()
+
+
 # --- Accessibility -------------------------------------------------------------------------------
 
 AXE_WHEEL = "axe-playwright-python==0.1.8"  # ships axe-core 4.12.1; fetched at test time, never committed

@@ -5,6 +5,7 @@ import { store, subscribe, currentPosition } from "../store.js";
 import { get, post } from "../api.js";
 import { h, icon, toast, ask, replace } from "../dom.js";
 import { parent as parentMode } from "../parent.js";
+import { firstRun } from "./firstrun.js";
 
 const isParent = () => Boolean(parentMode?.on);
 
@@ -169,7 +170,8 @@ export function nowPlaying(root) {
   }
 
   showPlayer(store.player);
-  const stops = [subscribe("player", showPlayer), subscribe("connection", () => showPlayer(store.player)),
+  const stopGuide = firstRun(root);
+  const stops = [stopGuide, subscribe("player", showPlayer), subscribe("connection", () => showPlayer(store.player)),
     subscribe("playlists", () => showPlayer(store.player))];
   frame = requestAnimationFrame(tick);
   return () => { stops.forEach((stop) => stop()); cancelAnimationFrame(frame); clearTimeout(volumeTimer); };

@@ -4,6 +4,7 @@
 import { t, duration, errorText } from "../strings.js";
 import { store, subscribe, watchPlaylist } from "../store.js";
 import { api, get, post, patch, del } from "../api.js";
+import { firstRun } from "./firstrun.js";
 import { h, icon, replace, toast, confirmAction, promptText, ask } from "../dom.js";
 import { uploadPanel } from "./uploads.js";
 import { streamPanel } from "./streams.js";
@@ -30,6 +31,7 @@ export function playlistList(root, { parent }) {
     h("button", { type: "submit", class: "primary" }, t("create"))) : null;
   root.append(h("section", { "aria-labelledby": "playlists-heading" },
     h("h2", { id: "playlists-heading" }, t("playlists_title")), list, form));
+  const stopGuide = firstRun(root);
 
   async function create(event) {
     event.preventDefault();
@@ -60,7 +62,7 @@ export function playlistList(root, { parent }) {
   }
 
   show(store.playlists);
-  const stops = [subscribe("playlists", show), subscribe("player", () => show(store.playlists))];
+  const stops = [subscribe("playlists", show), subscribe("player", () => show(store.playlists)), stopGuide];
   return () => stops.forEach((stop) => stop());
 }
 

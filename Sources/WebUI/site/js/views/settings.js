@@ -6,6 +6,7 @@ import { h, replace, toast } from "../dom.js";
 import { access } from "../parent.js";
 import { smartHome } from "./smarthome.js";
 import { commandTagList } from "./commandtags.js";
+import { skipFirstRun } from "./firstrun.js";
 
 export function settings(root, { parent }) {
   const form = h("form", { class: "settings", id: "settings-form" });
@@ -27,6 +28,7 @@ export function settings(root, { parent }) {
     h("h3", {}, t("mqtt_title")), mqtt,
     h("h3", {}, t("settings_buttons")), buttons,
     h("h3", {}, t("settings_health")), health, about,
+    h("p", {}, h("button", { type: "button", id: "first-run-again", onclick: () => { skipFirstRun(false); location.hash = "#/now"; } }, t("first_again"))),
     parent && h("p", {}, h("button", { type: "button", class: "danger", id: "switch-off", onclick: switchOff }, t("power_off")))));
 
   async function switchOff() {
