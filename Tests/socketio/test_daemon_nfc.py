@@ -245,7 +245,7 @@ def test_linking_a_tag_over_socketio(reader):
         session = ack["data"]["assoc_id"]
         assert ack["data"]["timeout_at"].endswith("Z") and ack["data"]["started_at"] < ack["data"]["timeout_at"]
         assert wait_for(lambda: statuses() and statuses()[-1]["state"] == "listening")
-        assert friendly()[-1]["message"]
+        assert wait_for(lambda: friendly() and friendly()[-1].get("message")), friendly()
         reader.place(NTAG)
         assert wait_for(lambda: statuses()[-1]["state"] == "success", timeout=5), statuses()
         done = statuses()[-1]
