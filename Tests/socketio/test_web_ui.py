@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -723,7 +724,7 @@ def axe_source():
     target = os.path.join(cache, "axe.min.js")
     if not os.path.exists(target):
         os.makedirs(cache, exist_ok=True)
-        subprocess.run([os.path.join(os.path.dirname(os.sys.executable), "pip"), "download", "--quiet", "--no-deps", "-d", cache, AXE_WHEEL],
+        subprocess.run([os.path.join(os.path.dirname(sys.executable), "pip"), "download", "--quiet", "--no-deps", "-d", cache, AXE_WHEEL],
                        check=True)
         wheel = next(name for name in os.listdir(cache) if name.endswith(".whl"))
         with zipfile.ZipFile(os.path.join(cache, wheel)) as archive, open(target, "wb") as out:
@@ -830,8 +831,9 @@ def test_every_language_has_every_text_with_the_same_placeholders_and_every_text
 
 
 def test_the_page_speaks_the_browsers_language_and_the_one_chosen_in_settings(daemon, library, browser):
-    """German chosen in Settings: the page reloads in German (lang="de", tabs, player, dates);
-    a browser that asks for French gets French with no choice made; errors in the page's words.
+    """German chosen in Settings: the page reloads in German (lang="de", tabs, player); a browser
+    that asks for French gets French with no choice made: the player's words, a clock time in the
+    French way, a refused upload and an error code in French words, not the server's English.
     Screenshots of every screen in each language, at phone and laptop size."""
     page = browser()
     page.open(daemon.url, parent=True)
@@ -850,14 +852,13 @@ def test_the_page_speaks_the_browsers_language_and_the_one_chosen_in_settings(da
             page.until(lambda d: page.all(ready))
             time.sleep(0.3)
             page.shot(f"de-{route.strip('#/').split('/')[0]}")
-    # The player's words and a refusal in German.
+    # The player's words in German.
     api(daemon, "POST", f"playlists/{library['songs']}/start")
     page.go("#/now")
     page.until(lambda d: page.css("#play-toggle").get_attribute("aria-label") == "Pause")
     assert "Titel 1 von 2" in page.text(".track-where")
     page.js("localStorage.removeItem('musicbox.language')")
 
-    from selenium import webdriver  # noqa: F401 (the browser below asks for French)
     french = browser(PHONE, language="fr-FR")
     french.open(daemon.url, parent=True)
     french.until(lambda d: french.js("return document.documentElement.lang") == "fr")
@@ -872,13 +873,29 @@ def test_the_page_speaks_the_browsers_language_and_the_one_chosen_in_settings(da
             french.until(lambda d: french.all(ready))
             time.sleep(0.3)
             french.shot(f"fr-{route.strip('#/').split('/')[0]}")
-    # A refusal told in French, not as a code: nothing to play at the end of a playlist's "next".
+    # The player's words, and the sleep timer's time as French clocks read (24 h, no AM/PM).
     api(daemon, "POST", "player/stop")
     api(daemon, "POST", f"playlists/{library['songs']}/start", json={"track_index": 1})
+    api(daemon, "POST", "player/sleep", json={"mode": "minutes", "minutes": 30})
     french.go("#/now")
     french.until(lambda d: french.css("#play-toggle").get_attribute("aria-label") == "Pause")
     assert french.text(".track-where").endswith("Morceau 2 sur 2")
+    french.until(lambda d: re.fullmatch(r"S'arrête à \d{2}:\d{2}", french.text("#sleep-state")))
+    api(daemon, "POST", "player/sleep", json={"mode": "off"})
     api(daemon, "POST", "player/stop")
+    # A refusal from the box (a file with no music) in the page's French words, not the server's English.
+    fake = os.path.join(tempfile.mkdtemp(), "liste.mp3")
+    with open(fake, "w") as handle:
+        handle.write("lait, pain\n" * 100)
+    french.go(f"#/playlist/{library['songs']}")
+    french.until(lambda d: french.all("#upload-files"))
+    french.css("#upload-files").send_keys(fake)
+    french.until(lambda d: french.all("#upload-list .upload-failed"))
+    assert "ne contient pas de musique" in french.text("#upload-list .upload-failed .error")
+    # An error code without words of its own for its reason: the code's French words.
+    told = french.driver.execute_async_script("""const done = arguments[arguments.length - 1];
+        import('/js/strings.js').then((m) => done(m.errorText({ code: 'not_found', message: 'No playlist with id x.', details: {} })));""")
+    assert told == "Ce n'est pas (ou plus) sur la boîte.", told
 
 
 # --- Settings -----------------------------------------------------------------------------------
