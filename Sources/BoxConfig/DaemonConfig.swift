@@ -125,7 +125,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public struct Uploads: Sendable, Equatable {
         public var maxFileMB = 1024
         /// Comma-separated file extensions.
-        public var formats = "mp3,m4a,aac,flac,ogg,oga,opus,wav,aif,aiff,mka"
+        public var formats = "mp3,m4a,m4b,aac,flac,ogg,oga,opus,wav,aif,aiff,mka"
         public var freeSpaceReserveMB = 200
         public var maxSessions = 8
         public var maxSessionsPerClient = 4

@@ -250,7 +250,8 @@ public actor UploadService: Service {
                 id: id, title: title ?? metadata.title ?? UploadFileName.stem(session.filename),
                 artist: artist ?? metadata.artist, album: album ?? metadata.album, durationMs: metadata.durationMs,
                 storedFileName: MediaFileName.forTrack(id, fileExtension: session.fileExtension),
-                originalFilename: session.filename, fileSize: session.fileSize, sha256: checked.sha256, artwork: checked.probed.artwork
+                originalFilename: session.filename, fileSize: session.fileSize, sha256: checked.sha256, artwork: checked.probed.artwork,
+                chapters: checked.probed.chapters
             )
             var warnings = await duplicateWarnings(sha256: checked.sha256, in: playlistID)
             let typed: [String: String?] = ["title": title, "artist": artist, "album": album]

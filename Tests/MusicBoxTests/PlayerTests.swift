@@ -48,7 +48,7 @@ struct PlayerTests {
             "is_playing", "is_paused", "state", "active_playlist_id", "active_playlist_title", "active_track",
             "active_track_id", "track_index", "track_count", "position_ms", "duration_ms", "volume", "max_volume",
             "muted", "repeat_mode", "shuffle_enabled", "can_next", "can_prev", "sleep_timer_ends_at", "sleep_timer_mode", "quiet_hours_active",
-            "source", "stream_title", "stream_status", "toddler_lock", "daily_limit_reached",
+            "source", "stream_title", "stream_status", "toddler_lock", "daily_limit_reached", "chapter",
         ])
         #expect(json["state"] as? String == "paused")
         #expect(json["sleep_timer_ends_at"] is NSNull)

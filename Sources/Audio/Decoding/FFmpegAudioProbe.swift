@@ -120,7 +120,32 @@ private final class ProbeRun {
             bitRate: format.pointee.bit_rate > 0 ? Int(format.pointee.bit_rate) : nil, hasCover: artwork != nil,
             truncatedTags: tags.truncated.map { $0 == "album_artist" ? "artist" : $0 }
         )
-        return ProbedAudio(metadata: metadata, artwork: artwork)
+        let chapters = Chapters.kept(Self.chapters(in: format, id3: metadata.container == "mp3"), durationMs: durationMs)
+        return ProbedAudio(metadata: metadata, artwork: artwork, chapters: chapters)
+    }
+
+    /// The chapters the container states: MP4/M4B chapter lists (Nero `chpl` and QuickTime
+    /// chapter tracks) and MP3 ID3 `CHAP` frames all become FFmpeg's `AVChapter`s. At most a
+    /// few more than are kept are read, so a file claiming millions costs nothing.
+    ///
+    /// An ID3 `CHAP` without a `TIT2` title gets its element id as title from FFmpeg ("ch1",
+    /// "chp3"): an identifier for software, not a name, so it is dropped (`id3`).
+    private static func chapters(in format: UnsafeMutablePointer<AVFormatContext>, id3: Bool) -> [Chapter] {
+        let count = min(Int(format.pointee.nb_chapters), Chapters.maximumCount * 2)
+        guard count > 0, let list = format.pointee.chapters else { return [] }
+        let milliseconds = AVRational(num: 1, den: 1000)
+        return (0..<count).compactMap { index in
+            guard let chapter = list[index] else { return nil }
+            let timeBase = chapter.pointee.time_base
+            guard timeBase.num > 0, timeBase.den > 0 else { return nil }
+            var title = FFmpegTags(chapter.pointee.metadata)["title"]
+            if id3, let named = title, Self.isElementID(named) { title = nil }
+            return Chapter(
+                title: title,
+                startMs: av_rescale_q(chapter.pointee.start, timeBase, milliseconds),
+                endMs: av_rescale_q(chapter.pointee.end, timeBase, milliseconds)
+            )
+        }
     }
 
     private func refusal(_ reason: String, _ what: String, _ status: Int32?) -> BoxError {
@@ -152,6 +177,13 @@ private final class ProbeRun {
             if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return Artwork(mimeType: "image/png", data: data) }
         }
         return nil
+    }
+
+    /// `ch1`, `chp12`, `chapter3`, `7`: a few ASCII letters, then digits, nothing else.
+    static func isElementID(_ text: String) -> Bool {
+        let letters = text.prefix { $0.isASCII && $0.isLetter }
+        let digits = text.dropFirst(letters.count)
+        return letters.count <= 8 && !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     static func codecName(_ id: AVCodecID) -> String {

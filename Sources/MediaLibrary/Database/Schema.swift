@@ -125,6 +125,14 @@ public enum Schema {
                 t.column("created_at", .integer).notNull()
             }
         }
+        // v7: an audiobook file's chapters, read once at upload. They belong to the file alone
+        // (never edited, gone with the track), so they sit on its row as one JSON array
+        // (`[{"title","start_ms","end_ms"}]`, `NULL` for the many files without), read with it.
+        migrator.registerMigration("v7_chapters") { db in
+            try db.alter(table: "tracks") { t in
+                t.add(column: "chapters", .text)
+            }
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import MusicBoxCore
 
@@ -22,6 +23,8 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
     var kind: String
     /// A stream's address.
     var sourceURL: String?
+    /// The file's chapters as a JSON array, `nil` when it has none.
+    var chapters: String?
 
     /// The `file_name` of a stream's row: not a stored file name (``MediaFolder/isStoredFileName(_:)``
     /// refuses it), unique by the id.
@@ -39,6 +42,7 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
         case hasCover = "has_cover"
         case kind
         case sourceURL = "source_url"
+        case chapters
     }
 
     enum Columns {
@@ -56,7 +60,23 @@ struct TrackRecord: Codable, FetchableRecord, PersistableRecord {
         return Track(
             id: trackID, playlistID: playlist, trackNumber: trackNumber, title: title, artist: artist,
             album: album, durationMs: durationMs, filename: originalFilename, fileSize: fileSize, createdAt: createdAt,
-            hasCover: hasCover, source: kind == "stream" ? .stream(url: sourceURL ?? "") : .file
+            hasCover: hasCover, source: kind == "stream" ? .stream(url: sourceURL ?? "") : .file,
+            chapters: try Self.decodeChapters(chapters, track: id)
         )
+    }
+
+    /// The column's text for a kept chapter list.
+    static func encodeChapters(_ chapters: [Chapter]) throws -> String? {
+        guard !chapters.isEmpty else { return nil }
+        return String(decoding: try JSONEncoder().encode(chapters), as: UTF8.self)
+    }
+
+    private static func decodeChapters(_ text: String?, track: String) throws -> [Chapter] {
+        guard let text else { return [] }
+        do {
+            return try JSONDecoder().decode([Chapter].self, from: Data(text.utf8))
+        } catch {
+            throw LibraryCorruption("track \(track) has chapters that cannot be read: \(error)")
+        }
     }
 }

@@ -35,7 +35,7 @@ public enum TrackRepository {
             id: new.id.description, playlistID: playlist.description, trackNumber: try nextNumber(db, in: playlist), title: new.title,
             artist: new.artist, album: new.album, durationMs: new.durationMs, fileName: new.storedFileName,
             originalFilename: new.originalFilename, fileSize: new.fileSize, sha256: new.sha256, createdAt: now,
-            hasCover: new.artwork != nil, kind: "file", sourceURL: nil
+            hasCover: new.artwork != nil, kind: "file", sourceURL: nil, chapters: try TrackRecord.encodeChapters(new.chapters)
         )
         try record.insert(db)
         if let artwork = new.artwork {
@@ -63,7 +63,7 @@ public enum TrackRepository {
         let record = TrackRecord(
             id: new.id.description, playlistID: playlist.description, trackNumber: try nextNumber(db, in: playlist), title: new.title,
             artist: nil, album: nil, durationMs: 0, fileName: TrackRecord.streamFileName(new.id), originalFilename: "",
-            fileSize: 0, sha256: "", createdAt: now, hasCover: false, kind: "stream", sourceURL: new.url
+            fileSize: 0, sha256: "", createdAt: now, hasCover: false, kind: "stream", sourceURL: new.url, chapters: nil
         )
         try record.insert(db)
         try touch(db, playlist: playlist, now: now)

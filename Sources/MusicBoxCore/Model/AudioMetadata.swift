@@ -86,14 +86,16 @@ public struct Artwork: Sendable, Equatable {
     public static let maximumBytes = 4 * 1024 * 1024
 }
 
-/// A probed file: its facts and its cover, if it has one.
+/// A probed file: its facts, its cover if it has one, and its chapters (as kept).
 public struct ProbedAudio: Sendable, Equatable {
     public var metadata: AudioMetadata
     public var artwork: Artwork?
+    public var chapters: [Chapter]
 
-    public init(metadata: AudioMetadata, artwork: Artwork?) {
+    public init(metadata: AudioMetadata, artwork: Artwork?, chapters: [Chapter] = []) {
         self.metadata = metadata
         self.artwork = artwork
+        self.chapters = chapters
     }
 }
 

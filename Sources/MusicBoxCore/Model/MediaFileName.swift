@@ -2,7 +2,7 @@
 /// list. No part of a stored name is ever typed by a user, so no upload can reach outside the folder.
 public enum MediaFileName {
     /// Extensions a stored file may have: the formats the decoder plays.
-    public static let extensions: Set<String> = ["mp3", "m4a", "aac", "flac", "ogg", "oga", "opus", "wav", "aif", "aiff", "mka"]
+    public static let extensions: Set<String> = ["mp3", "m4a", "m4b", "aac", "flac", "ogg", "oga", "opus", "wav", "aif", "aiff", "mka"]
 
     /// The stored name for a track's file. Unknown extensions become `bin`, which the decoder probes by content.
     public static func forTrack(_ track: TrackID, fileExtension: String) -> String {

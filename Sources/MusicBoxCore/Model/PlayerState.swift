@@ -90,6 +90,8 @@ public struct PlayerState: Sendable, Equatable, Encodable {
     public var toddlerLock: Bool
     /// Today's listening minutes are used up: nothing starts until tomorrow or more minutes.
     public var dailyLimitReached: Bool
+    /// The chapter of an audiobook file playback is in (`nil`: the file has no chapters).
+    public var chapter: ChapterPlace?
     /// What a live stream says it plays now (its `StreamTitle`), shown above the station's name.
     public var streamTitle: String?
     /// A live stream that plays: `live`, or `reconnecting` after a drop (`nil`: no stream playing).
@@ -100,8 +102,10 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         activeTrack: ActiveTrack? = nil, trackIndex: Int = 0, trackCount: Int = 0, positionMs: Int64 = 0,
         volume: Int = 50, maxVolume: Int = 100, muted: Bool = false, repeatMode: RepeatMode = .none,
         shuffleEnabled: Bool = false, canNext: Bool = false, canPrev: Bool = false, sleepTimerEndsAt: EpochMillis? = nil,
-        sleepTimerMode: String = "off", quietHoursActive: Bool = false, toddlerLock: Bool = false, dailyLimitReached: Bool = false, streamTitle: String? = nil, streamStatus: String? = nil
+        sleepTimerMode: String = "off", quietHoursActive: Bool = false, toddlerLock: Bool = false, dailyLimitReached: Bool = false, chapter: ChapterPlace? = nil,
+        streamTitle: String? = nil, streamStatus: String? = nil
     ) {
+        self.chapter = chapter
         self.streamTitle = streamTitle
         self.streamStatus = streamStatus
         self.quietHoursActive = quietHoursActive
@@ -153,7 +157,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         case quietHoursActive = "quiet_hours_active"
         case toddlerLock = "toddler_lock"
         case dailyLimitReached = "daily_limit_reached"
-        case source
+        case source, chapter
         case streamTitle = "stream_title"
         case streamStatus = "stream_status"
     }
@@ -184,6 +188,7 @@ public struct PlayerState: Sendable, Equatable, Encodable {
         try container.encode(toddlerLock, forKey: .toddlerLock)
         try container.encode(dailyLimitReached, forKey: .dailyLimitReached)
         try container.encode(source, forKey: .source)
+        try container.encode(chapter, forKey: .chapter)
         try container.encode(streamTitle, forKey: .streamTitle)
         try container.encode(streamStatus, forKey: .streamStatus)
     }

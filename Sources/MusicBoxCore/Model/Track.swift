@@ -41,13 +41,17 @@ public struct Track: Codable, Sendable, Equatable {
     /// The file had a cover picture, served at ``coverPath``.
     public var hasCover: Bool
     public var source: TrackSource
+    /// The file's chapters (an audiobook's), kept by ``Chapters/kept(_:durationMs:)``; empty for
+    /// most files.
+    public var chapters: [Chapter]
 
     public init(
         id: TrackID, playlistID: PlaylistID, trackNumber: Int, title: String, artist: String?, album: String?,
         durationMs: Int64, filename: String, fileSize: Int64, createdAt: EpochMillis, hasCover: Bool = false,
-        source: TrackSource = .file
+        source: TrackSource = .file, chapters: [Chapter] = []
     ) {
         self.source = source
+        self.chapters = chapters
         self.hasCover = hasCover
         self.id = id
         self.playlistID = playlistID
@@ -62,7 +66,7 @@ public struct Track: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, title, artist, album, filename, kind
+        case id, title, artist, album, filename, kind, chapters
         case streamURL = "stream_url"
         case playlistID = "playlist_id"
         case trackNumber = "track_number"
@@ -90,6 +94,7 @@ public struct Track: Codable, Sendable, Equatable {
         hasCover = try container.decodeIfPresent(String.self, forKey: .coverURL) != nil
         let url = try container.decodeIfPresent(String.self, forKey: .streamURL)
         source = try container.decodeIfPresent(String.self, forKey: .kind) == "stream" ? .stream(url: url ?? "") : .file
+        chapters = try container.decodeIfPresent([Chapter].self, forKey: .chapters) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -107,6 +112,7 @@ public struct Track: Codable, Sendable, Equatable {
         try container.encode(hasCover ? coverPath : nil, forKey: .coverURL)
         try container.encode(source.kind, forKey: .kind)
         try container.encode(source.url, forKey: .streamURL)
+        try container.encode(chapters, forKey: .chapters)
     }
 }
 
@@ -124,12 +130,16 @@ public struct NewTrack: Sendable, Equatable {
     public var sha256: String
     /// The cover picture to keep with it (stored in the same transaction as the row).
     public var artwork: Artwork?
+    /// The file's chapters, as kept.
+    public var chapters: [Chapter]
 
     public init(
         id: TrackID = TrackID(), title: String, artist: String? = nil, album: String? = nil, durationMs: Int64,
-        storedFileName: String, originalFilename: String, fileSize: Int64, sha256: String, artwork: Artwork? = nil
+        storedFileName: String, originalFilename: String, fileSize: Int64, sha256: String, artwork: Artwork? = nil,
+        chapters: [Chapter] = []
     ) {
         self.artwork = artwork
+        self.chapters = chapters
         self.id = id
         self.title = title
         self.artist = artist

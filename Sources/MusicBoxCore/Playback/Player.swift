@@ -48,6 +48,10 @@ public struct Player: Sendable, Equatable {
     public internal(set) var streamTitle: String?
     /// The live stream playing dropped and is being reconnected; cleared by any load.
     public internal(set) var streamReconnecting = false
+    /// The chapter of the current file playback was in at the last change (`nil`: a file without
+    /// chapters). Playing on into the next chapter is a change the state manager makes when the
+    /// chapter's start is reached (``ChapterReached``), so clients hear of it.
+    public internal(set) var chapterIndex: Int?
 
     public init() {}
 
@@ -100,8 +104,19 @@ public struct Player: Sendable, Equatable {
         return repeatMode == .all ? order.count - 1 : nil
     }
 
-    /// Whether "next" has somewhere to go.
-    public var canNext: Bool { followingIndex != nil }
+    /// Whether "next" has somewhere to go: a later chapter of this file, or a following track.
+    public var canNext: Bool {
+        if let chapterIndex, let current, chapterIndex + 1 < current.chapters.count { return true }
+        return followingIndex != nil
+    }
+
+    /// The current file's chapters (empty for most files and every stream).
+    public var chapters: [Chapter] { current?.chapters ?? [] }
+
+    /// Brings ``chapterIndex`` in line with a position of the current track.
+    mutating func placeChapter(at positionMs: Int64) {
+        chapterIndex = Chapters.index(in: chapters, at: positionMs)
+    }
     /// Whether "previous" does something: it goes to the track before, or restarts the current
     /// one (on the first track too, so a child can start the first song again).
     public var canPrev: Bool { current != nil }
@@ -114,6 +129,7 @@ public struct Player: Sendable, Equatable {
             positionMs: current == nil ? 0 : live, volume: volume, maxVolume: maxVolume, muted: muted,
             repeatMode: repeatMode, shuffleEnabled: shuffle, canNext: canNext, canPrev: canPrev,
             sleepTimerEndsAt: sleepTimer?.endsAt, sleepTimerMode: sleepTimer?.mode ?? "off", quietHoursActive: quietCap != nil, toddlerLock: toddlerLocked, dailyLimitReached: dailyLimitReached,
+            chapter: chapterIndex.flatMap { index in chapters.indices.contains(index) ? ChapterPlace(chapters, index: index) : nil },
             streamTitle: current?.source.isLive == true ? streamTitle : nil,
             streamStatus: current?.source.isLive == true ? (status != .playing ? nil : streamReconnecting ? "reconnecting" : "live") : nil
         )
@@ -135,6 +151,7 @@ public struct Player: Sendable, Equatable {
         streamTitle = nil
         streamReconnecting = false
         status = playing ? .playing : .paused
+        placeChapter(at: self.positionMs)
         guard let track = current else { return stop(on: engine) }
         engine.load(PlaybackItem(track: track), at: self.positionMs, playing: playing)
     }
@@ -147,6 +164,7 @@ public struct Player: Sendable, Equatable {
         positionMs = current?.source.isLive == true ? 0 : engine.position()
         engine.pause()
         status = .paused
+        placeChapter(at: positionMs)
         if current?.source.isLive == true { streamTitle = nil }
     }
 
@@ -180,6 +198,7 @@ public struct Player: Sendable, Equatable {
         if status != .stopped { engine.stop() }
         status = .stopped
         positionMs = 0
+        placeChapter(at: 0)
     }
 
     /// Forgets the playlist entirely (it was deleted, or emptied).
@@ -188,10 +207,12 @@ public struct Player: Sendable, Equatable {
         playlist = nil
         order = []
         index = 0
+        chapterIndex = nil
     }
 
     mutating func seek(to positionMs: Int64, on engine: any PlaybackEngine) {
         self.positionMs = positionMs
+        placeChapter(at: positionMs)
         if status != .stopped { engine.seek(to: positionMs) }
     }
 
@@ -224,6 +245,7 @@ public struct Player: Sendable, Equatable {
         }
         if let currentID, let stillThere = order.firstIndex(where: { $0.id == currentID }) {
             index = stillThere
+            placeChapter(at: status == .playing ? engine.position() : positionMs)
         } else if currentID != nil {
             // The active track was removed: what now sits at its place takes over.
             let replacement = min(index, order.count - 1)

@@ -77,10 +77,17 @@ public struct Stop: PlayerCommand {
     }
 }
 
+/// Goes to the next chapter of an audiobook file, or (in its last chapter, and in every other
+/// file) to the next track.
 public struct NextTrack: PlayerCommand {
     public init() {}
     public func run(in context: inout CommandContext) throws -> PlayerState {
         let player = context.player
+        let heard = player.status == .playing ? context.engine.position() : player.positionMs
+        if let chapter = Chapters.next(in: player.chapters, from: heard) {
+            context.player.seek(to: chapter, on: context.engine)
+            return context.playerState
+        }
         guard let next = player.followingIndex else { throw BoxError(.conflict, "There is no next track.") }
         context.player.load(index: next, at: 0, playing: player.status != .paused, on: context.engine)
         return context.playerState
@@ -88,7 +95,8 @@ public struct NextTrack: PlayerCommand {
 }
 
 /// Goes to the previous track, or restarts the current one when more than 3 s have played
-/// (as every music player does).
+/// (as every music player does). In an audiobook file the same is done with its chapters; from
+/// the start of its first chapter "previous" goes to the previous file's last chapter.
 public struct PreviousTrack: PlayerCommand {
     public static let restartThresholdMs: Int64 = 3000
     public init() {}
@@ -96,8 +104,11 @@ public struct PreviousTrack: PlayerCommand {
         let player = context.player
         guard player.current != nil else { throw BoxError(.conflict, "Nothing is playing.") }
         let heard = player.status == .playing ? context.engine.position() : player.positionMs
-        if heard <= Self.restartThresholdMs, let previous = player.precedingIndex {
-            context.player.load(index: previous, at: 0, playing: player.status != .paused, on: context.engine)
+        if let chapter = Chapters.previous(in: player.chapters, from: heard) {
+            context.player.seek(to: chapter, on: context.engine)
+        } else if heard <= Self.restartThresholdMs, let previous = player.precedingIndex {
+            let lastChapter = player.order[previous].chapters.last?.startMs ?? 0
+            context.player.load(index: previous, at: lastChapter, playing: player.status != .paused, on: context.engine)
         } else {
             context.player.seek(to: 0, on: context.engine)
         }
@@ -234,6 +245,18 @@ struct StreamConnectionChanged: PlayerCommand {
     var connected: Bool
     func run(in context: inout CommandContext) throws -> PlayerState {
         context.player.streamConnected(connected, of: trackID)
+        return context.playerState
+    }
+}
+
+/// Playback reached a chapter's start (the state manager's watch, at the time the next chapter
+/// was due): `state:player` shows the chapter it is in now. A report about a track no longer
+/// playing is ignored.
+struct ChapterReached: PlayerCommand {
+    var trackID: TrackID
+    func run(in context: inout CommandContext) throws -> PlayerState {
+        guard context.player.status == .playing, context.player.current?.id == trackID else { return context.playerState }
+        context.player.placeChapter(at: context.engine.position())
         return context.playerState
     }
 }

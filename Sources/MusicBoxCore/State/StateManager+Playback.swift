@@ -54,6 +54,19 @@ extension StateManager {
         if dailyLimit.reached, playing { playFeedback(.goodbye, evenIfJustPlayed: true) }
     }
 
+    /// Where the playlist's tag would continue it now (`nil`: from the top, or no such playlist).
+    /// The same decision the tap makes (``ContinuePlaylist``), made without playing anything.
+    public func continuePlace(of playlist: PlaylistID) -> ContinuePlace? {
+        guard let detail = library.playlist(playlist), !detail.tracks.isEmpty else { return nil }
+        let context = CommandContext(
+            store: ReadOnlyLibrary(store: store), library: library, player: player, engine: engine, now: clock.millis,
+            resumeDecisions: resumeDecisions, episodePlaces: episodePlaces
+        )
+        guard let plan = try? ContinuePlaylist(detail: detail).plan(in: context, behaviour: TagBehaviour.current(context.store)),
+              plan.resumes || plan.trackIndex > 0, detail.tracks.indices.contains(plan.trackIndex) else { return nil }
+        return ContinuePlace(track: detail.tracks[plan.trackIndex], trackIndex: plan.trackIndex, positionMs: plan.positionMs)
+    }
+
     /// Where today's listening stands.
     public func listening() -> ListeningStatus { ListeningStatus(dailyLimit) }
 
@@ -95,6 +108,27 @@ extension StateManager {
                 }
             }
         }
+    }
+
+    /// While a file with chapters plays: wakes when its next chapter is due and tells the player
+    /// (``ChapterReached``), so `state:player` says the new chapter and `can_next` stays true
+    /// only while there is one. Set again after every command (a seek, a pause, a new track);
+    /// a long wait is cut into 30 s naps, so a slower clock than the engine's is caught up with.
+    func watchChapter() {
+        chapterWatch?.cancel()
+        chapterWatch = nil
+        guard player.status == .playing, let track = player.current, let index = player.chapterIndex,
+              index + 1 < track.chapters.count else { return }
+        let due = track.chapters[index + 1].startMs - engine.position()
+        chapterWatch = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(min(max(due, 0), 30_000) + 20))
+            guard !Task.isCancelled, let self else { return }
+            await self.chapterDue(track.id)
+        }
+    }
+
+    func chapterDue(_ track: TrackID) {
+        _ = try? perform(ChapterReached(trackID: track))
     }
 
     /// Four times a second while a timer is set (see ``SleepFade``).

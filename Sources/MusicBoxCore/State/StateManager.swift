@@ -45,6 +45,8 @@ public actor StateManager {
     var association: AssociationStatus?
     /// Runs while a sleep timer is set: fades out and stops on time (see ``SleepFade``).
     var sleepWatch: Task<Void, Never>?
+    /// Wakes when the next chapter of the playing file is due (``watchChapter()``).
+    var chapterWatch: Task<Void, Never>?
     var sleepFade = SleepFade()
     /// The parents' quiet-hours window, read at start and after each settings change.
     var quietHours: QuietHours
@@ -326,6 +328,7 @@ public actor StateManager {
         ticker.update(player, serverSeq: serverSeq)
         engine.prepareNext(player.status == .stopped ? nil : player.upcoming.map(PlaybackItem.init))
         watchSleepTimer()
+        watchChapter()
         if command is LinkCommandTag || command is UnlinkCommandTag || command is LinkTag {
             commandTags = Self.commandTags(store, logger: logger)
         }

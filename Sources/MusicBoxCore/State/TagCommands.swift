@@ -161,7 +161,16 @@ public struct PlaceTag: PlayerCommand {
 struct ContinuePlaylist {
     var detail: PlaylistDetail
 
-    func start(in context: inout CommandContext, behaviour: TagBehaviour) throws -> TagOutcome.Action {
+    /// Where starting it goes: a track of its order, a position in it, and whether that is
+    /// coming back to a place (rather than starting from the top or an episode's start).
+    struct Plan: Equatable {
+        var trackIndex: Int
+        var positionMs: Int64
+        var resumes: Bool
+    }
+
+    /// Decides where it would start, changing nothing (a playlist's page shows it before the tap).
+    func plan(in context: CommandContext, behaviour: TagBehaviour) throws -> Plan {
         let summary = detail.summary
         // A podcast: the newest episode not heard to its end, where it was left (each keeps its
         // own place, however long ago); all heard: the newest from its start.
@@ -170,8 +179,7 @@ struct ContinuePlaylist {
             let track = detail.tracks[index]
             let saved = places[track.id].map { $0.finished ? 0 : $0.positionMs } ?? 0
             let position = track.durationMs > 0 && saved >= track.durationMs ? 0 : max(0, saved)
-            _ = try PlayPlaylist(playlistID: summary.id, trackIndex: index, positionMs: position).run(in: &context)
-            return position > 0 ? .resumed : .started
+            return Plan(trackIndex: index, positionMs: position, resumes: position > 0)
         }
         if let point = try context.resumePoint(for: summary.id),
            behaviour.startOverAfterMs == 0 || context.now - point.updatedAt < behaviour.startOverAfterMs,
@@ -179,11 +187,15 @@ struct ContinuePlaylist {
             let track = detail.tracks[index]
             // A point at the very end (or past a shortened file) starts that track again.
             let position = track.durationMs > 0 && point.positionMs >= track.durationMs ? 0 : max(0, point.positionMs)
-            _ = try PlayPlaylist(playlistID: summary.id, trackIndex: index, positionMs: position).run(in: &context)
-            return .resumed
+            return Plan(trackIndex: index, positionMs: position, resumes: true)
         }
-        _ = try PlayPlaylist(playlistID: summary.id).run(in: &context)
-        return .started
+        return Plan(trackIndex: 0, positionMs: 0, resumes: false)
+    }
+
+    func start(in context: inout CommandContext, behaviour: TagBehaviour) throws -> TagOutcome.Action {
+        let plan = try plan(in: context, behaviour: behaviour)
+        _ = try PlayPlaylist(playlistID: detail.summary.id, trackIndex: plan.trackIndex, positionMs: plan.positionMs).run(in: &context)
+        return plan.resumes ? .resumed : .started
     }
 }
 

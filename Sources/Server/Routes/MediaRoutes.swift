@@ -90,7 +90,7 @@ struct MediaRoutes<Context: RequestContext> {
     static func mimeType(forExtension ext: String) -> String {
         switch ext.lowercased() {
         case "mp3": "audio/mpeg"
-        case "m4a": "audio/mp4"
+        case "m4a", "m4b": "audio/mp4"
         case "aac": "audio/aac"
         case "flac": "audio/flac"
         case "ogg", "oga", "opus": "audio/ogg"

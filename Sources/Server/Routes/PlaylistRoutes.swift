@@ -28,10 +28,25 @@ struct PlaylistRoutes<Context: RequestContext> {
         return try JSONResponse.success(data, message: "\(result.total) playlist(s)")
     }
 
+    /// A playlist with where its tag would continue it (`continues_at`, `null`: from the top).
+    struct PlaylistData: Encodable {
+        var playlist: PlaylistDetail
+        var continuesAt: ContinuePlace?
+
+        enum CodingKeys: String, CodingKey { case continuesAt = "continues_at" }
+
+        func encode(to encoder: any Encoder) throws {
+            try playlist.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(continuesAt, forKey: .continuesAt)
+        }
+    }
+
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         let id = try playlistID(context)
         guard let playlist = try await dependencies.library.playlist(id) else { throw BoxError.playlistNotFound(id) }
-        return try JSONResponse.success(playlist, message: "Playlist \(id)")
+        let place = await dependencies.state.continuePlace(of: id)
+        return try JSONResponse.success(PlaylistData(playlist: playlist, continuesAt: place), message: "Playlist \(id)")
     }
 
     private func playlistID(_ context: Context) throws -> PlaylistID { try PathID.playlist(context) }

@@ -26,7 +26,7 @@ enum FetchedFile {
         return NewTrack(
             id: id, title: name, artist: probed.metadata.artist, album: probed.metadata.album, durationMs: probed.metadata.durationMs,
             storedFileName: MediaFileName.forTrack(id, fileExtension: fileExtension), originalFilename: "\(name).\(fileExtension)",
-            fileSize: size, sha256: sha256, artwork: probed.artwork
+            fileSize: size, sha256: sha256, artwork: probed.artwork, chapters: probed.chapters
         )
     }
 

@@ -173,7 +173,7 @@ const sorted = (files) => [...files].filter((file) => AUDIO.test(file.name) || f
   .sort((a, b) => natural.compare(a.webkitRelativePath || a.name, b.webkitRelativePath || b.name));
 
 export function uploadPanel(parentElement, playlistID) {
-  const fileInput = h("input", { type: "file", multiple: true, accept: "audio/*,.mp3,.m4a,.flac,.ogg,.opus,.wav,.aiff,.mka", id: "upload-files", class: "visually-hidden" });
+  const fileInput = h("input", { type: "file", multiple: true, accept: "audio/*,.mp3,.m4a,.m4b,.flac,.ogg,.opus,.wav,.aiff,.mka", id: "upload-files", class: "visually-hidden" });
   const folderInput = h("input", { type: "file", multiple: true, webkitdirectory: true, id: "upload-folder", class: "visually-hidden" });
   fileInput.addEventListener("change", () => { enqueue(playlistID, sorted(fileInput.files)); fileInput.value = ""; });
   folderInput.addEventListener("change", () => { enqueue(playlistID, sorted(folderInput.files)); folderInput.value = ""; });
