@@ -20,7 +20,7 @@ struct MigrationTests {
             let trackColumns = try db.columns(in: "tracks").map(\.name)
             #expect(Set(trackColumns) == [
                 "id", "playlist_id", "track_number", "title", "artist", "album", "duration_ms", "file_name",
-                "original_filename", "file_size", "sha256", "created_at", "has_cover", "kind", "source_url",
+                "original_filename", "file_size", "sha256", "created_at", "has_cover", "kind", "source_url", "chapters",
             ])
         }
         let synchronous = try database.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
@@ -52,7 +52,7 @@ struct MigrationTests {
         #expect(try old.appliedMigrations() == Array(Schema.versions.dropLast()))
         let playlist = PlaylistID(), track = TrackID()
         try old.pool.write { db in
-            #expect(try !db.tableExists("tag_commands"))
+            #expect(try !db.columns(in: "tracks").contains { $0.name == "chapters" })
             try db.execute(
                 sql: "INSERT INTO playlists (id, title, description, position, created_at, updated_at) VALUES (?, 'Bedtime', 'soft', 0, 10, 10)",
                 arguments: [playlist.description]
@@ -97,6 +97,12 @@ struct MigrationTests {
             #expect(try CommandTagRepository.link(db, tag: TagID("04a1b2c3")!, to: TagCommand(action: .stop), force: true, now: 23) == playlist)
             #expect(try CommandTagRepository.all(db).map(\.command) == [TagCommand(action: .stop)])
             #expect(try PlaylistRepository.summary(db, id: playlist)?.nfcTagID == nil)
+            // The old track has no chapters; a new one keeps its own.
+            #expect(tracks[0].chapters.isEmpty)
+            var book = NewTrack.sample(title: "Book", durationMs: 20_000)
+            book.chapters = Chapters.kept([Chapter(title: "One", startMs: 0, endMs: 0), Chapter(title: "Two", startMs: 10_000, endMs: 0)], durationMs: 20_000)
+            let added = try TrackRepository.append(db, book, to: playlist, now: 24)
+            #expect(try TrackRepository.track(db, id: added.id)?.chapters.map(\.title) == ["One", "Two"])
         }
         #expect(try upgraded.integrityCheck() == ["ok"])
     }

@@ -80,9 +80,11 @@ class Browser:
         inner = self.driver.execute_script("return [window.innerWidth, window.innerHeight]")
         self.driver.set_window_size(size[0] * 2 - inner[0], size[1] * 2 - inner[1])
 
-    def open(self, url, parent=False):
+    def open(self, url, parent=False, guide=True):
         self.driver.get(url + "/#/now")
         self.driver.execute_script(f"localStorage.setItem('musicbox.parent', '{'1' if parent else '0'}')")
+        if not guide:  # as a family that skipped the first steps
+            self.driver.execute_script("localStorage.setItem('musicbox.first_run_skipped', '1')")
         self.driver.refresh()
         assert self.js("return document.getElementById('parent-toggle').getAttribute('aria-pressed')") == str(parent).lower()
         self.until(lambda d: d.execute_script("return document.getElementById('connection').dataset.state") == "connected")
@@ -1180,3 +1182,85 @@ def test_a_pin_set_in_settings_guards_library_edits(daemon, library, browser):
         removed = requests.delete(f"{daemon.url}/api/auth/pin", json={"current_pin": "2468"},
                                   headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert removed.status_code == 200, removed.text
+
+
+# --- Audiobook chapters --------------------------------------------------------------------------
+
+def test_an_audiobook_shows_its_chapters_and_where_it_continues_in_every_language(browser):
+    """An M4B with three chapters: its page lists them (tap one to play from there), Now playing
+    names the chapter and its arrows say "chapter", and paused, the page says where it continues
+    and continues there. axe and the 44 px rule on these screens too, screenshots in each language."""
+    from test_chapters import make_book
+    box = Daemon()
+    work = tempfile.mkdtemp(prefix="webui-book-")
+    try:
+        book = create_playlist(box, "Audiobook")
+        assert upload(box, book, make_book(work, "m4b")).status_code == 201
+        page = browser(PHONE)
+        page.open(box.url, guide=False)
+        page.go(f"#/playlist/{book}")
+        page.until(lambda d: page.all("#track-list .chapters"))
+        assert page.text("#track-list .chapters summary") == "3 chapters"
+        page.css("#track-list .chapters summary").click()
+        page.until(lambda d: page.all(".chapter-play"))
+        assert [row.split("\n")[0] for row in page.texts(".chapter-play")] == ["Chapter One", "Chapter Two", "Das dritte Kapitel"]
+        page.all(".chapter-play")[1].click()
+        page.until(lambda d: (player(box)["chapter"] or {}).get("index") == 1)
+        assert 4000 <= player(box)["position_ms"] < 5000
+        page.go("#/now")
+        page.until(lambda d: page.text("#now-chapter") == "Chapter 2 of 3 · Chapter Two")
+        next_button = page.css(".transport button:last-child")
+        assert next_button.get_attribute("aria-label") == "Next chapter"
+        next_button.click()
+        page.until(lambda d: page.text("#now-chapter") == "Chapter 3 of 3 · Das dritte Kapitel")
+        # The last chapter of the only file: nothing follows.
+        page.until(lambda d: next_button.get_attribute("aria-label") == "Next track" and not next_button.is_enabled())
+        assert page.css(".transport button:first-child").get_attribute("aria-label") == "Previous chapter"
+        page.shot("chapters-now")
+        api(box, "POST", "player/pause")
+
+        page.go(f"#/playlist/{book}")
+        page.until(lambda d: page.text("#continues-at").startswith("Continues at The Book · Chapter 3 of 3 · Das dritte Kapitel · 0:09"))
+        page.css("#track-list .chapters summary").click()
+        page.shot("chapters-playlist")
+        source = axe_source()
+        found = {}
+        for scheme in ("dark", "light"):
+            looked = browser(PHONE, scheme=scheme)
+            looked.open(box.url, guide=False)
+            for size in (PHONE, LAPTOP):
+                looked.resize(size)
+                for route, ready in ((f"#/playlist/{book}", "#continues-at:not([hidden])"), ("#/now", "#now-chapter:not([hidden])")):
+                    looked.go(route)
+                    looked.until(lambda d: looked.all(ready))
+                    if route != "#/now":
+                        looked.js("document.querySelectorAll('#track-list details').forEach((d) => { d.open = true; })")
+                    time.sleep(0.3)
+                    violations = axe_violations(looked, source)
+                    if violations:
+                        found[f"{scheme} {route} {size[0]}x{size[1]}"] = violations
+        assert found == {}, found
+        small = page.js("""return [...document.querySelectorAll('#continue, .chapters summary, .chapter-play')]
+            .map((e) => [e.textContent.trim().slice(0, 30), Math.round(e.getBoundingClientRect().width), Math.round(e.getBoundingClientRect().height)])
+            .filter(([, w, h]) => w < 44 || h < 44);""")
+        assert small == []
+
+        page.css("#continue").click()
+        page.until(lambda d: player(box)["state"] == "playing")
+        assert player(box)["chapter"]["index"] == 2 and player(box)["position_ms"] >= 9000
+        api(box, "POST", "player/pause")
+        for language, chapter, continues in (("de-DE", "Kapitel 3 von 3", "Geht weiter bei"), ("fr-FR", "Chapitre 3 sur 3", "Reprend à")):
+            local = browser(PHONE, language=language)
+            local.open(box.url, guide=False)
+            local.go(f"#/playlist/{book}")
+            local.until(lambda d: local.text("#continues-at").startswith(f"{continues} The Book · {chapter}"))
+            assert local.text("#track-list .chapters summary") == ("3 Kapitel" if language == "de-DE" else "3 chapitres")
+            local.css("#track-list .chapters summary").click()
+            local.shot(f"{language[:2]}-chapters-playlist")
+            local.go("#/now")
+            local.until(lambda d: local.text("#now-chapter").startswith(chapter))
+            local.shot(f"{language[:2]}-chapters-now")
+        assert page.errors() == []
+    finally:
+        box.stop()
+        shutil.rmtree(work, ignore_errors=True)

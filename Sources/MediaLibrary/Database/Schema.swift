@@ -6,7 +6,7 @@ import GRDB
 /// Each migration runs in its own transaction, with foreign keys checked at its end.
 public enum Schema {
     /// Migration identifiers in order. The last one is the current schema version.
-    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork", "v4_streams", "v5_feeds", "v6_command_tags"]
+    public static let versions = ["v1_library", "v2_playback_memory", "v3_artwork", "v4_streams", "v5_feeds", "v6_command_tags", "v7_chapters"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

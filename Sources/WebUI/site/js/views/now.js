@@ -11,6 +11,12 @@ const isParent = () => Boolean(parentMode?.on);
 
 const REPEAT_NEXT = { none: "all", all: "one", one: "none" };
 
+/** "Chapter 2 of 12 · The Storm": a chapter place of `state:player` or a playlist's `continues_at`. */
+export function chapterText(place) {
+  const of = t("chapter_of", { index: place.index + 1, count: place.count });
+  return place.title ? `${of} · ${place.title}` : of;
+}
+
 export function nowPlaying(root) {
   const cover = h("img", { class: "cover", alt: "", width: 320, height: 320 });
   const placeholder = h("div", { class: "cover cover-empty", "aria-hidden": "true" }, icon("note"));
@@ -19,6 +25,8 @@ export function nowPlaying(root) {
   const title = h("h2", { class: "track-title", id: "now-title" });
   const artist = h("p", { class: "track-artist" });
   const where = h("p", { class: "track-where" });
+  // An audiobook file's chapter: next and previous go by chapter inside it.
+  const chapter = h("p", { class: "track-chapter", id: "now-chapter", hidden: true });
   const elapsed = h("span", { class: "time", id: "now-elapsed" }, "0:00");
   const total = h("span", { class: "time" }, "0:00");
   const seek = h("input", { type: "range", class: "seek", id: "seek", min: 0, max: 1000, value: 0, step: 1, "aria-label": t("seek") });
@@ -44,7 +52,7 @@ export function nowPlaying(root) {
   root.append(h("section", { class: "now", "aria-labelledby": "now-title" },
     away,
     h("div", { class: "cover-wrap" }, cover, placeholder),
-    h("div", { class: "now-text" }, title, artist, where, idle),
+    h("div", { class: "now-text" }, title, artist, chapter, where, idle),
     h("div", { class: "seek-row" }, elapsed, seek, total),
     h("div", { class: "transport" }, prev, play, next),
     h("div", { class: "volume-row" }, mute, volume, volumeCap),
@@ -112,6 +120,12 @@ export function nowPlaying(root) {
     artist.textContent = track ? (p.stream_title ? track.title : [track.artist, track.album].filter(Boolean).join(" · ")) : "";
     if (p?.stream_status === "reconnecting") artist.textContent = `${track.title} · ${t("stream_reconnecting")}`;
     where.textContent = track ? `${p.active_playlist_title ?? ""} · ${t("track_of", { index: p.track_index + 1, count: p.track_count })}` : "";
+    const part = track ? p.chapter : null;
+    chapter.hidden = !part;
+    chapter.textContent = part ? chapterText(part) : "";
+    const label = (button, key) => { button.setAttribute("aria-label", t(key)); button.title = t(key); };
+    label(prev, part ? "previous_chapter" : "previous");
+    label(next, part && part.index + 1 < part.count ? "next_chapter" : "next");
     if (track?.id !== coverTrack) {
       coverTrack = track?.id ?? null;
       if (coverTrack) { cover.alt = t("cover_of", { title: track.title }); cover.src = `/api/tracks/${encodeURIComponent(coverTrack)}/cover`; }

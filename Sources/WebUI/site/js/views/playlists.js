@@ -11,6 +11,7 @@ import { streamPanel } from "./streams.js";
 import { linkPanel } from "./links.js";
 import { feedPanel } from "./feeds.js";
 import { tagPanel } from "./tags.js";
+import { chapterText } from "./now.js";
 
 const fail = (error) => toast(errorText(error), "error");
 
@@ -69,11 +70,13 @@ export function playlistList(root, { parent }) {
 export function playlistDetail(root, id, { parent }) {
   const heading = h("h2", { id: "playlist-heading" });
   const summary = h("p", { class: "hint" });
+  // Where the playlist's tag would continue it (`continues_at` of GET /api/playlists/{id}).
+  const continues = h("p", { class: "continues", id: "continues-at", hidden: true });
   const tracks = h("ol", { class: "tracks", id: "track-list" });
   const actions = h("div", { class: "toolbar" });
   const section = h("section", { "aria-labelledby": "playlist-heading" },
     h("a", { href: "#/playlists", class: "back" }, "‹ ", t("back_to_playlists")),
-    h("div", { class: "playlist-head" }, h("div", {}, heading, summary), actions),
+    h("div", { class: "playlist-head" }, h("div", {}, heading, summary, continues), actions),
     tracks);
   root.append(section);
   const panels = [];
@@ -86,7 +89,29 @@ export function playlistDetail(root, id, { parent }) {
   }
   let current = null;
 
-  const start = (index) => post(`playlists/${encodeURIComponent(id)}/start`, index === undefined ? {} : { track_index: index }).catch(fail);
+  const start = (index, positionMs) => post(`playlists/${encodeURIComponent(id)}/start`,
+    index === undefined ? {} : positionMs ? { track_index: index, position_ms: positionMs } : { track_index: index }).catch(fail);
+  let place = null;
+  let placeTimer = null;
+
+  // Asked again when playback stops or pauses (that is when a place is kept), not on every tick.
+  function loadPlace() {
+    clearTimeout(placeTimer);
+    placeTimer = setTimeout(() => get(`playlists/${encodeURIComponent(id)}`).then((playlist) => {
+      place = playlist.continues_at ?? null;
+      if (current) show(current);
+    }).catch(() => {}), 300);
+  }
+
+  function showPlace(playlist) {
+    const track = place && playlist.tracks[place.track_index];
+    const here = store.player?.active_playlist_id === id && store.player?.is_playing;
+    continues.hidden = !track || here;
+    if (continues.hidden) return null;
+    const at = [track.title, place.chapter && chapterText(place.chapter), duration(place.position_ms)].filter(Boolean).join(" · ");
+    replace(continues, t("continues_at", { place: at }));
+    return h("button", { type: "button", id: "continue", onclick: () => start(place.track_index, place.position_ms) }, icon("play"), t("continue"));
+  }
 
   function show(playlist) {
     if (playlist.id !== id) return;
@@ -94,6 +119,7 @@ export function playlistDetail(root, id, { parent }) {
     heading.textContent = playlist.title;
     summary.textContent = countText({ ...playlist, track_count: playlist.tracks.length });
     replace(actions,
+      showPlace(playlist),
       h("button", { type: "button", class: "primary", id: "play-all", disabled: !playlist.tracks.length, onclick: () => start(undefined) }, icon("play"), t("play_all")),
       parent && h("button", { type: "button", onclick: renamePlaylist }, t("rename")),
       parent && h("button", { type: "button", class: "danger", onclick: deletePlaylist }, t("delete_playlist")));
@@ -124,7 +150,8 @@ export function playlistDetail(root, id, { parent }) {
         h("button", { type: "button", class: "small", "data-tool": "down", disabled: index === count - 1, "aria-label": t("move_down", { title: track.title }), onclick: () => moveWithin(track.id, index + 1) }, "↓"),
         h("button", { type: "button", class: "small", onclick: () => renameTrack(track) }, t("rename")),
         h("button", { type: "button", class: "small", onclick: () => moveElsewhere(track) }, t("move_to")),
-        h("button", { type: "button", class: "small danger", onclick: () => deleteTrack(track) }, t("delete"))));
+        h("button", { type: "button", class: "small danger", onclick: () => deleteTrack(track) }, t("delete"))),
+      track.chapters?.length ? chapterList(track, index) : null);
     if (parent) {
       row.addEventListener("dragstart", (event) => { event.dataTransfer.setData("text/x-track", track.id); row.classList.add("dragging"); });
       row.addEventListener("dragend", () => row.classList.remove("dragging"));
@@ -137,6 +164,17 @@ export function playlistDetail(root, id, { parent }) {
       });
     }
     return row;
+  }
+
+  // An audiobook file's chapters, folded: tap one to play from its start.
+  function chapterList(track, index) {
+    return h("details", { class: "chapters" },
+      h("summary", {}, t("chapters_count", { count: track.chapters.length })),
+      h("ol", {}, track.chapters.map((part, number) => h("li", {},
+        h("button", { type: "button", class: "chapter-play", "aria-label": t("play_chapter", { chapter: chapterText({ ...part, index: number, count: track.chapters.length }) }),
+          onclick: () => start(index, part.start_ms) },
+          h("span", { class: "grow" }, part.title || t("chapter_number", { index: number + 1 })),
+          h("span", { class: "time" }, duration(part.start_ms)))))));
   }
 
   async function moveWithin(trackID, target) {
@@ -180,7 +218,7 @@ export function playlistDetail(root, id, { parent }) {
 
   const stops = [
     subscribe("playlist", show),
-    subscribe("player", () => current && show(current)),
+    subscribe("player", (player) => { if (current) show(current); if (!player?.is_playing) loadPlace(); }),
     subscribe("playlist_deleted", (deleted) => { if (deleted === id) { toast(t("not_found")); location.hash = "#/playlists"; } }),
   ];
   if (store.playlist.has(id)) show(store.playlist.get(id));
@@ -188,5 +226,6 @@ export function playlistDetail(root, id, { parent }) {
     replace(tracks, h("li", { class: "empty" }, error.code === "not_found" ? t("not_found") : errorText(error)));
   });
   watchPlaylist(id);
-  return () => { stops.forEach((stop) => stop()); panels.forEach((leave) => leave && leave()); watchPlaylist(null); };
+  loadPlace();
+  return () => { stops.forEach((stop) => stop()); panels.forEach((leave) => leave && leave()); watchPlaylist(null); clearTimeout(placeTimer); };
 }
