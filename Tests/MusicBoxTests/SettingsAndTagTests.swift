@@ -30,6 +30,22 @@ struct SettingsAndTagTests {
         again.shutdown()
     }
 
+    @Test("the box's name: cleaned, at most 40 characters, nothing invisible, empty clears it, kept over a restart")
+    func boxName() async throws {
+        let harness = try StateHarness()
+        let manager = harness.manager
+        #expect(try await manager.settings().boxName == "")
+        #expect(try await manager.perform(UpdateSettings(boxName: "  Mia\u{2019}s box ")).value.boxName == "Mia\u{2019}s box")
+        for bad in [String(repeating: "x", count: 41), "Mia\u{202E}xob", "Box\u{0007}"] {
+            await #expect(throws: BoxError.self) { try await manager.perform(UpdateSettings(boxName: bad)) }
+        }
+        #expect(try await manager.settings().boxName == "Mia\u{2019}s box")  // a refusal changed nothing
+        let again = try StateManager(store: harness.store, engine: SimulatedPlaybackEngine(), publisher: EventRecorder())
+        #expect(try await again.settings().boxName == "Mia\u{2019}s box")
+        again.shutdown()
+        #expect(try await manager.perform(UpdateSettings(boxName: "   ")).value.boxName == "")
+    }
+
     @Test("a tag plays one playlist: moving it needs force, and both playlists are republished")
     func tagLinks() async throws {
         let harness = try StateHarness()

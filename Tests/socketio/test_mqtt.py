@@ -283,6 +283,11 @@ def test_home_assistant_discovery_announces_every_entity_and_its_commands_work()
         requests.post(f"{daemon.url}/api/playlists", json={"title": "Morning"}, timeout=5).raise_for_status()
         assert home.wait(lambda h: select_options(h) == [["Bedtime Songs", "Morning"]]), select_options(home)
 
+        # Named by the family: Home Assistant's device takes the box's name, on the same connection.
+        requests.patch(f"{daemon.url}/api/settings", json={"box_name": "Mia’s box"}, timeout=5).raise_for_status()
+        names = lambda h: {json.loads(p)["device"]["name"] for p in discovery(h).values() if p}
+        assert home.wait(lambda h: names(h) == {"Mia’s box"}), names(home)
+
         # A tap: the scanner gets the tag's id; a lift sends nothing there.
         requests.post(f"{daemon.url}/api/dev/nfc/place", json={"tag_id": TAG}, timeout=5).raise_for_status()
         assert home.wait(lambda h: h.last.get(f"{BASE}/tag/scanned") == TAG)

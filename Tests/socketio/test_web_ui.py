@@ -652,8 +652,8 @@ def test_quiet_time_without_music_a_linked_tag_and_a_new_tag_are_told_plainly(da
 
 
 def test_a_new_family_is_guided_through_the_first_steps_and_can_skip_them(media, browser):
-    """A box with nothing on it: the page walks a parent through parent mode, a PIN, the first
-    playlist, its songs and a tag, each step ticked from the box's own state (so a reload picks up
+    """A box with nothing on it: the page walks a parent through parent mode, naming the box, a PIN,
+    the first playlist, its songs and a tag, each step ticked from the box's own state (so a reload picks up
     where it was), and goes away when all are done; skipped, Settings brings it back."""
     box = Daemon()
     try:
@@ -666,10 +666,15 @@ def test_a_new_family_is_guided_through_the_first_steps_and_can_skip_them(media,
             button = page.css("#first-run a.button")
             page.js("arguments[0].scrollIntoView({block: 'center'})", button)
             button.click()
-        assert steps() == ["next", "", "", "", ""]
+        assert steps() == ["next", "", "", "", "", ""]
+        assert page.text(".brand") == "Music Box"
         page.shot("first-run")
         page.css("#parent-toggle").click()
         page.until(lambda d: steps()[:2] == ["done", "next"])
+        # Named in the guide itself: the header and the page title say it at once, the box keeps it.
+        page.css("#first-box-name").send_keys("Mia’s box\n")
+        page.until(lambda d: page.text(".brand") == "Mia’s box" and steps()[:3] == ["done", "done", "next"])
+        assert page.driver.title == "Mia’s box" and api(box, "GET", "settings")["box_name"] == "Mia’s box"
         go_on()  # to the PIN in Settings
         page.until(lambda d: page.all("#pin-form"))
         for name in ("pin", "repeat"):
@@ -677,23 +682,24 @@ def test_a_new_family_is_guided_through_the_first_steps_and_can_skip_them(media,
         page.css("#save-pin").click()
         page.until(lambda d: "A PIN protects" in page.text("#pin-status"))
         page.go("#/now")
-        page.until(lambda d: steps()[:3] == ["done", "done", "next"])
-        # Resumable: a reload shows the same place.
+        page.until(lambda d: steps()[:4] == ["done", "done", "done", "next"])
+        # Resumable: a reload shows the same place (and the name, read from the box).
         page.driver.refresh()
-        page.until(lambda d: page.all("#first-run li") and steps()[:3] == ["done", "done", "next"])
+        page.until(lambda d: page.all("#first-run li") and steps()[:4] == ["done", "done", "done", "next"])
+        page.until(lambda d: page.text(".brand") == "Mia’s box")
         go_on()
         page.until(lambda d: page.all("#new-playlist"))
         page.css("#new-playlist").send_keys("Our first songs\n")
         page.until(lambda d: page.js("return location.hash").startswith("#/playlist/"))
         playlist = page.js("return location.hash").split("/")[-1]
         page.go("#/now")
-        page.until(lambda d: steps() == ["done", "done", "done", "next", ""])
+        page.until(lambda d: steps() == ["done", "done", "done", "done", "next", ""])
         go_on()  # to the playlist: its upload area (the parent's cookie logs it in)
         page.until(lambda d: page.all("#upload-files"))
         page.css("#upload-files").send_keys(media["wind"])
         page.until(lambda d: len(api(box, "GET", f"playlists/{playlist}")["tracks"]) == 1, timeout=20)
         page.go("#/now")
-        page.until(lambda d: steps() == ["done", "done", "done", "done", "next"])
+        page.until(lambda d: steps() == ["done", "done", "done", "done", "done", "next"])
         token = requests.post(f"{box.url}/api/auth/login", json={"pin": "2468"}, timeout=5).json()["data"]["token"]
         requests.post(f"{box.url}/api/nfc/associate", json={"tag_id": "04010203", "playlist_id": playlist},
                       headers={"Authorization": f"Bearer {token}"}, timeout=5).raise_for_status()

@@ -45,6 +45,9 @@ public enum BoxSettings {
     /// The toddler lock (see ``ToddlerLock``): on or off, and which buttons it holds.
     public static let toddlerLock = SettingKey<Bool>("toddler_lock", default: false)
     public static let toddlerLockMode = SettingKey<String>("toddler_lock_mode", default: ToddlerLock.Mode.all.rawValue)
+    /// The box's own name, as the family calls it ("Mia's box"): the web UI's header and the
+    /// smart home's device name. Empty: not named yet (the UI says "Music Box" in its language).
+    public static let boxName = SettingKey<String>("box_name", default: "")
     /// The smart home's broker as the parents chose it, over the config file (see ``MQTTPreferences``).
     /// Not part of ``SettingsSnapshot``: it holds the broker password, and only parents read it.
     public static let mqtt = SettingKey<MQTTPreferences>("mqtt", default: MQTTPreferences())
@@ -52,6 +55,7 @@ public enum BoxSettings {
 
 /// The settings as clients see them (`/api/settings`).
 public struct SettingsSnapshot: Sendable, Equatable, Codable {
+    public var boxName: String
     public var maxVolume: Int
     public var minVolume: Int
     public var startupVolume: Int
@@ -75,8 +79,9 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         startOverAfterHours: Int = 24,
         playbackRequiresToken: Bool = false, sleepTimerMinutes: Int = 30, quietHours: QuietHours? = nil,
         feedback: FeedbackSounds = FeedbackSounds(), minVolume: Int = 0, startupVolumeAfterIdleMinutes: Int = 0,
-        toddlerLockMode: ToddlerLock.Mode = .all, dailyLimitMinutes: Int = 0
+        toddlerLockMode: ToddlerLock.Mode = .all, dailyLimitMinutes: Int = 0, boxName: String = ""
     ) {
+        self.boxName = boxName
         self.dailyLimitMinutes = dailyLimitMinutes
         self.toddlerLockMode = toddlerLockMode
         self.minVolume = minVolume
@@ -115,5 +120,6 @@ public struct SettingsSnapshot: Sendable, Equatable, Codable {
         case feedbackVolume = "feedback_volume"
         case toddlerLockMode = "toddler_lock_mode"
         case dailyLimitMinutes = "daily_limit_minutes"
+        case boxName = "box_name"
     }
 }

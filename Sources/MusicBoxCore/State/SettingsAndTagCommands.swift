@@ -10,6 +10,8 @@ public struct UpdateSettings: BoxCommand {
     public var tagAgain: String?
     public var toddlerLockMode: String?
     public var dailyLimitMinutes: Int?
+    /// The box's name; empty clears it.
+    public var boxName: String?
     public var startOverAfterHours: Int?
     public var playbackRequiresToken: Bool?
     public var sleepTimerMinutes: Int?
@@ -25,8 +27,9 @@ public struct UpdateSettings: BoxCommand {
         playbackRequiresToken: Bool? = nil, sleepTimerMinutes: Int? = nil, quietHoursEnabled: Bool? = nil,
         quietHoursStart: String? = nil, quietHoursEnd: String? = nil, quietHoursMaxVolume: Int? = nil,
         feedbackSounds: Bool? = nil, feedbackVolume: Int? = nil, tagAgain: String? = nil, minVolume: Int? = nil,
-        startupVolumeAfterIdleMinutes: Int? = nil, toddlerLockMode: String? = nil, dailyLimitMinutes: Int? = nil
+        startupVolumeAfterIdleMinutes: Int? = nil, toddlerLockMode: String? = nil, dailyLimitMinutes: Int? = nil, boxName: String? = nil
     ) {
+        self.boxName = boxName
         self.dailyLimitMinutes = dailyLimitMinutes
         self.toddlerLockMode = toddlerLockMode
         self.minVolume = minVolume
@@ -47,12 +50,13 @@ public struct UpdateSettings: BoxCommand {
     }
 
     static let fieldNames = "max_volume, min_volume, startup_volume, startup_volume_after_idle_minutes, tag_removal, tag_again, start_over_after_hours, playback_requires_token, "
-        + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume, feedback_sounds, feedback_volume, toddler_lock_mode, daily_limit_minutes"
+        + "sleep_timer_minutes, quiet_hours_enabled, quiet_hours_start, quiet_hours_end, quiet_hours_max_volume, feedback_sounds, feedback_volume, toddler_lock_mode, daily_limit_minutes, box_name"
 
     var isEmpty: Bool {
         maxVolume == nil && minVolume == nil && startupVolume == nil && startupVolumeAfterIdleMinutes == nil && tagRemoval == nil && tagAgain == nil && startOverAfterHours == nil && playbackRequiresToken == nil
             && sleepTimerMinutes == nil && quietHoursEnabled == nil && quietHoursStart == nil && quietHoursEnd == nil
             && quietHoursMaxVolume == nil && feedbackSounds == nil && feedbackVolume == nil && toddlerLockMode == nil && dailyLimitMinutes == nil
+            && boxName == nil
     }
 
     /// Every value checked before anything is written, so a refusal changes nothing; `parentMax`
@@ -78,6 +82,7 @@ public struct UpdateSettings: BoxCommand {
         if let dailyLimitMinutes, !(0...1440).contains(dailyLimitMinutes) {
             throw BoxError.validation(field: "daily_limit_minutes", "daily_limit_minutes must be from 0 to 1440 (0: no limit).")
         }
+        _ = try Self.boxName(boxName)
         if let toddlerLockMode, ToddlerLock.Mode(rawValue: toddlerLockMode) == nil {
             throw BoxError.validation(field: "toddler_lock_mode", "toddler_lock_mode must be \"all\" or \"all_but_volume_down\".")
         }
@@ -92,6 +97,21 @@ public struct UpdateSettings: BoxCommand {
         }
     }
 
+    /// The longest name a box may have: it sits in a phone's header beside two buttons.
+    public static let maxBoxNameLength = 40
+
+    /// A box name as stored: a title by ``TextRules`` (nothing invisible, trimmed), at most
+    /// ``maxBoxNameLength``; empty (or only spaces) clears it.
+    static func boxName(_ raw: String?) throws(BoxError) -> String? {
+        guard let raw else { return nil }
+        guard !raw.trimmingWhitespace().isEmpty else { return "" }
+        let name = try TextRules.title(raw, field: "box_name")
+        guard name.count <= maxBoxNameLength else {
+            throw BoxError.validation(field: "box_name", "box_name is \(name.count) characters; the limit is \(maxBoxNameLength).")
+        }
+        return name
+    }
+
     public func run(in context: inout CommandContext) throws -> SettingsSnapshot {
         try validate(parentMax: context.player.parentMaxVolume, parentMin: context.player.parentMinVolume)
         let store = context.store, now = context.now
@@ -102,6 +122,7 @@ public struct UpdateSettings: BoxCommand {
         try save(BoxSettings.tagAgain, tagAgain)
         try save(BoxSettings.toddlerLockMode, toddlerLockMode)
         try save(BoxSettings.dailyLimitMinutes, dailyLimitMinutes)
+        try save(BoxSettings.boxName, try Self.boxName(boxName))
         try save(BoxSettings.startOverAfterHours, startOverAfterHours)
         try save(BoxSettings.sleepTimerMinutes, sleepTimerMinutes)
         try save(BoxSettings.playbackRequiresToken, playbackRequiresToken)
@@ -141,7 +162,7 @@ extension SettingsSnapshot {
             feedback: FeedbackSounds.load(store), minVolume: player.parentMinVolume,
             startupVolumeAfterIdleMinutes: try store.setting(BoxSettings.startupVolumeAfterIdleMinutes),
             toddlerLockMode: ToddlerLock.Mode(rawValue: try store.setting(BoxSettings.toddlerLockMode)) ?? .all,
-            dailyLimitMinutes: try store.setting(BoxSettings.dailyLimitMinutes)
+            dailyLimitMinutes: try store.setting(BoxSettings.dailyLimitMinutes), boxName: try store.setting(BoxSettings.boxName)
         )
     }
 }

@@ -103,7 +103,9 @@ public actor MQTTGateway: Service {
             logger.error("MQTT settings unreadable, using the config file's: \(error.message)")
             preferences = MQTTPreferences()
         }
-        let settings = base.applying(preferences)
+        var settings = base.applying(preferences)
+        // Home Assistant's device is named after the box, once the family has named it.
+        if let name = try? await state.settings().boxName, !name.isEmpty { settings.deviceName = name }
         let wanted = settings.enabled ? settings : nil
         guard initial || wanted != active else { return }
         if let old = active, let wanted, client != nil, !wanted.connectsDifferently(from: old) {

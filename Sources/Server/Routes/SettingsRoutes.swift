@@ -25,6 +25,7 @@ struct SettingsRoutes<Context: RequestContext> {
         var tag_again: String?
         var toddler_lock_mode: String?
         var daily_limit_minutes: Int?
+        var box_name: String?
         var start_over_after_hours: Int?
         var playback_requires_token: Bool?
         var sleep_timer_minutes: Int?
@@ -48,8 +49,11 @@ struct SettingsRoutes<Context: RequestContext> {
             quietHoursMaxVolume: input.quiet_hours_max_volume,
             feedbackSounds: input.feedback_sounds, feedbackVolume: input.feedback_volume, tagAgain: input.tag_again,
             minVolume: input.min_volume, startupVolumeAfterIdleMinutes: input.startup_volume_after_idle_minutes,
-            toddlerLockMode: input.toddler_lock_mode, dailyLimitMinutes: input.daily_limit_minutes
+            toddlerLockMode: input.toddler_lock_mode, dailyLimitMinutes: input.daily_limit_minutes, boxName: input.box_name
         )
-        return try await dependencies.respond(to: request, with: command, clientOpID: opID, message: "Settings saved")
+        let committed = try await dependencies.perform(command, clientOpID: opID, request: request)
+        // The smart home names the device after the box.
+        if input.box_name != nil, !committed.replayed { dependencies.smartHome?.reconfigure() }
+        return try JSONResponse.success(committed.value, message: "Settings saved", serverSeq: committed.serverSeq, clientOpID: opID)
     }
 }

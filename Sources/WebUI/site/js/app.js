@@ -9,6 +9,7 @@ import { settings } from "./views/settings.js";
 import { linkUnknownTag } from "./views/tags.js";
 import { makeCommandTag } from "./views/commandtags.js";
 import { parent, setParentMode, checkParentMode } from "./parent.js";
+import { loadBoxName } from "./boxname.js";
 
 for (const element of document.querySelectorAll("[data-text]")) element.textContent = t(element.dataset.text);
 
@@ -58,6 +59,8 @@ const connection = document.getElementById("connection");
 subscribe("connection", (state) => {
   connection.textContent = t(`connection_${state}`);
   connection.dataset.state = state;
+  // Named on another phone meanwhile: the name is read again whenever the box is reached.
+  if (state === "connected") loadBoxName();
 });
 
 // An unknown tag tapped on the box: offer to link it (parents only; children just tap).

@@ -7,6 +7,7 @@ import { access } from "../parent.js";
 import { smartHome } from "./smarthome.js";
 import { commandTagList } from "./commandtags.js";
 import { skipFirstRun } from "./firstrun.js";
+import { setBoxName } from "../boxname.js";
 
 export function settings(root, { parent }) {
   const form = h("form", { class: "settings", id: "settings-form" });
@@ -41,6 +42,8 @@ export function settings(root, { parent }) {
   const slider = (name, label) => h("label", { class: "field" }, label,
     h("span", { class: "slider-row" }, h("input", { type: "range", name, min: 0, max: 100, disabled: !parent }), h("output", { name: `${name}_value` })));
   replace(form,
+    h("label", { class: "field" }, t("box_name"),
+      h("input", { name: "box_name", id: "box-name", maxLength: 40, disabled: !parent, autocomplete: "off", placeholder: t("app_name") })),
     h("fieldset", {}, h("legend", {}, t("settings_volume")),
       slider("max_volume", t("settings_max_volume")), slider("min_volume", t("settings_min_volume")),
       slider("startup_volume", t("settings_startup_volume")),
@@ -99,8 +102,14 @@ export function settings(root, { parent }) {
       quiet_hours_max_volume: Number(form.elements.quiet_hours_max_volume.value),
       feedback_sounds: form.elements.feedback_sounds.checked,
       feedback_volume: Number(form.elements.feedback_volume.value),
+      box_name: form.elements.box_name.value.trim(),
     };
-    try { fill(await patch("settings", values)); toast(t("settings_saved")); } catch (error) { toast(errorText(error), "error"); }
+    try {
+      const saved = await patch("settings", values);
+      fill(saved);
+      setBoxName(saved.box_name);
+      toast(t("settings_saved"));
+    } catch (error) { toast(errorText(error), "error"); }
   });
 
   function fill(values) {
