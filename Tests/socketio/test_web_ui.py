@@ -92,6 +92,11 @@ class Browser:
     def go(self, route):
         self.driver.execute_script("location.hash = arguments[0]", route)
 
+    def unfold(self):
+        """Opens every folded group of Settings (as a parent taps their headings), once it is drawn."""
+        self.until(lambda d: self.all("#settings-form details.group"))
+        self.js("document.querySelectorAll('#view details.group').forEach((group) => { group.open = true; })")
+
     def until(self, condition, timeout=15):
         from selenium.webdriver.support.ui import WebDriverWait
         return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
@@ -553,7 +558,9 @@ def test_link_a_tag_then_move_a_duplicate_here(daemon, library, browser):
     page.until(lambda d: page.all("#tag-success"))
     api(daemon, "POST", "dev/nfc/remove")
     assert api(daemon, "GET", f"playlists/{library['songs']}")["nfc_tag_id"] == "04a1b2c3"
-    page.until(lambda d: "04a1b2c3" in page.text("#tag-current"))
+    # Told as a person reads it (its last four digits), the whole id kept in the title.
+    page.until(lambda d: page.text("#tag-current") == "Tag ending in B2C3")
+    assert page.css("#tag-current").get_attribute("title") == "04a1b2c3"
     # The same tag for another playlist: a duplicate naming its owner, then "move it here".
     page.go(f"#/playlist/{trip}")
     page.until(lambda d: page.all("#link-tag") and "No tag" in page.text("#tag-current"))
@@ -578,7 +585,7 @@ def test_an_unknown_tag_tapped_on_the_box_offers_to_link_it(daemon, library, bro
     page.open(daemon.url, parent=True)
     api(daemon, "POST", "dev/nfc/place", json={"tag_id": "deadbeef"})
     page.until(lambda d: page.css("#tag-prompt").is_displayed())
-    assert "deadbeef" in page.text("#tag-prompt")
+    assert "ending in BEEF" in page.text("#tag-prompt")  # its last digits, as a person reads them
     api(daemon, "POST", "dev/nfc/remove")
     page.press("#tag-prompt", "Link it to a playlist")
     page.js("const s = document.querySelector('#dialog[open] select'); s.value = arguments[0];", library["songs"])
@@ -615,6 +622,7 @@ def test_a_parent_makes_a_command_tag_and_locks_the_buttons_from_the_page(daemon
     page.until(lambda d: page.text("#lock-state") == "")
     # Settings: listed, described, removed.
     page.go("#/settings")
+    page.unfold()
     page.until(lambda d: "Lock or unlock the buttons" in page.text("#command-tags"))
     page.press("#command-tags", "Delete")
     page.until(lambda d: "No command tags" in page.text("#command-tags"))
@@ -712,6 +720,7 @@ def test_a_new_family_is_guided_through_the_first_steps_and_can_skip_them(media,
             page.css("#first-run-skip").click()
             page.until(lambda d: not page.css("#first-run").is_displayed())
             page.go("#/settings")
+            page.unfold()
             page.until(lambda d: page.all("#first-run-again"))
             page.css("#first-run-again").click()
             page.until(lambda d: page.all("#first-run") and page.css("#first-run").is_displayed())
@@ -846,11 +855,13 @@ def test_the_page_speaks_the_browsers_language_and_the_one_chosen_in_settings(da
     page = browser()
     page.open(daemon.url, parent=True)
     page.go("#/settings")
+    page.unfold()
     page.until(lambda d: page.all("#language"))
     page.js("const s = document.getElementById('language'); s.value = 'de'; s.dispatchEvent(new Event('change'));")
     page.until(lambda d: page.js("return document.documentElement.lang") == "de")
     page.until(lambda d: "Jetzt läuft" in page.text("nav.tabs") and "Einstellungen" in page.text("nav.tabs"))
     page.go("#/settings")
+    page.unfold()
     page.until(lambda d: "Höchstlautstärke" in page.text("#settings-form"))
     for size in (PHONE, LAPTOP):
         page.resize(size)
@@ -931,6 +942,7 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page = browser()
     page.open(daemon.url, parent=True)
     page.go("#/settings")
+    page.unfold()
     page.until(lambda d: page.css("#settings-form [name=max_volume]").get_attribute("value") == "100")
     page.js("const f = document.getElementById('settings-form'); f.elements.max_volume.value = 80; f.elements.startup_volume.value = 30;"
             " f.elements.min_volume.value = 15; f.elements.startup_volume_after_idle_minutes.value = 90;")
@@ -977,6 +989,7 @@ def test_settings_change_and_show_the_health_of_the_box(daemon, library, browser
     page.js("localStorage.setItem('musicbox.parent', '0')")
     page.driver.refresh()
     page.go("#/settings")
+    page.unfold()
     page.until(lambda d: page.all("#settings-form [name=max_volume]"))
     assert page.css("#settings-form [name=max_volume]").get_attribute("disabled") is not None
     assert page.all("#save-settings") == []
@@ -993,6 +1006,7 @@ def test_a_parent_connects_the_box_to_home_assistant_from_settings(daemon, libra
     try:
         page.open(daemon.url, parent=True)
         page.go("#/settings")
+        page.unfold()
         page.until(lambda d: page.all("#mqtt-form [name=host]") and "Off" in page.text("#mqtt-status"))
         page.css("#mqtt-form [name=enabled]").click()
         for name, value in (("host", "127.0.0.1"), ("port", str(broker.port)), ("username", "box"), ("password", "pa55-word")):
@@ -1139,6 +1153,7 @@ def test_a_pin_set_in_settings_guards_library_edits(daemon, library, browser):
     laptop = browser(LAPTOP)
     laptop.open(daemon.url, parent=True)
     laptop.go("#/settings")
+    laptop.unfold()
     laptop.until(lambda d: laptop.all("#pin-form"))
     assert "No PIN is set" in laptop.text("#pin-status")
     for name, value in (("pin", "2468"), ("repeat", "2469")):
@@ -1270,3 +1285,66 @@ def test_an_audiobook_shows_its_chapters_and_where_it_continues_in_every_languag
     finally:
         box.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+
+# --- The phone layout ------------------------------------------------------------------------------
+
+def test_on_a_phone_songs_keep_one_row_titles_show_whole_and_settings_fold(daemon, library, browser):
+    """Finding 8 of the family walk: at 360 px in parent mode each song is one row (its rarer edits
+    behind "⋯"), a long title wraps instead of being cut, covers show on their rows, the upload area
+    is above the songs; the header holds a long box name and French "Mode parent activé" on one
+    line; Settings is a short list of groups to open."""
+    long_title = "The Very Long Song About Everything the Little Mouse Saw on the Way Home"
+    songs = api(daemon, "GET", f"playlists/{library['songs']}")["tracks"]
+    api(daemon, "PATCH", f"playlists/{library['songs']}/tracks/{songs[1]['id']}", json={"title": long_title})
+    page = browser(PHONE)
+    page.open(daemon.url, parent=True, guide=False)
+    page.go(f"#/playlist/{library['songs']}")
+    page.until(lambda d: long_title in " ".join(page.texts("#track-list .track")))
+    rows = page.js("""return [...document.querySelectorAll('#track-list .track')].map((row) => {
+        const title = row.querySelector('.track-name strong');
+        return { height: row.getBoundingClientRect().height, cut: title.scrollWidth > title.clientWidth + 1,
+                 titleHeight: title.getBoundingClientRect().height, thumb: Boolean(row.querySelector('img.track-thumb')),
+                 below: row.querySelector('.track-tools').getBoundingClientRect().top >= row.querySelector('.track-play').getBoundingClientRect().bottom - 1 };
+      });""")
+    print(rows)
+    assert all(not row["cut"] for row in rows)
+    assert rows[1]["titleHeight"] > 30  # wrapped onto more lines, whole
+    assert not any(row["below"] for row in rows), rows  # the tools beside the song, not on a row of their own
+    assert [row["thumb"] for row in rows] == [True, False]  # the Lullaby has a cover, the march none
+    assert page.js("return document.getElementById('upload-slot').getBoundingClientRect().top < document.getElementById('track-list').getBoundingClientRect().top")
+    # The rarer edits: behind ⋯, shown on a tap.
+    more = page.css("#track-list .track:nth-child(2) .track-more summary")
+    assert more.get_attribute("aria-label") == f"More for “{long_title}”"
+    assert not [b for b in page.all("#track-list .track:nth-child(2) button") if b.text == "Rename"]
+    more.click()
+    page.until(lambda d: [b.text for b in page.all("#track-list .track:nth-child(2) .track-more-menu button") if b.is_displayed()] == ["Rename", "Move to…", "Delete"])
+    page.shot("phone-playlist-parent")
+    api(daemon, "PATCH", f"playlists/{library['songs']}/tracks/{songs[1]['id']}", json={"title": "Little March"})
+
+    # A long name and French: the header stays one line.
+    api(daemon, "PATCH", "settings", json={"box_name": "La boîte à musique de Mia et Léo"})
+    try:
+        french = browser(PHONE, language="fr-FR")
+        french.open(daemon.url, parent=True, guide=False)
+        french.until(lambda d: french.text(".brand") == "La boîte à musique de Mia et Léo")
+        assert french.text("#parent-toggle") == "Mode parent activé"
+        header = french.js("""const top = document.querySelector('.top').getBoundingClientRect();
+            const toggle = document.getElementById('parent-toggle').getBoundingClientRect();
+            return [top.height, toggle.height, document.documentElement.scrollWidth];""")
+        assert header[0] <= 64 and header[1] <= 48 and header[2] <= PHONE[0], header
+        french.shot("fr-phone-header")
+        # Settings: folded groups, a short page; a tap opens one.
+        french.go("#/settings")
+        french.until(lambda d: french.all("#settings-form details.group"))
+        time.sleep(0.5)
+        height = french.js("return document.documentElement.scrollHeight")
+        assert height <= 1400, height
+        assert not french.css("[name=quiet_hours_start]").is_displayed()
+        french.css("#group-quiet summary").click()
+        french.until(lambda d: french.css("[name=quiet_hours_start]").is_displayed())
+        french.shot("fr-phone-settings")
+    finally:
+        api(daemon, "PATCH", "settings", json={"box_name": ""})
+    assert page.errors() == []

@@ -43,6 +43,33 @@ export async function api(method, path, body, { raw = null, contentType = null, 
   return json?.data;
 }
 
+/** PUTs bytes with progress as they leave the browser (`onProgress(sentBytes)`), which fetch
+ * cannot report: an upload chunk's progress between its start and the box's answer. */
+export function putWithProgress(path, blob, { signal = null, onProgress = () => {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("PUT", `/api/${path}`);
+    request.setRequestHeader("Content-Type", "application/octet-stream");
+    if (socketID) request.setRequestHeader("X-Socket-ID", socketID);
+    request.withCredentials = true;
+    request.upload.onprogress = (event) => onProgress(event.loaded);
+    const abort = () => request.abort();
+    signal?.addEventListener("abort", abort, { once: true });
+    request.onabort = () => reject(new DOMException("The upload was stopped.", "AbortError"));
+    request.onerror = () => reject(new ApiError(0, { message: "The box did not answer." }));
+    request.onload = () => {
+      signal?.removeEventListener("abort", abort);
+      let json = null;
+      try { json = request.responseText ? JSON.parse(request.responseText) : null; } catch { json = null; }
+      if (request.status < 200 || request.status >= 300 || json?.status === "error") {
+        if (request.status === 401) window.dispatchEvent(new CustomEvent("musicbox:unauthorized"));
+        reject(new ApiError(request.status, json));
+      } else resolve(json?.data);
+    };
+    request.send(blob);
+  });
+}
+
 export const get = (path) => api("GET", path);
 export const post = (path, body = {}) => api("POST", path, body);
 export const patch = (path, body) => api("PATCH", path, body);

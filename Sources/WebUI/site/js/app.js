@@ -1,6 +1,6 @@
 // The shell: routes (#/now, #/playlists, #/playlist/ID, #/settings), connection state, parent
 // mode, and the prompt for unknown tags tapped on the box.
-import { t, errorText } from "./strings.js";
+import { t, errorText, tagName } from "./strings.js";
 import { store, subscribe, start, socket } from "./store.js";
 import { h, replace, toast } from "./dom.js";
 import { nowPlaying } from "./views/now.js";
@@ -31,7 +31,7 @@ function route() {
   const context = { parent: parent.on };
   if (name === "playlists") leave = playlistList(view, context);
   else if (name === "playlist" && id) leave = playlistDetail(view, decodeURIComponent(id), context);
-  else if (name === "settings") leave = settings(view, context);
+  else if (name === "settings") leave = settings(view, { ...context, group: id });
   else leave = nowPlaying(view, context);
 }
 
@@ -70,7 +70,7 @@ subscribe("tag", (tag) => {
   prompt.hidden = false;
   prompt.setAttribute("aria-label", t("tag_unknown_title"));
   replace(prompt,
-    h("p", {}, t("tag_unknown_prompt", { tag: tag.tag_id })),
+    h("p", { title: tag.tag_id }, t("tag_unknown_prompt", { tag: tagName(tag.tag_id) })),
     h("button", { type: "button", class: "primary", onclick: () => { prompt.hidden = true; linkUnknownTag(tag.tag_id); } }, t("tag_unknown_link")),
     h("button", { type: "button", id: "make-command-tag", onclick: () => { prompt.hidden = true; makeCommandTag(tag.tag_id); } }, t("command_make")),
     h("button", { type: "button", onclick: () => { prompt.hidden = true; } }, t("close")));

@@ -55,6 +55,13 @@ export function errorText(error) {
   return `error_${error?.code}` in strings ? t(`error_${error.code}`, error.details ?? {}) : (error?.message ?? String(error));
 }
 
+/** A tag as a person reads it: not its 8–20 hex digits but their last four ("ending in B2C3"),
+ * enough to tell a family's tags apart (the whole id stays in the element's title). */
+export function tagName(id) {
+  const text = String(id ?? "");
+  return t("tag_short", { end: text.slice(-4).toUpperCase() });
+}
+
 /** A clock time ("19:30" or "7:30 PM") in the page's language. */
 export function clock(date) {
   return new Date(date).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });

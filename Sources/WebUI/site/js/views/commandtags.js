@@ -1,7 +1,7 @@
 // Command tags: a tag that does something instead of playing a playlist (a sleep timer, a
 // volume cap, stop, switching off, the toddler lock). Made from the prompt for an unknown tag
 // tapped on the box; listed and removed in Settings. Parents only.
-import { t, errorText } from "../strings.js";
+import { t, errorText, tagName } from "../strings.js";
 import { get, post, del } from "../api.js";
 import { h, replace, toast, ask } from "../dom.js";
 
@@ -48,7 +48,7 @@ export function commandTagList(root) {
   const list = h("ul", { class: "plain", id: "command-tags" });
   replace(root, h("p", { class: "hint" }, t("command_how")), list);
   const show = (commands) => replace(list, commands.length ? commands.map((command) => h("li", { class: "command-tag" },
-    h("span", { class: "grow" }, describe(command), " · ", h("span", { class: "hint" }, t("command_tag", { tag: command.tag_id }))),
+    h("span", { class: "grow" }, describe(command), " · ", h("span", { class: "hint", title: command.tag_id }, t("command_tag", { tag: tagName(command.tag_id) }))),
     h("button", { type: "button", class: "danger", onclick: async () => {
       try { show((await del(`nfc/commands/${encodeURIComponent(command.tag_id)}`)).commands); } catch (error) { toast(errorText(error), "error"); }
     } }, t("delete")))) : h("li", { class: "hint" }, t("command_none")));

@@ -27,7 +27,7 @@ export function firstRun(root) {
     const steps = [
       { done: parent.on, text: t("first_parent"), hint: t("first_parent_hint"), action: null },
       { done: Boolean(box.name), text: t("first_name"), hint: t("first_name_hint"), form: nameForm },
-      { done: pinSet, text: t("first_pin"), hint: t("first_pin_hint"), href: "#/settings" },
+      { done: pinSet, text: t("first_pin"), hint: t("first_pin_hint"), href: "#/settings/pin" },
       { done: playlists.length > 0, text: t("first_playlist"), href: "#/playlists" },
       { done: Boolean(withSongs), text: t("first_songs"), href: first ? `#/playlist/${encodeURIComponent(first.id)}` : "#/playlists" },
       { done: playlists.some((playlist) => playlist.nfc_tag_id), text: t("first_tag"), href: first ? `#/playlist/${encodeURIComponent(first.id)}` : "#/playlists" },

@@ -76,13 +76,15 @@ export function playlistDetail(root, id, { parent }) {
   const actions = h("div", { class: "toolbar" });
   const section = h("section", { "aria-labelledby": "playlist-heading" },
     h("a", { href: "#/playlists", class: "back" }, "‹ ", t("back_to_playlists")),
-    h("div", { class: "playlist-head" }, h("div", {}, heading, summary, continues), actions),
-    tracks);
+    h("div", { class: "playlist-head" }, h("div", {}, heading, summary, continues), actions));
+  // Adding songs is what a parent comes here for: the upload area sits above the songs.
+  const uploads = h("div", { id: "upload-slot" });
+  section.append(uploads, tracks);
   root.append(section);
   const panels = [];
   if (parent) {
+    panels.push(uploadPanel(uploads, id));
     panels.push(tagPanel(section, id));
-    panels.push(uploadPanel(section, id));
     panels.push(linkPanel(section, id));
     panels.push(streamPanel(section, id));
     panels.push(feedPanel(section, id));
@@ -99,18 +101,21 @@ export function playlistDetail(root, id, { parent }) {
     clearTimeout(placeTimer);
     placeTimer = setTimeout(() => get(`playlists/${encodeURIComponent(id)}`).then((playlist) => {
       place = playlist.continues_at ?? null;
-      if (current) show(current);
+      if (current) showPlace(current);
     }).catch(() => {}), 300);
   }
 
+  // Only the line and its button change: the songs are not drawn again (that would take the
+  // keyboard's place away from a parent in the middle of an edit).
+  const continueButton = h("button", { type: "button", id: "continue", hidden: true, onclick: () => place && start(place.track_index, place.position_ms) },
+    icon("play"), t("continue"));
   function showPlace(playlist) {
     const track = place && playlist.tracks[place.track_index];
     const here = store.player?.active_playlist_id === id && store.player?.is_playing;
-    continues.hidden = !track || here;
-    if (continues.hidden) return null;
+    continues.hidden = continueButton.hidden = !track || here;
+    if (continues.hidden) return;
     const at = [track.title, place.chapter && chapterText(place.chapter), duration(place.position_ms)].filter(Boolean).join(" · ");
     replace(continues, t("continues_at", { place: at }));
-    return h("button", { type: "button", id: "continue", onclick: () => start(place.track_index, place.position_ms) }, icon("play"), t("continue"));
   }
 
   function show(playlist) {
@@ -118,8 +123,9 @@ export function playlistDetail(root, id, { parent }) {
     current = playlist;
     heading.textContent = playlist.title;
     summary.textContent = countText({ ...playlist, track_count: playlist.tracks.length });
+    showPlace(playlist);
     replace(actions,
-      showPlace(playlist),
+      continueButton,
       h("button", { type: "button", class: "primary", id: "play-all", disabled: !playlist.tracks.length, onclick: () => start(undefined) }, icon("play"), t("play_all")),
       parent && h("button", { type: "button", onclick: renamePlaylist }, t("rename")),
       parent && h("button", { type: "button", class: "danger", onclick: deletePlaylist }, t("delete_playlist")));
@@ -142,15 +148,21 @@ export function playlistDetail(root, id, { parent }) {
     const row = h("li", { class: `track${playing ? " playing" : ""}`, "data-id": track.id, draggable: parent ? "true" : null },
       parent && h("span", { class: "handle", "aria-hidden": "true", title: t("drag_handle", { title: track.title }) }, "⋮⋮"),
       h("button", { type: "button", class: "track-play", "data-tool": "play", "aria-label": t("play_track", { title: track.title }), onclick: () => start(index) },
-        h("span", { class: "track-number" }, String(track.track_number)),
+        // Its cover where it has one (the number is its place in the list either way).
+        track.cover_url ? h("img", { class: "track-thumb", src: track.cover_url, alt: "", loading: "lazy", width: 40, height: 40 })
+          : h("span", { class: "track-number" }, String(track.track_number)),
         h("span", { class: "grow track-name" }, h("strong", {}, track.title), track.artist ? h("span", { class: "hint" }, track.artist) : null),
         h("span", { class: track.kind === "stream" ? "time live" : "time" }, track.kind === "stream" ? t("stream_live") : duration(track.duration_ms))),
       parent && h("span", { class: "track-tools" },
         h("button", { type: "button", class: "small", "data-tool": "up", disabled: index === 0, "aria-label": t("move_up", { title: track.title }), onclick: () => moveWithin(track.id, index - 1) }, "↑"),
         h("button", { type: "button", class: "small", "data-tool": "down", disabled: index === count - 1, "aria-label": t("move_down", { title: track.title }), onclick: () => moveWithin(track.id, index + 1) }, "↓"),
-        h("button", { type: "button", class: "small", onclick: () => renameTrack(track) }, t("rename")),
-        h("button", { type: "button", class: "small", onclick: () => moveElsewhere(track) }, t("move_to")),
-        h("button", { type: "button", class: "small danger", onclick: () => deleteTrack(track) }, t("delete"))),
+        // The rarer edits fold behind one button, so a phone keeps each song on one row.
+        h("details", { class: "track-more" },
+          h("summary", { "data-tool": "more", "aria-label": t("track_more", { title: track.title }), title: t("track_more", { title: track.title }) }, "⋯"),
+          h("span", { class: "track-more-menu" },
+            h("button", { type: "button", class: "small", onclick: () => renameTrack(track) }, t("rename")),
+            h("button", { type: "button", class: "small", onclick: () => moveElsewhere(track) }, t("move_to")),
+            h("button", { type: "button", class: "small danger", onclick: () => deleteTrack(track) }, t("delete"))))),
       track.chapters?.length ? chapterList(track, index) : null);
     if (parent) {
       row.addEventListener("dragstart", (event) => { event.dataTransfer.setData("text/x-track", track.id); row.classList.add("dragging"); });
@@ -227,5 +239,15 @@ export function playlistDetail(root, id, { parent }) {
   });
   watchPlaylist(id);
   loadPlace();
-  return () => { stops.forEach((stop) => stop()); panels.forEach((leave) => leave && leave()); watchPlaylist(null); clearTimeout(placeTimer); };
+  // One "⋯" menu open at a time; a tap elsewhere (or on one of its items) closes it.
+  const closeMenus = (event) => {
+    for (const menu of tracks.querySelectorAll(".track-more[open]")) {
+      if (!menu.contains(event.target) || event.target.closest(".track-more-menu button")) menu.open = false;
+    }
+  };
+  document.addEventListener("click", closeMenus);
+  return () => {
+    stops.forEach((stop) => stop()); panels.forEach((leave) => leave && leave()); watchPlaylist(null); clearTimeout(placeTimer);
+    document.removeEventListener("click", closeMenus);
+  };
 }

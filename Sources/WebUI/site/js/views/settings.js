@@ -9,7 +9,22 @@ import { commandTagList } from "./commandtags.js";
 import { skipFirstRun } from "./firstrun.js";
 import { setBoxName } from "../boxname.js";
 
-export function settings(root, { parent }) {
+// On a phone every group is folded, so the page is a short list of headings to open (it was
+// over 4000 px tall); on a wide screen they start open.
+const wide = () => window.matchMedia("(min-width: 900px)").matches;
+
+/** A group of settings under a heading that opens and closes it. */
+function group(id, title, ...content) {
+  return h("details", { class: "group", id: `group-${id}`, open: wide() },
+    h("summary", {}, h("h3", {}, title)), h("div", { class: "group-body" }, ...content));
+}
+
+/** A form's part: its legend names the fields for screen readers, the group's heading for the eye. */
+function fields(legend, ...content) {
+  return h("fieldset", {}, h("legend", { class: "visually-hidden" }, legend), ...content);
+}
+
+export function settings(root, { parent, group: opened = null }) {
   const form = h("form", { class: "settings", id: "settings-form" });
   const buttons = h("div", { id: "button-map" });
   const health = h("dl", { class: "health", id: "health" });
@@ -24,11 +39,11 @@ export function settings(root, { parent }) {
         Object.entries(LANGUAGES).map(([code, name]) => h("option", { value: code, selected: code === language, lang: code }, name)))),
     parent ? null : h("p", { class: "hint" }, t("settings_parent_locked")),
     form,
-    h("h3", {}, t("pin_title")), pin,
-    parent && [h("h3", {}, t("command_title")), commands],
-    h("h3", {}, t("mqtt_title")), mqtt,
-    h("h3", {}, t("settings_buttons")), buttons,
-    h("h3", {}, t("settings_health")), health, about,
+    group("pin", t("pin_title"), pin),
+    parent && group("commands", t("command_title"), commands),
+    group("mqtt", t("mqtt_title"), mqtt),
+    group("buttons", t("settings_buttons"), buttons),
+    group("health", t("settings_health"), health, about),
     h("p", {}, h("button", { type: "button", id: "first-run-again", onclick: () => { skipFirstRun(false); location.hash = "#/now"; } }, t("first_again"))),
     parent && h("p", {}, h("button", { type: "button", class: "danger", id: "switch-off", onclick: switchOff }, t("power_off")))));
 
@@ -44,11 +59,11 @@ export function settings(root, { parent }) {
   replace(form,
     h("label", { class: "field" }, t("box_name"),
       h("input", { name: "box_name", id: "box-name", maxLength: 40, disabled: !parent, autocomplete: "off", placeholder: t("app_name") })),
-    h("fieldset", {}, h("legend", {}, t("settings_volume")),
+    group("volume", t("settings_volume"), fields(t("settings_volume"),
       slider("max_volume", t("settings_max_volume")), slider("min_volume", t("settings_min_volume")),
       slider("startup_volume", t("settings_startup_volume")),
-      number("startup_volume_after_idle_minutes", t("settings_startup_after_idle"), 0, 1440)),
-    h("fieldset", {}, h("legend", {}, t("settings_tags")),
+      number("startup_volume_after_idle_minutes", t("settings_startup_after_idle"), 0, 1440))),
+    group("tags", t("settings_tags"), fields(t("settings_tags"),
       h("label", { class: "field" }, t("settings_tag_removal"),
         h("select", { name: "tag_removal", disabled: !parent },
           h("option", { value: "pause" }, t("settings_tag_removal_pause")),
@@ -56,28 +71,28 @@ export function settings(root, { parent }) {
       h("label", { class: "field" }, t("settings_tag_again"),
         h("select", { name: "tag_again", disabled: !parent },
           ["continue", "restart", "next"].map((value) => h("option", { value }, t(`settings_tag_again_${value}`))))),
-      number("start_over_after_hours", t("settings_start_over"), 0, 8760)),
-    h("fieldset", {}, h("legend", {}, t("sleep_timer")),
+      number("start_over_after_hours", t("settings_start_over"), 0, 8760))),
+    group("sleep", t("sleep_timer"), fields(t("sleep_timer"),
       number("sleep_timer_minutes", t("settings_sleep_minutes"), 1, 720),
-      number("daily_limit_minutes", t("settings_daily_limit"), 0, 1440)),
-    h("fieldset", {}, h("legend", {}, t("quiet_title")),
+      number("daily_limit_minutes", t("settings_daily_limit"), 0, 1440))),
+    group("quiet", t("quiet_title"), fields(t("quiet_title"),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "quiet_hours_enabled", disabled: !parent }), t("quiet_enabled")),
       h("div", { class: "time-row" },
         h("label", { class: "field" }, t("quiet_start"), h("input", { type: "time", name: "quiet_hours_start", required: true, disabled: !parent })),
         h("label", { class: "field" }, t("quiet_end"), h("input", { type: "time", name: "quiet_hours_end", required: true, disabled: !parent }))),
-      number("quiet_hours_max_volume", t("quiet_max_volume"), 0, 100)),
-    h("fieldset", {}, h("legend", {}, t("sounds_title")),
+      number("quiet_hours_max_volume", t("quiet_max_volume"), 0, 100))),
+    group("sounds", t("sounds_title"), fields(t("sounds_title"),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "feedback_sounds", disabled: !parent }), t("sounds_enabled")),
       slider("feedback_volume", t("sounds_volume")),
       parent && h("div", { class: "button-row", id: "sound-tries" }, ["ready", "tag_linked", "unknown_tag", "error"].map((cue) =>
         h("button", { type: "button", class: "small", "data-cue": cue, onclick: () => post(`system/sounds/${cue}`, {}).catch((error) => toast(errorText(error), "error")) },
-          t(`sound_${cue}`))))),
-    h("fieldset", {}, h("legend", {}, t("settings_playback")),
+          t(`sound_${cue}`)))))),
+    group("playback", t("settings_playback"), fields(t("settings_playback"),
       h("label", { class: "check" }, h("input", { type: "checkbox", name: "playback_requires_token", disabled: !parent }), t("pin_playback"))),
-    h("fieldset", {}, h("legend", {}, t("lock_title")),
+      fields(t("lock_title"), h("h4", {}, t("lock_title")),
       h("label", { class: "field" }, t("lock_mode"),
         h("select", { name: "toddler_lock_mode", disabled: !parent },
-          h("option", { value: "all" }, t("lock_mode_all")), h("option", { value: "all_but_volume_down" }, t("lock_mode_volume_down"))))),
+          h("option", { value: "all" }, t("lock_mode_all")), h("option", { value: "all_but_volume_down" }, t("lock_mode_volume_down")))))),
     parent && h("button", { type: "submit", class: "primary", id: "save-settings" }, t("save")));
   for (const range of form.querySelectorAll("input[type=range]")) {
     range.addEventListener("input", () => { form.elements[`${range.name}_value`].value = range.value; });
@@ -122,6 +137,9 @@ export function settings(root, { parent }) {
   }
 
   get("settings").then(fill).catch((error) => toast(errorText(error), "error"));
+  // `#/settings/pin`: that group open and in sight (the first steps link there).
+  const wanted = opened && document.getElementById(`group-${opened}`);
+  if (wanted) { wanted.open = true; requestAnimationFrame(() => wanted.scrollIntoView({ block: "start" })); }
   const commandList = parent ? commandTagList(commands) : null;
   const home = parent ? smartHome(mqtt) : (replace(mqtt, h("p", { class: "hint" }, t("mqtt_parent_only"))), null);
   if (parent) showPIN(); else access().then((status) => replace(pin, h("p", { class: "hint" }, status.pin_set ? t("pin_is_set") : t("pin_none")))).catch(() => {});

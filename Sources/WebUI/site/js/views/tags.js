@@ -1,7 +1,7 @@
 // Linking a tag to a playlist: "Link a tag" opens a session on the box (CONTRACT §5), shows it
 // listening with a countdown, then success, or a duplicate with the owning playlist and a
 // "move it here" button. Unknown tags tapped on the box can be linked from a prompt.
-import { t, errorText } from "../strings.js";
+import { t, errorText, tagName } from "../strings.js";
 import { store, subscribe, watchNFC } from "../store.js";
 import { post, del } from "../api.js";
 import { h, replace, toast, ask } from "../dom.js";
@@ -32,7 +32,8 @@ export function tagPanel(parentElement, playlistID) {
 
   function showTag() {
     const tag = store.playlist.get(playlistID)?.nfc_tag_id;
-    current.textContent = tag ? t("tag_linked", { tag }) : t("tag_none");
+    current.textContent = tag ? t("tag_linked", { tag: tagName(tag) }) : t("tag_none");
+    current.title = tag ?? "";
     unlinkButton.hidden = !tag;
     linkButton.textContent = tag ? t("tag_link_another") : t("tag_link");
   }
@@ -54,7 +55,7 @@ export function tagPanel(parentElement, playlistID) {
       replace(status, h("p", { class: "listening" }, h("span", { class: "pulse", "aria-hidden": "true" }), countdown),
         h("button", { type: "button", onclick: () => del(`nfc/session/${encodeURIComponent(nfc.assoc_id)}`).catch(() => {}) }, t("tag_stop")));
     } else if (nfc.state === "success") {
-      replace(status, h("p", { class: "ok", id: "tag-success" }, t("tag_success", { tag: nfc.tag_id })));
+      replace(status, h("p", { class: "ok", id: "tag-success", title: nfc.tag_id }, t("tag_success", { tag: tagName(nfc.tag_id) })));
     } else if (nfc.state === "duplicate") {
       const owner = nfc.existing_playlist?.title ?? (store.playlists ?? []).find((p) => p.id === nfc.conflict_playlist_id)?.title ?? "?";
       replace(status, h("p", { class: "warn", id: "tag-duplicate" }, t("tag_duplicate", { title: owner })),

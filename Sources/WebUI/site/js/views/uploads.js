@@ -3,7 +3,7 @@
 // and sends only the chunks the box is missing. Progress comes from `upload:progress`.
 import { t, bytes, errorText } from "../strings.js";
 import { subscribe } from "../store.js";
-import { api, ApiError } from "../api.js";
+import { api, ApiError, putWithProgress } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 
 const AUDIO = /\.(mp3|m4a|m4b|aac|mp4|flac|ogg|oga|opus|wav|aif|aiff|mka|webm|alac|wma)$/i;
@@ -73,12 +73,17 @@ async function send(item) {
       if (received.has(index)) continue;
       if (item.state !== "sending") return; // paused or cancelled
       const blob = item.file.slice(index * chunkSize, Math.min(item.file.size, (index + 1) * chunkSize));
+      const before = item.sent;
       const receipt = await withRetries(item, () => {
         item.controller = new AbortController();
-        return api("PUT", `${base}/${info.session_id}/chunks/${index}`, undefined, { raw: blob, signal: item.controller.signal });
+        return putWithProgress(`${base}/${info.session_id}/chunks/${index}`, blob, {
+          signal: item.controller.signal,
+          onProgress: (loaded) => { item.sent = before + Math.min(loaded, blob.size); measure(item); changed(); },
+        });
       });
       if (!receipt) return;
-      item.sent = Math.max(item.sent, receipt.bytes_received ?? item.sent + blob.size);
+      item.sent = Math.max(before + blob.size, Math.min(item.file.size, receipt.bytes_received ?? 0));
+      measure(item);
       changed();
     }
     item.state = "checking";
@@ -97,6 +102,24 @@ async function send(item) {
     item.controller = null;
     changed();
   }
+}
+
+/** The upload's speed over its last few seconds (bytes/s), from (time, bytes sent) samples. */
+function measure(item) {
+  const now = performance.now();
+  item.samples = (item.samples ?? []).filter(([at]) => now - at < 4000);
+  item.samples.push([now, item.sent]);
+  const [firstAt, firstSent] = item.samples[0];
+  item.speed = now - firstAt >= 500 ? ((item.sent - firstSent) * 1000) / (now - firstAt) : item.speed ?? 0;
+}
+
+/** "1.2 MB/s · 0:35 left" while a file is on its way (nothing until the speed is known). */
+function pace(item) {
+  if (item.state !== "sending" || item.retrying || !item.speed) return "";
+  const seconds = Math.ceil((item.file.size - item.sent) / item.speed);
+  const left = seconds >= 3600 ? `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`
+    : `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  return t("upload_pace", { speed: `${bytes(item.speed)}/s`, left });
 }
 
 /** Runs a chunk request, retrying while the box is unreachable; null when paused or cancelled. */
@@ -221,6 +244,7 @@ export function uploadPanel(parentElement, playlistID) {
         h("div", { class: "upload-line" },
           h("span", { class: "grow upload-name" }, item.file.name),
           h("span", { class: "hint upload-state" }, label),
+          item.state === "sending" && h("span", { class: "hint upload-pace" }, pace(item)),
           item.state === "sending" && h("button", { type: "button", class: "small", onclick: () => pause(item) }, t("upload_pause")),
           item.state === "paused" && h("button", { type: "button", class: "small", onclick: () => resume(item) }, t("upload_resume")),
           ["waiting", "sending", "paused"].includes(item.state) && h("button", { type: "button", class: "small danger", "aria-label": `${t("upload_cancel")}: ${item.file.name}`, onclick: () => cancel(item) }, "✕")),
