@@ -2,6 +2,7 @@
 the real daemon with simulated hardware. Screenshots of each screen at phone and laptop size go to
 .build/screenshots/ (not committed) for a person to look at."""
 import datetime
+import json
 import os
 import re
 import shutil
@@ -1093,7 +1094,20 @@ def test_upload_pause_resume_and_continue_after_a_reload(daemon, library, browse
     page.until(lambda d: page.all("#upload-files"))
     page.css("#upload-files").send_keys(path)
     progress = "return Number(document.querySelector('#upload-list progress')?.value ?? 0)"
-    page.until(lambda d: d.execute_script(progress) >= 2 * 1024 * 1024)
+    # Progress within a chunk (not 1 MiB steps), with the speed and the time left.
+    seen = set()
+    def sample(d):
+        seen.add(d.execute_script(progress))
+        return d.execute_script(progress) >= 2 * 1024 * 1024
+    page.until(sample)
+    assert any(value % (1024 * 1024) for value in seen), sorted(seen)
+    pace = page.text("#upload-list .upload-pace")
+    match = re.fullmatch(r"([\d.]+) (KB|MB)/s · (\d+):(\d\d) left", pace)
+    assert match, pace
+    speed = float(match[1]) * (1000 if match[2] == "KB" else 1_000_000)
+    assert 0.8e6 < speed < 2.5e6, pace  # the 1.5 MiB/s the network allows
+    left = int(match[3]) * 60 + int(match[4])
+    assert abs(left - (size - 2 * 1024 * 1024) / speed) < 6, pace
     page.press("#upload-list", "Pause")
     page.until(lambda d: page.texts("#upload-list .upload-state") == ["Paused"])
     session = page.js("return Object.entries(localStorage).find(([k]) => k.startsWith('musicbox.upload:'))[1]")
@@ -1348,3 +1362,105 @@ def test_on_a_phone_songs_keep_one_row_titles_show_whole_and_settings_fold(daemo
     finally:
         api(daemon, "PATCH", "settings", json={"box_name": ""})
     assert page.errors() == []
+
+
+def test_the_daily_limit_is_said_on_the_page_and_a_parent_adds_minutes(media, browser):
+    """Today's minutes run out while a song plays (the count seeded 2 s short of the limit): the
+    song pauses, the page says why to everyone and offers parents "Add 15 minutes", which lets
+    the music start again."""
+    import sqlite3
+    box = Daemon()
+    try:
+        playlist = create_playlist(box, "Limited")
+        upload(box, playlist, media["lullaby"])
+        api(box, "PATCH", "settings", json={"daily_limit_minutes": 1})
+        box.terminate()
+        today = datetime.date.today().isoformat()  # the box's own calendar day (same machine, same zone)
+        with sqlite3.connect(os.path.join(box.data, "musicbox.sqlite")) as db:
+            db.execute("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('listening_today', ?, 0)",
+                       (json.dumps({"day": today, "listened_ms": 58_000, "extra_ms": 0}),))
+        box.start()
+        child = browser(PHONE)
+        child.open(box.url, guide=False)
+        parent = browser(PHONE)
+        parent.open(box.url, parent=True, guide=False)
+        api(box, "POST", "player/play", json={"playlist_id": playlist})
+        for page in (child, parent):
+            page.until(lambda d: page.css("#limit-state").is_displayed(), timeout=20)
+        assert player(box)["state"] == "paused" and player(box)["daily_limit_reached"] is True
+        assert "used up" in child.text("#limit-state") and not child.all("#limit-extend")
+        assert not child.css("#play-toggle").is_enabled()
+        parent.shot("daily-limit")
+        parent.css("#limit-extend").click()
+        parent.until(lambda d: not parent.css("#limit-state").is_displayed())
+        assert api(box, "GET", "player/listening")["extra_minutes"] == 15
+        child.until(lambda d: child.css("#play-toggle").is_enabled())
+        child.css("#play-toggle").click()
+        child.until(lambda d: player(box)["state"] == "playing")
+        assert child.errors() == [] and parent.errors() == []
+    finally:
+        box.stop()
+
+
+def test_the_edges_of_fields_stand_out_in_both_themes(daemon, library, browser):
+    """Non-text contrast (WCAG 1.4.11), which axe does not check: each text field's and select's
+    border is at least 3:1 against what it sits on, in light and dark."""
+    measure = """
+      const lum = (c) => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map((v) => v / 255)
+        .map((v) => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+      const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+      const behind = (e) => { for (let p = e.parentElement; p; p = p.parentElement) {
+          const c = getComputedStyle(p).backgroundColor; if (!/rgba\\(.*, 0\\)$/.test(c) && c !== 'transparent') return c; }
+        return getComputedStyle(document.body).backgroundColor; };
+      return [...document.querySelectorAll('input:not([type=checkbox]):not([type=range]):not([type=file]), select')]
+        .filter((e) => e.offsetParent !== null)
+        .map((e) => [e.name || e.id, Math.round(ratio(getComputedStyle(e).borderTopColor, behind(e)) * 100) / 100])
+        .filter(([, r]) => r < 3);"""
+    faint = {}
+    for scheme in ("light", "dark"):
+        page = browser(PHONE, scheme=scheme)
+        page.open(daemon.url, parent=True, guide=False)
+        for route in ("#/settings", f"#/playlist/{library['songs']}", "#/playlists"):
+            page.go(route)
+            if route == "#/settings":
+                page.unfold()
+            page.until(lambda d: page.all("input, select"))
+            time.sleep(0.5)
+            found = page.js(measure)
+            if found:
+                faint[f"{scheme} {route}"] = found
+    assert faint == {}, faint
+
+
+def test_axe_finds_nothing_serious_in_the_dialogs_and_the_tag_prompt(daemon, library, browser):
+    """The screens' overlays: the sleep timer's choice, a confirmation, the command-tag choice and
+    the prompt for an unknown tag, in light and dark on the phone."""
+    source = axe_source()
+    found = {}
+    for scheme in ("light", "dark"):
+        page = browser(PHONE, scheme=scheme)
+        page.open(daemon.url, parent=True, guide=False)
+        page.go("#/now")
+        page.until(lambda d: page.all("#sleep"))
+        page.css("#sleep").click()
+        page.until(lambda d: page.all("#dialog[open]"))
+        found[f"{scheme} sleep"] = axe_violations(page, source)
+        page.shot(f"{scheme}-dialog-sleep")
+        page.js("document.getElementById('dialog').close()")
+        page.go(f"#/playlist/{library['songs']}")
+        page.until(lambda d: page.all("#track-list .track-more"))
+        page.press("#track-list .track:nth-child(1)", "Delete")
+        page.until(lambda d: page.all("#dialog[open]"))
+        found[f"{scheme} confirm"] = axe_violations(page, source)
+        page.press("#dialog[open]", "Cancel")
+        api(daemon, "POST", "dev/nfc/place", json={"tag_id": "0badcafe"})
+        page.until(lambda d: page.css("#tag-prompt").is_displayed())
+        found[f"{scheme} prompt"] = axe_violations(page, source)
+        page.shot(f"{scheme}-tag-prompt")
+        page.css("#make-command-tag").click()
+        page.until(lambda d: page.all("#dialog[open]"))
+        found[f"{scheme} command"] = axe_violations(page, source)
+        page.shot(f"{scheme}-dialog-command")
+        page.js("document.getElementById('dialog').close()")
+        api(daemon, "POST", "dev/nfc/remove", json={})
+    assert {k: v for k, v in found.items() if v} == {}, found
