@@ -419,7 +419,7 @@ def test_player_settings_and_tag_routes(daemon):
         assert saved["data"] == {"max_volume": 40, "min_volume": 0, "startup_volume": 50, "startup_volume_after_idle_minutes": 0, "tag_removal": "pause", "tag_again": "continue", "start_over_after_hours": 24,
                                  "playback_requires_token": False, "sleep_timer_minutes": 30, "quiet_hours_enabled": False,
                                  "quiet_hours_start": "19:30", "quiet_hours_end": "07:00", "quiet_hours_max_volume": 30,
-                                 "feedback_sounds": True, "feedback_volume": 30, "toddler_lock_mode": "all", "daily_limit_minutes": 0}
+                                 "feedback_sounds": True, "feedback_volume": 30, "toddler_lock_mode": "all", "daily_limit_minutes": 0, "box_name": ""}
         assert wait_for(lambda: any(e["server_seq"] == saved["server_seq"] for e in state_events(client, "state:player")))
         player = next(e for e in state_events(client, "state:player") if e["server_seq"] == saved["server_seq"])
         assert player["data"]["max_volume"] == 40 and player["data"]["volume"] == 40
