@@ -268,6 +268,8 @@ public actor MQTTGateway: Service {
             client?.publish(topics.availability, "online", retain: true)
             let player = await state.playerState
             publish(MQTTTopics.values(of: player, now: Date().epochMillis))
+            // Counts as the second's position report: the next tick comes a second after it.
+            lastPosition = ContinuousClock.now
             publish([("position", String(player.positionMs / 1000))])
             offeredPlaylists = nil
             await announce()
