@@ -1180,6 +1180,10 @@ def test_a_pin_set_in_settings_guards_library_edits(daemon, library, browser):
     laptop.css("#pin-form [name=repeat]").send_keys("2468")
     laptop.css("#save-pin").click()
     laptop.until(lambda d: "A PIN protects" in laptop.text("#pin-status"))
+    # Its login is listed by a name a parent recognises, never the raw user agent.
+    laptop.until(lambda d: laptop.all("#pin-logins li"))
+    login = laptop.text("#pin-logins li")
+    assert login.startswith("Chrome on Linux · ") and "(this device)" in login and "Mozilla" not in login, login
     try:
         # Without the parent token the API refuses library edits; playback stays open.
         refused = requests.post(f"{daemon.url}/api/playlists", json={"title": "Sneaky"}, timeout=5)
