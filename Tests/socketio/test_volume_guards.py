@@ -11,6 +11,7 @@ import requests
 
 from daemon import Daemon
 from paced_audio import paced_audio  # noqa: F401 (fixture)
+from helpers import wait_for
 from test_daemon_audio import audio_ready
 
 
@@ -69,3 +70,56 @@ def test_turned_to_zero_the_box_still_plays_at_the_floor_and_without_a_floor_it_
         assert abs(floor / sixty - (40 / 60) ** 3) < 0.05, steady
     finally:
         daemon.stop()
+
+
+def test_a_tap_after_the_idle_time_starts_at_the_start_up_volume(paced_audio):
+    """`startup_volume_after_idle_minutes`: left loud, then silent for over a minute, the next tap
+    on the real reader (the emulated PN532 through libnfc) plays at the start-up volume, heard in
+    the samples; a tap within the minute keeps the volume the child chose."""
+    import tempfile
+    from pn532_emulator import PN532Emulator
+    reader = PN532Emulator(os.path.join(tempfile.mkdtemp(prefix="musicboxd-idle-nfc-"), "pn532"))
+    daemon = Daemon(hardware="real", env_extra={
+        "MUSICBOXD_AUDIO_DEVICE": "paced", **paced_audio.env, "MUSICBOXD_NFC_DEVICE": f"pn532_uart:{reader.path}",
+        "MUSICBOXD_NFC_REMOVAL_GRACE_MS": "300", "LIBNFC_AUTO_SCAN": "false"})
+    tag = "04a1b2c3d4e5f6"
+    try:
+        playlist = daemon.seed_playlist("Long", [30_000], files=[loud_tone(os.path.join(paced_audio.dir, "long.flac"), 30)])
+        assert audio_ready(daemon)
+        requests.post(f"{daemon.url}/api/nfc/associate", json={"tag_id": tag, "playlist_id": playlist}, timeout=5).raise_for_status()
+        saved = requests.patch(f"{daemon.url}/api/settings", json={"startup_volume": 30, "startup_volume_after_idle_minutes": 1},
+                               timeout=5).json()["data"]
+        assert saved["startup_volume_after_idle_minutes"] == 1
+        status = lambda: requests.get(f"{daemon.url}/api/player/status", timeout=5).json()["data"]
+        requests.post(f"{daemon.url}/api/player/volume", json={"volume": 90}, timeout=5).raise_for_status()
+        reader.place(tag)
+        assert wait_for(lambda: status()["state"] == "playing", timeout=10)
+        assert status()["volume"] == 90  # silent for less than the minute since start: the child's volume
+        time.sleep(1.5)
+        reader.remove()
+        assert wait_for(lambda: status()["state"] == "paused", timeout=5)
+        time.sleep(61)
+        reader.place(tag)
+        assert wait_for(lambda: status()["state"] == "playing", timeout=10)
+        assert status()["volume"] == 30
+        time.sleep(1.5)
+        reader.remove()
+        assert wait_for(lambda: status()["state"] == "paused", timeout=5)
+        time.sleep(0.3)
+        samples = array.array("h")
+        with open(paced_audio.capture, "rb") as raw:
+            samples.frombytes(raw.read())
+        heard = [level for level in levels(samples) if level > 20]
+        runs = []
+        for level in heard:
+            if runs and abs(level - runs[-1][-1]) <= max(20, runs[-1][-1] * 0.15):
+                runs[-1].append(level)
+            else:
+                runs.append([level])
+        steady = [sorted(run)[len(run) // 2] for run in runs if len(run) >= 8]
+        print("steady levels (median RMS of each stretch):", [round(level) for level in steady])
+        assert len(steady) == 2, steady
+        assert abs(steady[1] / steady[0] - (30 / 90) ** 3) < 0.01, steady
+    finally:
+        daemon.stop()
+        reader.close()
