@@ -43,7 +43,7 @@ public struct FeedDocument: Sendable, Equatable {
             throw BoxError(.downloadFailed, "The feed declares XML entities, which the box does not read.", details: ["reason": "not_a_feed"])
         }
         guard status == XML_STATUS_OK else {
-            let line = XML_GetCurrentLineNumber(parser)
+            let line = musicbox_xml_line(parser)
             let message = String(cString: XML_ErrorString(XML_GetErrorCode(parser)))
             throw BoxError(.downloadFailed, "The address did not give a podcast feed (XML: \(message) at line \(line)).",
                            details: ["reason": "not_a_feed"])
